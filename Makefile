@@ -1,0 +1,73 @@
+# hashgate — the two user commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+HASHGATE_PORT ?= 8080
+HASHGATE_DATA_DIR ?= ./var
+export NODE_PATH := /usr/share/nodejs
+
+.PHONY: all deps build wasm web run test test-native test-web test-browser test-asan \
+        test-fuzz-smoke fuzz bench budgets format format-check clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+## Native Release build: build/bin/hashgate, build/bin/hashgate-gateway, test binaries.
+build: deps
+	@cmake --preset native >/dev/null
+	@cmake --build --preset native -j$(JOBS)
+
+## WebAssembly SDK + JS package into web/dist/ (OpenSSL for wasm is cached in ~/.cache/hashgate).
+wasm web: deps
+	@if [ -x web/build.sh ]; then web/build.sh; else echo "web: not built yet (web/build.sh missing)"; fi
+
+## Start the gateway with the demo tenant and the demo pages.
+run: build web
+	@mkdir -p $(HASHGATE_DATA_DIR)
+	HASHGATE_PORT=$(HASHGATE_PORT) HASHGATE_DATA_DIR=$(HASHGATE_DATA_DIR) \
+	  build/bin/hashgate-gateway --config examples/config/gateway.json
+
+## Every suite: native unit + integration, wasm under node, browser, sanitizers, fuzz smoke.
+test: build web
+	@$(MAKE) --no-print-directory test-native test-web test-browser test-asan test-fuzz-smoke
+	@echo "make test: all suites passed"
+
+test-native:
+	@ctest --test-dir build --output-on-failure -j$(JOBS)
+
+test-web:
+	@if ls tests/wasm/*.test.mjs >/dev/null 2>&1; then node --test tests/wasm/; else echo "test-web: no suites yet"; fi
+
+test-browser:
+	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; else echo "test-browser: no suites yet"; fi
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j$(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+
+FUZZ_SECONDS ?= 60
+test-fuzz-smoke:
+	@if [ -x tests/fuzz/run.sh ]; then tests/fuzz/run.sh smoke; else echo "fuzz: no targets yet"; fi
+
+fuzz: deps
+	@tests/fuzz/run.sh full $(FUZZ_SECONDS)
+
+## Benchmarks against peers, and the budget check (never part of make test's pass/fail).
+bench: build web
+	@scripts/deps.sh bench
+	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench: not written yet"; fi
+
+budgets: web
+	@if [ -x bench/budgets.sh ]; then bench/budgets.sh; fi
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build build-asan build-fuzz build-wasm web/dist

@@ -1,0 +1,119 @@
+#pragma once
+// The gateway's durable store (embedded SQLite, WAL, one writer thread with group commit).
+// Layering: http → api → policy → store. This header is the contract between api/policy and
+// store. Nothing here ever receives a raw identifier: ids are canonical lowercase hex digests.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace hashgate::gw {
+
+/// SQLite durability level (PRAGMA synchronous). See docs/reliability.md.
+enum class Durability { normal, full, extra };
+
+struct StoreConfig {
+  std::string data_dir;                 ///< folder for hashgate.db (+ -wal, -shm)
+  Durability durability = Durability::full;
+  std::size_t queue_high_water = 20000; ///< pending events above which submit() refuses (→ 503)
+  std::chrono::milliseconds max_batch_delay{2};  ///< group commit: wait at most this long to batch
+  std::size_t max_batch_events = 4096;  ///< group commit: at most this many events per transaction
+};
+
+/// One event as stored. All identifier values are canonical lowercase hex digests.
+struct EventRecord {
+  std::string tenant;
+  std::string event_id;
+  std::string type;
+  std::int64_t time = 0;          ///< event time, unix seconds
+  std::int64_t received = 0;      ///< arrival time, unix seconds
+  std::vector<std::pair<std::string, std::string>> ids;  ///< {"em", hex}, {"ph", hex}, ...
+  std::string uid;                ///< hg_uid first-party cookie value, or empty
+  std::string online_ids_json;    ///< JSON object text, already validated
+  std::string custom_json;        ///< JSON object text, already validated and PII-scanned
+  std::string legal_basis;        ///< "consent" | "legitimate_interest" | ""
+  std::string consent_summary;    ///< short JSON text: gdpr flag, purposes/vendor decision
+};
+
+/// Per-event outcome of a submit(), decided inside the write transaction.
+enum class Outcome { accepted, duplicate, suppressed };
+
+struct SubmitResult {
+  std::error_code error;              ///< set when the transaction failed (nothing is durable)
+  std::vector<Outcome> outcomes;      ///< one per submitted event, when !error
+};
+
+/// One audit-log entry. `detail` is JSON text that never contains a raw identifier.
+struct AuditEntry {
+  std::int64_t time = 0;
+  std::string tenant;
+  std::string action;   ///< optout | optin | purge | export | retention | startup | policy
+  std::string detail;
+};
+
+/// What an opt-out did (for the response, metrics and audit log).
+struct OptOutResult {
+  std::error_code error;
+  std::size_t ids_suppressed = 0;     ///< identifiers added to the suppression list (after fan-out)
+  std::size_t events_purged = 0;      ///< stored events deleted
+};
+
+class Store {
+ public:
+  /// Opens (creating if needed) the database under cfg.data_dir and starts the writer thread.
+  /// Returns nullptr and sets `err` (with a message in `why`) on failure.
+  static std::unique_ptr<Store> open(const StoreConfig& cfg, std::error_code& err, std::string& why);
+  virtual ~Store() = default;
+
+  /// Queues events for the next group commit. `done` runs on the writer thread after the
+  /// transaction committed (or failed). Dedupe on (tenant, event_id) and the suppression check
+  /// happen inside the transaction. Returns false at once, without queuing, when the queue is
+  /// above its high-water mark (caller answers 503 + Retry-After).
+  virtual bool submit(std::vector<EventRecord> events, std::function<void(SubmitResult)> done) = 0;
+
+  /// True if this tenant's suppression list holds `id` (hex digest or hg_uid). Thread-safe, fast
+  /// (in-memory set mirrored from the table).
+  virtual bool is_suppressed(const std::string& tenant, const std::string& id) const = 0;
+
+  /// Opt-out with fan-out: suppresses `ids` and `uid` and every identifier ever linked with any
+  /// of them (through stored events' uid ↔ id links), purges their events (secure_delete), and
+  /// writes an audit entry. Durable when `done` runs.
+  virtual void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                       std::string source, std::function<void(OptOutResult)> done) = 0;
+
+  /// Removes `ids`/`uid` from the suppression list and audits it. Durable when `done` runs.
+  virtual void opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                      std::function<void(std::error_code)> done) = 0;
+
+  /// Stored events of `tenant` received at or after `since`, oldest first, at most `limit`,
+  /// each as one NDJSON line (no trailing newline). Writes an audit entry for the export.
+  virtual std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
+                                                 std::size_t limit) = 0;
+
+  /// Audit entries of `tenant` at or after `since`, oldest first.
+  virtual std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since,
+                                        std::size_t limit) = 0;
+  /// Appends an audit entry (start-up, policy change, ...). Asynchronous, durable soon after.
+  virtual void append_audit(AuditEntry entry) = 0;
+
+  /// Deletes events of `tenant` received before `cutoff` (unix seconds); returns the count.
+  virtual std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) = 0;
+
+  /// Events waiting for the writer (for /metrics and overload decisions).
+  virtual std::size_t queue_depth() const = 0;
+  /// True while the database is writable (for /readyz).
+  virtual bool ready() const = 0;
+  /// Observed commit durations are reported here (seconds) for the histogram; may be empty.
+  std::function<void(double)> on_commit;
+
+  /// Stops accepting, flushes the queue, commits and joins the writer thread.
+  virtual void close() = 0;
+};
+
+}  // namespace hashgate::gw
