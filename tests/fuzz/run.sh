@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset `fuzz`, clang) and runs them.
+#   run.sh smoke [SECONDS]   each target replays its seeds + regressions, then fuzzes SECONDS (default 10)
+#   run.sh full  [SECONDS] [RUNS]  each target until RUNS executions (default 10,000,000) or SECONDS
+# Findings are written to build-fuzz/artifacts/<target>/; a crash fails the run. Keep every crasher
+# as a regression input under tests/fuzz/regressions/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mode=${1:-smoke}
+jobs=$(nproc)
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$jobs" --target fuzz_all >/dev/null
+
+case "$mode" in
+  smoke) seconds=${2:-10}; runs=-1 ;;
+  full)  seconds=${2:-0}; runs=${3:-10000000} ;;
+  *) echo "usage: $0 smoke|full [SECONDS] [RUNS]" >&2; exit 64 ;;
+esac
+
+status=0
+for bin in build-fuzz/fuzz/fuzz_*; do
+  [[ -x $bin ]] || continue
+  name=$(basename "$bin")
+  seeds=tests/fuzz/corpus/$name
+  regress=tests/fuzz/regressions/$name
+  work=build-fuzz/corpus/$name
+  art=build-fuzz/artifacts/$name
+  mkdir -p "$work" "$art"
+  # Replay the regression inputs first: each must run clean.
+  if compgen -G "$regress/*" >/dev/null; then
+    "$bin" -runs=0 "$regress"/* >/dev/null 2>"$art/regress.log" || { echo "fuzz: $name regression FAILED"; tail -20 "$art/regress.log"; status=1; continue; }
+  fi
+  args=(-artifact_prefix="$art/" -print_final_stats=1 -max_len=4096 -timeout=10 -rss_limit_mb=2048)
+  [[ $seconds != 0 ]] && args+=(-max_total_time="$seconds")
+  [[ $runs != -1 ]] && args+=(-runs="$runs")
+  dirs=("$work"); [[ -d $seeds ]] && dirs+=("$seeds")
+  if "$bin" "${args[@]}" "${dirs[@]}" >"$art/run.log" 2>&1; then
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$art/run.log" | grep -o '[0-9]*$' || echo '?')
+    echo "fuzz: $name ok ($execs executions)"
+  else
+    echo "fuzz: $name FOUND A CRASH (see $art/run.log)"; grep -E 'ERROR|invariant|SUMMARY' "$art/run.log" | head -5
+    status=1
+  fi
+done
+exit $status
