@@ -1,2 +1,168 @@
-// Placeholder translation unit; the decision logic lands in the next commit.
+// Consent decision over a decoded TC string: TCF 2.2 legal-basis rules, policy version,
+// publisher restrictions and the v2.3 Disclosed Vendors segment. See docs/tcf.md.
+
 #include "gateway/policy/consent.hpp"
+
+#include <optional>
+
+#include "gateway/policy/tcf.hpp"
+
+namespace hashgate::gw {
+
+namespace {
+
+/// Purposes that TCF policy allows only under consent (1: store/access; 3-6: personalisation).
+bool consent_only_purpose(int purpose) {
+  return purpose == 1 || (purpose >= 3 && purpose <= 6);
+}
+
+/// Builds the summary JSON prefix shared by every decision.
+std::string summary_head(LegalBasis basis, bool allowed, std::string_view reason) {
+  std::string out = "{\"basis\":\"";
+  out += to_string(basis);
+  out += "\",\"allowed\":";
+  out += allowed ? "true" : "false";
+  out += ",\"reason\":\"";
+  out += reason;
+  out += '"';
+  return out;
+}
+
+ConsentDecision simple_decision(LegalBasis basis, std::string reason, std::string_view error) {
+  ConsentDecision d;
+  d.allowed = false;
+  d.reason = std::move(reason);
+  d.summary_json = summary_head(basis, false, d.reason);
+  if (!error.empty()) {
+    // Decoder reasons are fixed texts plus a field name, never input bytes: safe to embed.
+    d.summary_json += ",\"error\":\"";
+    d.summary_json += error;
+    d.summary_json += '"';
+  }
+  d.summary_json += '}';
+  return d;
+}
+
+}  // namespace
+
+std::string_view to_string(LegalBasis basis) {
+  return basis == LegalBasis::consent ? "consent" : "legitimate_interest";
+}
+
+bool parse_legal_basis(std::string_view text, LegalBasis& out) {
+  if (text == "consent") {
+    out = LegalBasis::consent;
+    return true;
+  }
+  if (text == "legitimate_interest") {
+    out = LegalBasis::legitimate_interest;
+    return true;
+  }
+  return false;
+}
+
+std::string validate_policy(const TcfPolicy& policy) {
+  if (policy.vendor_id < 1 || policy.vendor_id > k_tcf_max_vendor_id) return "tcf.vendor_id";
+  for (int p : policy.required_purposes) {
+    if (p < 1 || p > 24) return "tcf.required_purposes";
+  }
+  return "";
+}
+
+ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, std::string_view tc_string,
+                               std::int64_t now_unix) {
+  if (tc_string.empty()) return simple_decision(basis, "no_tc_string", "");
+  const auto decoded = decode_tc_string(tc_string);
+  if (!decoded.ok()) return simple_decision(basis, "invalid_tc_string", decoded.error);
+  return decide_consent(basis, policy, *decoded.tc, now_unix);
+}
+
+ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const TcString& tc,
+                               std::int64_t now_unix) {
+  const std::string bad_field = validate_policy(policy);
+  if (!bad_field.empty()) return simple_decision(basis, "invalid_policy", bad_field);
+
+  const int vendor = policy.vendor_id;
+  std::string reason = "ok";
+  std::optional<int> failed_purpose;
+  auto deny = [&](std::string why, std::optional<int> purpose = std::nullopt) {
+    if (reason == "ok") {
+      reason = std::move(why);
+      failed_purpose = purpose;
+    }
+  };
+
+  if (tc.created_unix() > now_unix + 86400) deny("created_in_future");
+  if (policy.strict_policy_version && tc.policy_version < 4 &&
+      tc.created_unix() >= k_tcf_policy_v4_cutoff_unix) {
+    deny("policy_version");
+  }
+
+  // Purposes. `vendor_consent_needed`: some purpose is granted only through consent.
+  bool vendor_consent_needed = basis == LegalBasis::consent;
+  for (int p : policy.required_purposes) {
+    const unsigned types = publisher_restriction_types(tc, vendor, p);
+    const bool not_allowed = types & 1U;
+    const bool require_consent = types & 2U;
+    const bool require_li = types & 4U;
+    if (not_allowed || (require_consent && require_li)) {
+      deny("publisher_restriction", p);
+      continue;
+    }
+    const bool has_consent = tc.purposes_consent.contains(p);
+    const bool has_li = tc.purposes_li.contains(p);
+    if (basis == LegalBasis::consent) {
+      // The tenant declared consent; a publisher demanding LI for this purpose rules it out.
+      if (require_li) deny("publisher_restriction", p);
+      else if (!has_consent) deny("purpose_consent", p);
+      continue;
+    }
+    const bool li_possible = !consent_only_purpose(p) && !require_consent;
+    if (require_li) {
+      if (consent_only_purpose(p)) deny("publisher_restriction", p);
+      else if (!has_li) deny("purpose_li", p);
+      continue;
+    }
+    if (li_possible && has_li) continue;
+    if (has_consent) {
+      vendor_consent_needed = true;
+      continue;
+    }
+    deny(li_possible ? "purpose_li" : "purpose_consent", p);
+  }
+
+  const bool v_consent = tc.vendor_consent.contains(vendor);
+  const bool v_li = tc.vendor_li.contains(vendor);
+  const bool v_disclosed = !tc.has_disclosed_vendors || tc.disclosed_vendors.contains(vendor);
+  if (policy.require_vendor_consent) {
+    if (!v_disclosed) deny("vendor_not_disclosed");
+    else if (vendor_consent_needed && !v_consent) deny("vendor_consent");
+    else if (!vendor_consent_needed && !v_li && !v_consent) deny("vendor_li");
+  }
+
+  ConsentDecision d;
+  d.allowed = reason == "ok";
+  d.reason = reason;
+  std::string& s = d.summary_json;
+  s = summary_head(basis, d.allowed, reason);
+  if (failed_purpose) s += ",\"purpose\":" + std::to_string(*failed_purpose);
+  s += ",\"vendor_id\":" + std::to_string(vendor);
+  s += ",\"cmp_id\":" + std::to_string(tc.cmp_id);
+  s += ",\"cmp_version\":" + std::to_string(tc.cmp_version);
+  s += ",\"vendor_list_version\":" + std::to_string(tc.vendor_list_version);
+  s += ",\"policy_version\":" + std::to_string(tc.policy_version);
+  s += ",\"created\":\"" + format_iso8601_utc(tc.created_unix()) + '"';
+  s += ",\"last_updated\":\"" + format_iso8601_utc(tc.last_updated_unix()) + '"';
+  s += ",\"purposes_consent\":";
+  append_json_int_array(s, tc.purposes_consent.to_vector());
+  s += ",\"purposes_li\":";
+  append_json_int_array(s, tc.purposes_li.to_vector());
+  s += std::string(",\"vendor_consent\":") + (v_consent ? "true" : "false");
+  s += std::string(",\"vendor_li\":") + (v_li ? "true" : "false");
+  s += std::string(",\"vendor_disclosed\":") +
+       (tc.has_disclosed_vendors ? (v_disclosed ? "true" : "false") : "null");
+  s += '}';
+  return d;
+}
+
+}  // namespace hashgate::gw
