@@ -15,8 +15,23 @@
 
 namespace hashgate::gw {
 
-/// SQLite durability level (PRAGMA synchronous). See docs/reliability.md.
+/// SQLite durability level (PRAGMA synchronous). See docs/storage.md for what each survives.
 enum class Durability { normal, full, extra };
+
+/// Store-level error codes (category "hashgate.store"); SQLite failures use sqlite_category().
+enum class StoreErrc {
+  closed = 1,      ///< the store is closed or closing; nothing was written
+  open_failed,     ///< the database could not be opened or configured
+  schema_too_new,  ///< the database was written by a newer schema version than this build knows
+  io,              ///< a statement or COMMIT failed; the transaction was rolled back
+};
+
+/// The error category of StoreErrc values.
+const std::error_category& store_category() noexcept;
+/// The error category whose values are SQLite (extended) result codes, messages from sqlite3_errstr.
+const std::error_category& sqlite_category() noexcept;
+/// Makes a std::error_code from a StoreErrc value.
+std::error_code make_error_code(StoreErrc e) noexcept;
 
 struct StoreConfig {
   std::string data_dir;                 ///< folder for hashgate.db (+ -wal, -shm)
@@ -24,6 +39,9 @@ struct StoreConfig {
   std::size_t queue_high_water = 20000; ///< pending events above which submit() refuses (→ 503)
   std::chrono::milliseconds max_batch_delay{2};  ///< group commit: wait at most this long to batch
   std::size_t max_batch_events = 4096;  ///< group commit: at most this many events per transaction
+  /// Wall clock in unix seconds for audit times, link first/last seen and suppression `added`;
+  /// empty means the system clock (tests inject a controllable one).
+  std::function<std::int64_t()> clock;
 };
 
 /// One event as stored. All identifier values are canonical lowercase hex digests.
@@ -117,3 +135,6 @@ class Store {
 };
 
 }  // namespace hashgate::gw
+
+template <>
+struct std::is_error_code_enum<hashgate::gw::StoreErrc> : std::true_type {};

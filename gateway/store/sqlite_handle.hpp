@@ -1,0 +1,120 @@
+#pragma once
+// Thin RAII helpers over the SQLite C API, internal to gateway/store. No exceptions: every call
+// returns the SQLite result code and the caller decides.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace hashgate::gw::store_detail {
+
+/// Owns one sqlite3 connection; closes it (sqlite3_close_v2) on destruction.
+class Connection {
+ public:
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { reset(); }
+
+  /// Opens `path` with `flags` (SQLITE_OPEN_*); returns the SQLite result code.
+  int open(const std::string& path, int flags) {
+    reset();
+    return sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
+  }
+  /// Closes the connection if open (statements must have been finalized first).
+  void reset() {
+    if (m_db != nullptr) sqlite3_close_v2(m_db);
+    m_db = nullptr;
+  }
+  /// Runs one or more SQL statements without results; returns the SQLite result code.
+  int exec(const char* sql) { return sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr); }
+  /// The raw handle (never null after a successful open()).
+  sqlite3* get() const { return m_db; }
+  /// The last error message of this connection (SQLite's text; never contains bound values).
+  std::string message() const { return m_db != nullptr ? sqlite3_errmsg(m_db) : "no connection"; }
+
+ private:
+  sqlite3* m_db = nullptr;
+};
+
+/// Owns one prepared statement; finalizes it on destruction. Bind indexes start at 1.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& o) noexcept : m_stmt(std::exchange(o.m_stmt, nullptr)) {}
+  Statement& operator=(Statement&& o) noexcept {
+    if (this != &o) {
+      finalize();
+      m_stmt = std::exchange(o.m_stmt, nullptr);
+    }
+    return *this;
+  }
+  ~Statement() { finalize(); }
+
+  /// Compiles `sql` on `db` (persistent: it is reused many times); returns the result code.
+  int prepare(sqlite3* db, std::string_view sql) {
+    finalize();
+    return sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
+  }
+  /// Finalizes the statement (idempotent).
+  void finalize() {
+    if (m_stmt != nullptr) sqlite3_finalize(m_stmt);
+    m_stmt = nullptr;
+  }
+  /// Resets the statement and clears its bindings so it can be run again.
+  void reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+  }
+  /// Binds text (copied by SQLite) at index `i`.
+  int bind(int i, std::string_view v) {
+    return sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  /// Binds a 64-bit integer at index `i`.
+  int bind(int i, std::int64_t v) { return sqlite3_bind_int64(m_stmt, i, v); }
+  /// Binds a blob (copied by SQLite) at index `i`.
+  int bind_blob(int i, std::string_view v) {
+    return sqlite3_bind_blob(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(m_stmt); }
+  /// Column `i` of the current row as text (empty for NULL).
+  std::string text(int i) const {
+    const auto* p = sqlite3_column_text(m_stmt, i);
+    return p != nullptr ? std::string(reinterpret_cast<const char*>(p),
+                                      static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, i)))
+                        : std::string();
+  }
+  /// Column `i` of the current row as a blob copied into a string.
+  std::string blob(int i) const {
+    const void* p = sqlite3_column_blob(m_stmt, i);
+    return p != nullptr ? std::string(static_cast<const char*>(p),
+                                      static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, i)))
+                        : std::string();
+  }
+  /// Column `i` of the current row as a 64-bit integer.
+  std::int64_t int64(int i) const { return sqlite3_column_int64(m_stmt, i); }
+
+ private:
+  sqlite3_stmt* m_stmt = nullptr;
+};
+
+/// Resets a statement when leaving a scope, so a failed step never leaves it half-run.
+class ResetGuard {
+ public:
+  explicit ResetGuard(Statement& s) : m_stmt(s) {}
+  ResetGuard(const ResetGuard&) = delete;
+  ResetGuard& operator=(const ResetGuard&) = delete;
+  ~ResetGuard() { m_stmt.reset(); }
+
+ private:
+  Statement& m_stmt;
+};
+
+}  // namespace hashgate::gw::store_detail

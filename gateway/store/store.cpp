@@ -1,0 +1,996 @@
+// The embedded SQLite store: one writer thread owning the write connection (group commit), one
+// read connection for exports and the audit log, an in-memory mirror of the suppression list.
+// See docs/storage.md for the schema, the durability of each setting and the privacy choices.
+
+#include "store.hpp"
+
+#include "sqlite_handle.hpp"
+
+#include <nlohmann/json.hpp>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace hashgate::gw {
+
+namespace {
+
+using store_detail::Connection;
+using store_detail::ResetGuard;
+using store_detail::Statement;
+
+class StoreCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "hashgate.store"; }
+  std::string message(int ev) const override {
+    switch (static_cast<StoreErrc>(ev)) {
+      case StoreErrc::closed: return "store is closed";
+      case StoreErrc::open_failed: return "store could not be opened";
+      case StoreErrc::schema_too_new: return "database schema is newer than this build";
+      case StoreErrc::io: return "store transaction failed and was rolled back";
+    }
+    return "unknown store error";
+  }
+};
+
+class SqliteCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "sqlite"; }
+  std::string message(int ev) const override { return sqlite3_errstr(ev); }
+};
+
+}  // namespace
+
+const std::error_category& store_category() noexcept {
+  static const StoreCategory k_category;
+  return k_category;
+}
+
+const std::error_category& sqlite_category() noexcept {
+  static const SqliteCategory k_category;
+  return k_category;
+}
+
+std::error_code make_error_code(StoreErrc e) noexcept {
+  return {static_cast<int>(e), store_category()};
+}
+
+namespace {
+
+/// Current schema version (PRAGMA user_version). Bump it and append a migration to k_migrations.
+constexpr int k_schema_version = 1;
+
+/// Migration i brings a database from user_version i to i + 1 (run inside one transaction).
+constexpr const char* k_migrations[] = {
+    // 0 → 1: the initial schema.
+    R"sql(
+CREATE TABLE events(
+  seq         INTEGER PRIMARY KEY,
+  tenant      TEXT    NOT NULL,
+  event_id    TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  time        INTEGER NOT NULL,
+  received    INTEGER NOT NULL,
+  ids         TEXT    NOT NULL DEFAULT '{}',
+  uid         TEXT    NOT NULL DEFAULT '',
+  online_ids  TEXT    NOT NULL DEFAULT '{}',
+  custom      TEXT    NOT NULL DEFAULT '{}',
+  legal_basis TEXT    NOT NULL DEFAULT '',
+  consent     TEXT    NOT NULL DEFAULT '{}',
+  UNIQUE(tenant, event_id)
+);
+CREATE INDEX events_received ON events(tenant, received);
+CREATE INDEX events_uid ON events(tenant, uid);
+CREATE TABLE event_ids(
+  event  INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  tenant TEXT    NOT NULL,
+  kind   TEXT    NOT NULL,
+  id     TEXT    NOT NULL
+);
+CREATE INDEX event_ids_id ON event_ids(tenant, id);
+CREATE INDEX event_ids_event ON event_ids(event);
+CREATE TABLE links(
+  tenant     TEXT    NOT NULL,
+  uid        TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  PRIMARY KEY(tenant, uid, id)
+) WITHOUT ROWID;
+CREATE INDEX links_id ON links(tenant, id);
+CREATE TABLE suppression(
+  tenant TEXT    NOT NULL,
+  digest BLOB    NOT NULL,
+  added  INTEGER NOT NULL,
+  PRIMARY KEY(tenant, digest)
+) WITHOUT ROWID;
+CREATE TABLE audit(
+  seq    INTEGER PRIMARY KEY,
+  time   INTEGER NOT NULL,
+  tenant TEXT    NOT NULL,
+  action TEXT    NOT NULL,
+  detail TEXT    NOT NULL
+);
+CREATE INDEX audit_tenant_time ON audit(tenant, time);
+)sql",
+};
+static_assert(std::size(k_migrations) == k_schema_version);
+
+/// Upper bound on identifiers visited by one opt-out fan-out (a guard against pathological graphs).
+constexpr std::size_t k_max_closure = 100000;
+
+/// Suppression entries are SHA-256("hashgate/suppression/v1" 0 tenant 0 id), never the id itself,
+/// so a purged identifier's bytes do not survive in the file (see docs/storage.md).
+std::string suppression_digest(std::string_view tenant, std::string_view id) {
+  static constexpr std::string_view k_domain = "hashgate/suppression/v1";
+  std::string input;
+  input.reserve(k_domain.size() + tenant.size() + id.size() + 2);
+  input.append(k_domain).push_back('\0');
+  input.append(tenant).push_back('\0');
+  input.append(id);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+/// Canonical form of a hashed identifier: ASCII lowercase (hex digests are case-insensitive).
+std::string canonical_id(std::string_view id) {
+  std::string out(id);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+/// Mirror key: tenant and digest, so one set serves all tenants.
+std::string mirror_key(std::string_view tenant, std::string_view id) {
+  return suppression_digest(tenant, id);
+}
+
+std::error_code sqlite_error(int rc) { return {rc, sqlite_category()}; }
+
+/// Parses stored JSON text for export; falls back to an empty object on anything unexpected.
+nlohmann::ordered_json parse_object(const std::string& text) {
+  if (text.empty()) return nlohmann::ordered_json::object();
+  auto j = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return nlohmann::ordered_json::object();
+  return j;
+}
+
+/// A unit of work for the writer thread; `kind` selects which fields are used.
+struct Job {
+  enum class Kind { submit, opt_out, opt_in, audit, purge };
+  Kind kind = Kind::submit;
+  std::vector<EventRecord> events;
+  std::function<void(SubmitResult)> submit_done;
+  std::string tenant;
+  std::vector<std::string> ids;
+  std::string uid;
+  std::string source;
+  std::function<void(OptOutResult)> opt_out_done;
+  std::function<void(std::error_code)> opt_in_done;
+  AuditEntry audit;
+  std::int64_t cutoff = 0;
+  std::shared_ptr<std::promise<std::size_t>> purge_result;
+};
+
+/// Calls a user callback, never letting an exception escape into the writer thread.
+template <typename F, typename... A>
+void invoke_safely(const F& f, A&&... args) {
+  if (!f) return;
+  try {
+    f(std::forward<A>(args)...);
+  } catch (...) {
+    // A callback's failure must not stop the writer; the data is already durable.
+  }
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(StoreConfig cfg) : m_cfg(std::move(cfg)) {}
+
+  ~SqliteStore() override { close(); }
+
+  std::error_code start(std::string& why);
+
+  bool submit(std::vector<EventRecord> events, std::function<void(SubmitResult)> done) override;
+  bool is_suppressed(const std::string& tenant, const std::string& id) const override;
+  void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+               std::string source, std::function<void(OptOutResult)> done) override;
+  void opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+              std::function<void(std::error_code)> done) override;
+  std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
+                                         std::size_t limit) override;
+  std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since,
+                                std::size_t limit) override;
+  void append_audit(AuditEntry entry) override;
+  std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) override;
+  std::size_t queue_depth() const override;
+  bool ready() const override { return m_ready.load(); }
+  void close() override;
+
+ private:
+  std::int64_t now() const;
+  bool enqueue(Job job);
+  void writer_loop();
+  void run_submit_batch(std::vector<Job>& batch);
+  void run_opt_out(Job& job);
+  void run_opt_in(Job& job);
+  void run_audit(Job& job);
+  void run_purge(Job& job);
+  int begin();
+  int commit(std::chrono::steady_clock::time_point started);
+  void rollback();
+  int insert_audit(std::int64_t time, const std::string& tenant, const std::string& action,
+                   const std::string& detail);
+  bool suppressed_in_txn(const std::string& tenant, const std::string& id);
+  void scrub_wal();
+  std::error_code prepare_statements(std::string& why);
+
+  StoreConfig m_cfg;
+  Connection m_write;  // owned by the writer thread after start()
+  Connection m_read;   // guarded by m_read_mu
+  mutable std::mutex m_read_mu;
+
+  Statement m_begin, m_commit, m_rollback;
+  Statement m_insert_event, m_insert_event_id, m_upsert_link, m_check_suppression;
+  Statement m_insert_suppression, m_delete_suppression, m_insert_audit;
+  Statement m_links_by_id, m_links_by_uid, m_cooccurring_ids, m_uids_by_id, m_ids_by_uid;
+  Statement m_delete_events_by_id, m_delete_events_by_uid, m_delete_links_by_id,
+      m_delete_links_by_uid;
+  Statement m_purge_events, m_purge_links;
+
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::deque<Job> m_queue;
+  std::size_t m_pending_events = 0;
+  bool m_closing = false;
+  bool m_closed = false;
+  std::thread m_writer;
+  std::atomic<bool> m_ready{false};
+  bool m_needs_scrub = false;  // writer thread only
+
+  mutable std::shared_mutex m_mirror_mu;
+  std::unordered_set<std::string> m_mirror;  // mirror_key(tenant, id) of every suppressed entry
+};
+
+std::int64_t SqliteStore::now() const {
+  if (m_cfg.clock) return m_cfg.clock();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::error_code SqliteStore::start(std::string& why) {
+  std::error_code fs_err;
+  if (m_cfg.data_dir.empty()) {
+    why = "store: data_dir is empty";
+    return StoreErrc::open_failed;
+  }
+  std::filesystem::create_directories(m_cfg.data_dir, fs_err);
+  if (fs_err) {
+    why = "store: cannot create data_dir: " + fs_err.message();
+    return StoreErrc::open_failed;
+  }
+  const std::string path = (std::filesystem::path(m_cfg.data_dir) / "hashgate.db").string();
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (int rc = m_write.open(path, flags); rc != SQLITE_OK) {
+    why = "store: cannot open hashgate.db: " + m_write.message();
+    return sqlite_error(rc);
+  }
+  sqlite3_extended_result_codes(m_write.get(), 1);
+  const char* sync = m_cfg.durability == Durability::normal ? "NORMAL"
+                     : m_cfg.durability == Durability::extra ? "EXTRA"
+                                                               : "FULL";
+  const std::string pragmas = std::string("PRAGMA busy_timeout=5000;"
+                                          "PRAGMA journal_mode=WAL;"
+                                          "PRAGMA synchronous=") +
+                              sync +
+                              ";"
+                              "PRAGMA secure_delete=ON;"
+                              "PRAGMA foreign_keys=ON;";
+  if (int rc = m_write.exec(pragmas.c_str()); rc != SQLITE_OK) {
+    why = "store: cannot configure hashgate.db: " + m_write.message();
+    return sqlite_error(rc);
+  }
+  {
+    // journal_mode=WAL silently stays as it was on file systems without shared memory: check.
+    Statement s;
+    s.prepare(m_write.get(), "PRAGMA journal_mode");
+    if (s.step() != SQLITE_ROW || s.text(0) != "wal") {
+      why = "store: hashgate.db could not be switched to WAL mode";
+      return StoreErrc::open_failed;
+    }
+  }
+
+  // Schema: read user_version, refuse newer files, run the missing migrations in one transaction.
+  int version = 0;
+  {
+    Statement s;
+    s.prepare(m_write.get(), "PRAGMA user_version");
+    if (s.step() == SQLITE_ROW) version = static_cast<int>(s.int64(0));
+  }
+  if (version > k_schema_version) {
+    why = "store: hashgate.db has schema version " + std::to_string(version) +
+          ", this build knows up to " + std::to_string(k_schema_version);
+    return StoreErrc::schema_too_new;
+  }
+  if (version < k_schema_version) {
+    if (int rc = m_write.exec("BEGIN IMMEDIATE"); rc != SQLITE_OK) {
+      why = "store: cannot start migration: " + m_write.message();
+      return sqlite_error(rc);
+    }
+    for (int v = version; v < k_schema_version; ++v) {
+      if (int rc = m_write.exec(k_migrations[v]); rc != SQLITE_OK) {
+        why = "store: migration to schema " + std::to_string(v + 1) + " failed: " + m_write.message();
+        m_write.exec("ROLLBACK");
+        return sqlite_error(rc);
+      }
+    }
+    const std::string set_version = "PRAGMA user_version=" + std::to_string(k_schema_version);
+    if (int rc = m_write.exec(set_version.c_str()); rc != SQLITE_OK) {
+      why = "store: cannot record schema version: " + m_write.message();
+      m_write.exec("ROLLBACK");
+      return sqlite_error(rc);
+    }
+    if (int rc = m_write.exec("COMMIT"); rc != SQLITE_OK) {
+      why = "store: cannot commit migration: " + m_write.message();
+      m_write.exec("ROLLBACK");
+      return sqlite_error(rc);
+    }
+  }
+
+  if (auto ec = prepare_statements(why)) return ec;
+
+  // Load the suppression mirror.
+  {
+    Statement s;
+    s.prepare(m_write.get(), "SELECT digest FROM suppression");
+    while (s.step() == SQLITE_ROW) m_mirror.insert(s.blob(0));
+  }
+
+  // The read connection: WAL lets it read a consistent snapshot beside the writer.
+  if (int rc = m_read.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX); rc != SQLITE_OK) {
+    why = "store: cannot open read connection: " + m_read.message();
+    return sqlite_error(rc);
+  }
+  if (int rc = m_read.exec("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;"); rc != SQLITE_OK) {
+    why = "store: cannot configure read connection: " + m_read.message();
+    return sqlite_error(rc);
+  }
+
+  m_ready = true;
+  m_writer = std::thread([this] { writer_loop(); });
+  return {};
+}
+
+std::error_code SqliteStore::prepare_statements(std::string& why) {
+  sqlite3* db = m_write.get();
+  struct Item {
+    Statement* stmt;
+    const char* sql;
+  };
+  const Item items[] = {
+      {&m_begin, "BEGIN IMMEDIATE"},
+      {&m_commit, "COMMIT"},
+      {&m_rollback, "ROLLBACK"},
+      {&m_insert_event,
+       "INSERT OR IGNORE INTO events(tenant, event_id, type, time, received, ids, uid, online_ids,"
+       " custom, legal_basis, consent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&m_insert_event_id, "INSERT INTO event_ids(event, tenant, kind, id) VALUES(?1, ?2, ?3, ?4)"},
+      {&m_upsert_link,
+       "INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES(?1, ?2, ?3, ?4, ?4)"
+       " ON CONFLICT(tenant, uid, id) DO UPDATE SET"
+       " first_seen = min(first_seen, excluded.first_seen),"
+       " last_seen = max(last_seen, excluded.last_seen)"},
+      {&m_check_suppression, "SELECT 1 FROM suppression WHERE tenant = ?1 AND digest = ?2"},
+      {&m_insert_suppression,
+       "INSERT OR IGNORE INTO suppression(tenant, digest, added) VALUES(?1, ?2, ?3)"},
+      {&m_delete_suppression, "DELETE FROM suppression WHERE tenant = ?1 AND digest = ?2"},
+      {&m_insert_audit, "INSERT INTO audit(time, tenant, action, detail) VALUES(?1, ?2, ?3, ?4)"},
+      {&m_links_by_id, "SELECT uid FROM links WHERE tenant = ?1 AND id = ?2"},
+      {&m_links_by_uid, "SELECT id FROM links WHERE tenant = ?1 AND uid = ?2"},
+      {&m_cooccurring_ids,
+       "SELECT DISTINCT b.id FROM event_ids a JOIN event_ids b ON b.event = a.event"
+       " WHERE a.tenant = ?1 AND a.id = ?2"},
+      {&m_uids_by_id,
+       "SELECT DISTINCT e.uid FROM event_ids a JOIN events e ON e.seq = a.event"
+       " WHERE a.tenant = ?1 AND a.id = ?2 AND e.uid <> ''"},
+      {&m_ids_by_uid,
+       "SELECT DISTINCT a.id FROM events e JOIN event_ids a ON a.event = e.seq"
+       " WHERE e.tenant = ?1 AND e.uid = ?2"},
+      {&m_delete_events_by_id,
+       "DELETE FROM events WHERE seq IN (SELECT event FROM event_ids WHERE tenant = ?1 AND id = ?2)"},
+      {&m_delete_events_by_uid, "DELETE FROM events WHERE tenant = ?1 AND uid = ?2"},
+      {&m_delete_links_by_id, "DELETE FROM links WHERE tenant = ?1 AND id = ?2"},
+      {&m_delete_links_by_uid, "DELETE FROM links WHERE tenant = ?1 AND uid = ?2"},
+      {&m_purge_events, "DELETE FROM events WHERE tenant = ?1 AND received < ?2"},
+      {&m_purge_links, "DELETE FROM links WHERE tenant = ?1 AND last_seen < ?2"},
+  };
+  for (const auto& item : items) {
+    if (int rc = item.stmt->prepare(db, item.sql); rc != SQLITE_OK) {
+      why = std::string("store: cannot prepare statement: ") + m_write.message();
+      return sqlite_error(rc);
+    }
+  }
+  return {};
+}
+
+bool SqliteStore::enqueue(Job job) {
+  {
+    std::lock_guard lk(m_mu);
+    if (m_closing) return false;
+    if (job.kind == Job::Kind::submit) {
+      const std::size_t n = job.events.size();
+      // Refuse when the new events would lift the queue above its high-water mark; an empty
+      // queue always accepts, so one request larger than the mark is not refused forever.
+      if (m_pending_events > 0 && m_pending_events + n > m_cfg.queue_high_water) return false;
+      m_pending_events += n;
+    }
+    m_queue.push_back(std::move(job));
+  }
+  m_cv.notify_one();
+  return true;
+}
+
+bool SqliteStore::submit(std::vector<EventRecord> events, std::function<void(SubmitResult)> done) {
+  Job job;
+  job.kind = Job::Kind::submit;
+  job.events = std::move(events);
+  job.submit_done = std::move(done);
+  return enqueue(std::move(job));
+}
+
+bool SqliteStore::is_suppressed(const std::string& tenant, const std::string& id) const {
+  if (id.empty()) return false;
+  const std::string key = mirror_key(tenant, canonical_id(id));
+  const std::string raw_key = mirror_key(tenant, id);  // hg_uid values are case-sensitive
+  std::shared_lock lk(m_mirror_mu);
+  return m_mirror.count(key) != 0 || m_mirror.count(raw_key) != 0;
+}
+
+void SqliteStore::opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                          std::string source, std::function<void(OptOutResult)> done) {
+  Job job;
+  job.kind = Job::Kind::opt_out;
+  job.tenant = tenant;
+  job.ids = std::move(ids);
+  job.uid = std::move(uid);
+  job.source = std::move(source);
+  job.opt_out_done = done;
+  if (!enqueue(std::move(job))) {
+    OptOutResult r;
+    r.error = StoreErrc::closed;
+    invoke_safely(done, r);
+  }
+}
+
+void SqliteStore::opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                         std::function<void(std::error_code)> done) {
+  Job job;
+  job.kind = Job::Kind::opt_in;
+  job.tenant = tenant;
+  job.ids = std::move(ids);
+  job.uid = std::move(uid);
+  job.opt_in_done = done;
+  if (!enqueue(std::move(job))) invoke_safely(done, make_error_code(StoreErrc::closed));
+}
+
+void SqliteStore::append_audit(AuditEntry entry) {
+  Job job;
+  job.kind = Job::Kind::audit;
+  job.audit = std::move(entry);
+  enqueue(std::move(job));
+}
+
+std::size_t SqliteStore::purge_before(const std::string& tenant, std::int64_t cutoff) {
+  Job job;
+  job.kind = Job::Kind::purge;
+  job.tenant = tenant;
+  job.cutoff = cutoff;
+  job.purge_result = std::make_shared<std::promise<std::size_t>>();
+  auto result = job.purge_result->get_future();
+  if (!enqueue(std::move(job))) return 0;
+  return result.get();
+}
+
+std::size_t SqliteStore::queue_depth() const {
+  std::lock_guard lk(m_mu);
+  return m_pending_events;
+}
+
+void SqliteStore::close() {
+  {
+    std::lock_guard lk(m_mu);
+    if (m_closed) return;
+    m_closed = true;
+    m_closing = true;
+  }
+  m_cv.notify_all();
+  if (m_writer.joinable()) m_writer.join();
+  m_ready = false;
+  // Finalize every statement before closing the connections; the last close checkpoints the WAL.
+  for (Statement* s :
+       {&m_begin, &m_commit, &m_rollback, &m_insert_event, &m_insert_event_id, &m_upsert_link,
+        &m_check_suppression, &m_insert_suppression, &m_delete_suppression, &m_insert_audit,
+        &m_links_by_id, &m_links_by_uid, &m_cooccurring_ids, &m_uids_by_id, &m_ids_by_uid,
+        &m_delete_events_by_id, &m_delete_events_by_uid, &m_delete_links_by_id,
+        &m_delete_links_by_uid, &m_purge_events, &m_purge_links}) {
+    s->finalize();
+  }
+  {
+    std::lock_guard lk(m_read_mu);
+    m_read.reset();
+  }
+  m_write.reset();
+}
+
+// ---- writer thread -------------------------------------------------------------------------
+
+void SqliteStore::writer_loop() {
+  for (;;) {
+    std::unique_lock lk(m_mu);
+    m_cv.wait(lk, [&] { return !m_queue.empty() || m_closing; });
+    if (m_queue.empty()) break;  // closing and drained
+
+    Job first = std::move(m_queue.front());
+    m_queue.pop_front();
+    if (first.kind != Job::Kind::submit) {
+      lk.unlock();
+      switch (first.kind) {
+        case Job::Kind::opt_out: run_opt_out(first); break;
+        case Job::Kind::opt_in: run_opt_in(first); break;
+        case Job::Kind::audit: run_audit(first); break;
+        case Job::Kind::purge: run_purge(first); break;
+        case Job::Kind::submit: break;
+      }
+      continue;
+    }
+
+    // Group commit: take consecutive submit jobs (FIFO order is kept with other job kinds) up
+    // to max_batch_events, waiting at most max_batch_delay for more to arrive.
+    std::vector<Job> batch;
+    std::size_t n = first.events.size();
+    m_pending_events -= n;
+    batch.push_back(std::move(first));
+    const auto deadline = std::chrono::steady_clock::now() + m_cfg.max_batch_delay;
+    while (n < m_cfg.max_batch_events) {
+      if (m_queue.empty()) {
+        if (m_closing) break;
+        if (!m_cv.wait_until(lk, deadline, [&] { return !m_queue.empty() || m_closing; })) break;
+        if (m_queue.empty()) break;
+      }
+      Job& next = m_queue.front();
+      if (next.kind != Job::Kind::submit) break;
+      if (n + next.events.size() > m_cfg.max_batch_events) break;
+      n += next.events.size();
+      m_pending_events -= next.events.size();
+      batch.push_back(std::move(next));
+      m_queue.pop_front();
+    }
+    lk.unlock();
+    run_submit_batch(batch);
+  }
+}
+
+int SqliteStore::begin() {
+  ResetGuard g(m_begin);
+  int rc = m_begin.step();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int SqliteStore::commit(std::chrono::steady_clock::time_point started) {
+  int rc;
+  {
+    ResetGuard g(m_commit);
+    rc = m_commit.step();
+  }
+  if (rc != SQLITE_DONE) {
+    rollback();
+    m_ready = false;
+    return rc;
+  }
+  m_ready = true;
+  if (on_commit) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    invoke_safely(on_commit, took.count());
+  }
+  if (m_needs_scrub) scrub_wal();
+  return SQLITE_OK;
+}
+
+void SqliteStore::rollback() {
+  if (sqlite3_get_autocommit(m_write.get()) != 0) return;  // no transaction open
+  ResetGuard g(m_rollback);
+  m_rollback.step();
+}
+
+/// After a purge the deleted rows' old page images still sit in the WAL file: checkpoint and
+/// truncate it. If a reader holds an old snapshot the checkpoint is partial; retry after the
+/// next commit.
+void SqliteStore::scrub_wal() {
+  int log_frames = 0;
+  int checkpointed = 0;
+  int rc = sqlite3_wal_checkpoint_v2(m_write.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                     &log_frames, &checkpointed);
+  m_needs_scrub = !(rc == SQLITE_OK && log_frames == 0);
+}
+
+int SqliteStore::insert_audit(std::int64_t time, const std::string& tenant,
+                              const std::string& action, const std::string& detail) {
+  ResetGuard g(m_insert_audit);
+  m_insert_audit.bind(1, time);
+  m_insert_audit.bind(2, tenant);
+  m_insert_audit.bind(3, action);
+  m_insert_audit.bind(4, detail);
+  int rc = m_insert_audit.step();
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+bool SqliteStore::suppressed_in_txn(const std::string& tenant, const std::string& id) {
+  if (id.empty()) return false;
+  const std::string digest = suppression_digest(tenant, id);
+  {
+    std::shared_lock lk(m_mirror_mu);
+    if (m_mirror.count(digest) != 0) return true;
+  }
+  ResetGuard g(m_check_suppression);
+  m_check_suppression.bind(1, tenant);
+  m_check_suppression.bind_blob(2, digest);
+  return m_check_suppression.step() == SQLITE_ROW;
+}
+
+void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::vector<Outcome>> outcomes(batch.size());
+  int rc = begin();
+  for (std::size_t j = 0; j < batch.size() && rc == SQLITE_OK; ++j) {
+    auto& out = outcomes[j];
+    out.reserve(batch[j].events.size());
+    for (EventRecord& ev : batch[j].events) {
+      for (auto& [kind, value] : ev.ids) value = canonical_id(value);
+      bool suppressed = suppressed_in_txn(ev.tenant, ev.uid);
+      for (const auto& kv : ev.ids) suppressed = suppressed || suppressed_in_txn(ev.tenant, kv.second);
+      if (suppressed) {
+        out.push_back(Outcome::suppressed);
+        continue;
+      }
+      nlohmann::ordered_json ids = nlohmann::ordered_json::object();
+      for (const auto& [kind, value] : ev.ids) ids[kind] = value;
+      {
+        ResetGuard g(m_insert_event);
+        m_insert_event.bind(1, ev.tenant);
+        m_insert_event.bind(2, ev.event_id);
+        m_insert_event.bind(3, ev.type);
+        m_insert_event.bind(4, ev.time);
+        m_insert_event.bind(5, ev.received);
+        m_insert_event.bind(6, ids.dump());
+        m_insert_event.bind(7, ev.uid);
+        m_insert_event.bind(8, ev.online_ids_json.empty() ? "{}" : ev.online_ids_json);
+        m_insert_event.bind(9, ev.custom_json.empty() ? "{}" : ev.custom_json);
+        m_insert_event.bind(10, ev.legal_basis);
+        m_insert_event.bind(11, ev.consent_summary.empty() ? "{}" : ev.consent_summary);
+        int s = m_insert_event.step();
+        if (s != SQLITE_DONE) {
+          rc = s;
+          break;
+        }
+      }
+      if (sqlite3_changes(m_write.get()) == 0) {
+        out.push_back(Outcome::duplicate);  // UNIQUE(tenant, event_id), also within this batch
+        continue;
+      }
+      const std::int64_t seq = sqlite3_last_insert_rowid(m_write.get());
+      for (const auto& [kind, value] : ev.ids) {
+        ResetGuard g(m_insert_event_id);
+        m_insert_event_id.bind(1, seq);
+        m_insert_event_id.bind(2, ev.tenant);
+        m_insert_event_id.bind(3, kind);
+        m_insert_event_id.bind(4, value);
+        if (int s = m_insert_event_id.step(); s != SQLITE_DONE) rc = s;
+        if (!ev.uid.empty() && rc == SQLITE_OK) {
+          ResetGuard g2(m_upsert_link);
+          m_upsert_link.bind(1, ev.tenant);
+          m_upsert_link.bind(2, ev.uid);
+          m_upsert_link.bind(3, value);
+          m_upsert_link.bind(4, ev.received);
+          if (int s = m_upsert_link.step(); s != SQLITE_DONE) rc = s;
+        }
+        if (rc != SQLITE_OK) break;
+      }
+      if (rc != SQLITE_OK) break;
+      out.push_back(Outcome::accepted);
+    }
+  }
+  if (rc == SQLITE_OK) rc = commit(started);
+  else rollback();
+
+  // Only now, after COMMIT returned SQLITE_OK (or the transaction was rolled back), report.
+  for (std::size_t j = 0; j < batch.size(); ++j) {
+    SubmitResult r;
+    if (rc == SQLITE_OK) r.outcomes = std::move(outcomes[j]);
+    else r.error = sqlite_error(rc);
+    invoke_safely(batch[j].submit_done, std::move(r));
+  }
+}
+
+void SqliteStore::run_opt_out(Job& job) {
+  const auto started = std::chrono::steady_clock::now();
+  OptOutResult result;
+  const std::string& tenant = job.tenant;
+
+  // Fan-out: breadth-first closure over uid ↔ id links and ids that occur in one event.
+  std::unordered_set<std::string> seen_ids;
+  std::unordered_set<std::string> seen_uids;
+  std::deque<std::pair<bool, std::string>> frontier;  // {is_uid, value}
+  for (const auto& id : job.ids) {
+    if (!id.empty() && seen_ids.insert(canonical_id(id)).second)
+      frontier.emplace_back(false, canonical_id(id));
+  }
+  if (!job.uid.empty() && seen_uids.insert(job.uid).second) frontier.emplace_back(true, job.uid);
+
+  int rc = begin();
+  bool truncated = false;
+  auto visit = [&](Statement& s, const std::string& value, bool yields_uid) {
+    ResetGuard g(s);
+    s.bind(1, tenant);
+    s.bind(2, value);
+    int step;
+    while ((step = s.step()) == SQLITE_ROW) {
+      std::string found = s.text(0);
+      if (found.empty()) continue;
+      if (seen_ids.size() + seen_uids.size() >= k_max_closure) {
+        truncated = true;
+        break;
+      }
+      auto& seen = yields_uid ? seen_uids : seen_ids;
+      if (seen.insert(found).second) frontier.emplace_back(yields_uid, std::move(found));
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) rc = step;
+  };
+  while (rc == SQLITE_OK && !frontier.empty()) {
+    auto [is_uid, value] = std::move(frontier.front());
+    frontier.pop_front();
+    if (is_uid) {
+      visit(m_links_by_uid, value, false);
+      visit(m_ids_by_uid, value, false);
+    } else {
+      visit(m_links_by_id, value, true);
+      visit(m_uids_by_id, value, true);
+      visit(m_cooccurring_ids, value, false);
+    }
+  }
+
+  const std::int64_t t = now();
+  std::vector<std::string> added_keys;
+  auto suppress_and_purge = [&](const std::string& value, bool is_uid) {
+    if (rc != SQLITE_OK) return;
+    const std::string digest = suppression_digest(tenant, value);
+    {
+      ResetGuard g(m_insert_suppression);
+      m_insert_suppression.bind(1, tenant);
+      m_insert_suppression.bind_blob(2, digest);
+      m_insert_suppression.bind(3, t);
+      if (int s = m_insert_suppression.step(); s != SQLITE_DONE) {
+        rc = s;
+        return;
+      }
+      if (sqlite3_changes(m_write.get()) > 0) ++result.ids_suppressed;
+      added_keys.push_back(digest);
+    }
+    Statement& del_events = is_uid ? m_delete_events_by_uid : m_delete_events_by_id;
+    {
+      ResetGuard g(del_events);
+      del_events.bind(1, tenant);
+      del_events.bind(2, value);
+      if (int s = del_events.step(); s != SQLITE_DONE) {
+        rc = s;
+        return;
+      }
+      result.events_purged += static_cast<std::size_t>(sqlite3_changes(m_write.get()));
+    }
+    Statement& del_links = is_uid ? m_delete_links_by_uid : m_delete_links_by_id;
+    ResetGuard g(del_links);
+    del_links.bind(1, tenant);
+    del_links.bind(2, value);
+    if (int s = del_links.step(); s != SQLITE_DONE) rc = s;
+  };
+  for (const auto& id : seen_ids) suppress_and_purge(id, false);
+  for (const auto& uid : seen_uids) suppress_and_purge(uid, true);
+
+  if (rc == SQLITE_OK) {
+    nlohmann::ordered_json detail = {{"ids_suppressed", result.ids_suppressed},
+                                     {"events_purged", result.events_purged},
+                                     {"source", job.source}};
+    if (truncated) detail["closure_truncated"] = true;
+    rc = insert_audit(t, tenant, "optout", detail.dump());
+  }
+  if (rc == SQLITE_OK) {
+    m_needs_scrub = true;  // the purged rows' old page images are still in the WAL
+    rc = commit(started);
+  } else {
+    rollback();
+  }
+  if (rc == SQLITE_OK) {
+    std::unique_lock lk(m_mirror_mu);
+    for (auto& k : added_keys) m_mirror.insert(std::move(k));
+  } else {
+    result = OptOutResult{};
+    result.error = sqlite_error(rc);
+  }
+  invoke_safely(job.opt_out_done, result);
+}
+
+void SqliteStore::run_opt_in(Job& job) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> values;
+  for (const auto& id : job.ids) {
+    if (!id.empty()) values.push_back(canonical_id(id));
+  }
+  if (!job.uid.empty()) values.push_back(job.uid);
+  std::vector<std::string> removed;
+  int rc = begin();
+  for (const auto& v : values) {
+    if (rc != SQLITE_OK) break;
+    const std::string digest = suppression_digest(job.tenant, v);
+    ResetGuard g(m_delete_suppression);
+    m_delete_suppression.bind(1, job.tenant);
+    m_delete_suppression.bind_blob(2, digest);
+    if (int s = m_delete_suppression.step(); s != SQLITE_DONE) rc = s;
+    else if (sqlite3_changes(m_write.get()) > 0) removed.push_back(digest);
+  }
+  if (rc == SQLITE_OK) {
+    nlohmann::ordered_json detail = {{"ids_removed", removed.size()}};
+    rc = insert_audit(now(), job.tenant, "optin", detail.dump());
+  }
+  if (rc == SQLITE_OK) rc = commit(started);
+  else rollback();
+  if (rc == SQLITE_OK) {
+    std::unique_lock lk(m_mirror_mu);
+    for (const auto& k : removed) m_mirror.erase(k);
+  }
+  invoke_safely(job.opt_in_done, rc == SQLITE_OK ? std::error_code{} : sqlite_error(rc));
+}
+
+void SqliteStore::run_audit(Job& job) {
+  const auto started = std::chrono::steady_clock::now();
+  int rc = begin();
+  if (rc == SQLITE_OK) {
+    const std::int64_t t = job.audit.time != 0 ? job.audit.time : now();
+    rc = insert_audit(t, job.audit.tenant, job.audit.action,
+                      job.audit.detail.empty() ? "{}" : job.audit.detail);
+  }
+  if (rc == SQLITE_OK) commit(started);
+  else rollback();
+}
+
+void SqliteStore::run_purge(Job& job) {
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t events = 0;
+  std::size_t links = 0;
+  int rc = begin();
+  if (rc == SQLITE_OK) {
+    ResetGuard g(m_purge_events);
+    m_purge_events.bind(1, job.tenant);
+    m_purge_events.bind(2, job.cutoff);
+    if (int s = m_purge_events.step(); s != SQLITE_DONE) rc = s;
+    else events = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
+  }
+  if (rc == SQLITE_OK) {
+    ResetGuard g(m_purge_links);
+    m_purge_links.bind(1, job.tenant);
+    m_purge_links.bind(2, job.cutoff);
+    if (int s = m_purge_links.step(); s != SQLITE_DONE) rc = s;
+    else links = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
+  }
+  if (rc == SQLITE_OK) {
+    nlohmann::ordered_json detail = {
+        {"cutoff", job.cutoff}, {"events_purged", events}, {"links_purged", links}};
+    rc = insert_audit(now(), job.tenant, "retention", detail.dump());
+  }
+  if (rc == SQLITE_OK) {
+    m_needs_scrub = events + links > 0;
+    rc = commit(started);
+  } else {
+    rollback();
+  }
+  job.purge_result->set_value(rc == SQLITE_OK ? events : 0);
+}
+
+// ---- readers -------------------------------------------------------------------------------
+
+std::vector<std::string> SqliteStore::export_events(const std::string& tenant, std::int64_t since,
+                                                    std::size_t limit) {
+  std::vector<std::string> lines;
+  std::size_t skipped = 0;
+  {
+    std::lock_guard lk(m_read_mu);
+    if (m_read.get() == nullptr || limit == 0) return lines;
+    Statement s;
+    if (s.prepare(m_read.get(),
+                  "SELECT event_id, type, time, received, ids, uid, online_ids, custom,"
+                  " legal_basis, consent FROM events WHERE tenant = ?1 AND received >= ?2"
+                  " ORDER BY received, seq") != SQLITE_OK) {
+      return lines;
+    }
+    s.bind(1, tenant);
+    s.bind(2, since);
+    while (lines.size() < limit && s.step() == SQLITE_ROW) {
+      auto ids = parse_object(s.text(4));
+      const std::string uid = s.text(5);
+      // Suppressed people's events are purged at opt-out; filter anyway (defence in depth).
+      bool suppressed = !uid.empty() && is_suppressed(tenant, uid);
+      for (const auto& [kind, value] : ids.items()) {
+        if (value.is_string() && is_suppressed(tenant, value.get<std::string>())) suppressed = true;
+      }
+      if (suppressed) {
+        ++skipped;
+        continue;
+      }
+      nlohmann::ordered_json line = {
+          {"event_id", s.text(0)},
+          {"type", s.text(1)},
+          {"time", s.int64(2)},
+          {"received", s.int64(3)},
+          {"ids", std::move(ids)},
+      };
+      if (!uid.empty()) line["uid"] = uid;
+      line["online_ids"] = parse_object(s.text(6));
+      line["custom"] = parse_object(s.text(7));
+      line["legal_basis"] = s.text(8);
+      line["consent"] = parse_object(s.text(9));
+      lines.push_back(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+  nlohmann::ordered_json detail = {{"since", since}, {"events", lines.size()}};
+  if (skipped > 0) detail["suppressed_skipped"] = skipped;
+  append_audit(AuditEntry{now(), tenant, "export", detail.dump()});
+  return lines;
+}
+
+std::vector<AuditEntry> SqliteStore::audit(const std::string& tenant, std::int64_t since,
+                                           std::size_t limit) {
+  std::vector<AuditEntry> out;
+  std::lock_guard lk(m_read_mu);
+  if (m_read.get() == nullptr || limit == 0) return out;
+  Statement s;
+  // Gateway-wide entries (tenant "") such as start-up are visible to every tenant.
+  if (s.prepare(m_read.get(),
+                "SELECT time, tenant, action, detail FROM audit"
+                " WHERE (tenant = ?1 OR tenant = '') AND time >= ?2 ORDER BY time, seq LIMIT ?3") !=
+      SQLITE_OK) {
+    return out;
+  }
+  s.bind(1, tenant);
+  s.bind(2, since);
+  s.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  while (s.step() == SQLITE_ROW) {
+    out.push_back(AuditEntry{s.int64(0), s.text(1), s.text(2), s.text(3)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const StoreConfig& cfg, std::error_code& err, std::string& why) {
+  auto store = std::make_unique<SqliteStore>(cfg);
+  err = store->start(why);
+  if (err) {
+    store->close();
+    return nullptr;
+  }
+  return store;
+}
+
+}  // namespace hashgate::gw
