@@ -1,0 +1,242 @@
+// Gateway benchmark: wrk against hashgate-gateway (default durable mode, temp data dir and config
+// copy), nginx (`return 204`) and a minimal fastify JSON endpoint, all on 127.0.0.1 with the same
+// threads/connections/duration; single-event POSTs and 100-event batches.
+// Usage: node bench/gateway/run.mjs   (env: BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=64
+// BENCH_WRK_DURATION=10s, HASHGATE_GATEWAY=path, HASHGATE_GATEWAY_CONFIG=path,
+// BENCH_GATEWAY_TARGETS=nginx,fastify,gateway to debug a subset; no JSON is written then).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const k_here = dirname(fileURLToPath(import.meta.url));
+const k_root = resolve(k_here, '../..');
+const k_gateway = resolve(process.env.HASHGATE_GATEWAY || join(k_root, 'build/bin/hashgate-gateway'));
+const k_config = resolve(process.env.HASHGATE_GATEWAY_CONFIG || join(k_root, 'examples/config/gateway.json'));
+const k_threads = Number(process.env.BENCH_WRK_THREADS || 2);
+const k_connections = Number(process.env.BENCH_WRK_CONNECTIONS || 64);
+const k_duration = process.env.BENCH_WRK_DURATION || '10s';
+const k_key = 'sk_demo';
+const k_all_targets = ['nginx', 'fastify', 'gateway'];
+const k_targets = (process.env.BENCH_GATEWAY_TARGETS || k_all_targets.join(',')).split(',');
+const k_modes = [{ name: 'single', per_request: 1 }, { name: 'batch100', per_request: 100 }];
+
+function fail(msg, code = 1) {
+  console.error(`bench/gateway: ${msg}`);
+  process.exit(code);
+}
+
+function which(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+async function free_port() {
+  const srv = createServer();
+  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
+  const { port } = srv.address();
+  await new Promise((ok) => srv.close(ok));
+  return port;
+}
+
+async function wait_port(port, child, seconds = 20) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode} before listening`);
+    const up = await new Promise((ok) => {
+      const s = connect(port, '127.0.0.1', () => { s.destroy(); ok(true); });
+      s.on('error', () => ok(false));
+    });
+    if (up) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`not listening on 127.0.0.1:${port} after ${seconds}s`);
+}
+
+function sample_body(n, tag) {
+  const now = Math.floor(Date.now() / 1000);
+  const events = Array.from({ length: n }, (_, i) => ({
+    event_id: `preflight-${tag}-${process.pid}-${i}`, type: 'purchase', time: now,
+    ids: { em: 'a'.repeat(63) + (i % 10) }, custom: { value: 59.95, currency: 'EUR' },
+  }));
+  return JSON.stringify({ events });
+}
+
+// Starts one target on a free loopback port; returns { port, stop(), log() }.
+async function start_target(name, tmp) {
+  const port = await free_port();
+  let child;
+  const logs = [];
+  if (name === 'nginx') {
+    const prefix = join(tmp, 'nginx');
+    mkdirSync(join(prefix, 'logs'), { recursive: true });
+    const conf = join(prefix, 'nginx.conf');
+    const t = (d) => join(prefix, d);
+    writeFileSync(conf, `daemon off;
+worker_processes auto;
+pid ${t('nginx.pid')};
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')};
+  fastcgi_temp_path ${t('fastcgi')}; uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:${port};
+    location / { return 204; }
+  }
+}
+`);
+    child = spawn('nginx', ['-e', 'stderr', '-p', prefix, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } else if (name === 'fastify') {
+    child = spawn(process.execPath, [join(k_here, 'fastify_server.mjs')], {
+      env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: k_root });
+  } else {
+    const data_dir = join(tmp, 'gateway-data');
+    mkdirSync(data_dir, { recursive: true });
+    const cfg = JSON.parse(readFileSync(k_config, 'utf8'));
+    // Put the copy on our port whatever the schema spells it as; HASHGATE_PORT is set as well.
+    if (typeof cfg.listen === 'string') cfg.listen = `127.0.0.1:${port}`;
+    else if (cfg.listen && typeof cfg.listen === 'object') { cfg.listen.port = port; cfg.listen.address = '127.0.0.1'; }
+    if ('port' in cfg) cfg.port = port;
+    if ('data_dir' in cfg) cfg.data_dir = data_dir;
+    const cfg_file = join(tmp, 'gateway.json');
+    writeFileSync(cfg_file, JSON.stringify(cfg, null, 2));
+    child = spawn(k_gateway, ['--config', cfg_file], {
+      env: { ...process.env, HASHGATE_PORT: String(port), HASHGATE_DATA_DIR: data_dir },
+      stdio: ['ignore', 'pipe', 'pipe'], cwd: k_root });
+  }
+  child.stdout.on('data', (d) => logs.push(d.toString()));
+  child.stderr.on('data', (d) => logs.push(d.toString()));
+  const exited = new Promise((ok) => child.on('exit', ok));
+  const target = {
+    port,
+    log: () => logs.join('').slice(-2000),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  try {
+    await wait_port(port, child);
+  } catch (e) {
+    await target.stop();
+    throw new Error(`${name}: ${e.message}\n${target.log()}`);
+  }
+  return target;
+}
+
+async function preflight(name, port) {
+  for (const n of [1, 100]) {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+      method: 'POST', body: sample_body(n, name),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${k_key}` },
+    });
+    const text = (await res.text()).slice(0, 300);
+    const ok = name === 'gateway' ? res.status === 202 : res.status >= 200 && res.status < 300;
+    if (!ok) throw new Error(`${name}: preflight POST of ${n} event(s) answered ${res.status}: ${text}`);
+    if (name === 'gateway') {
+      const body = JSON.parse(text);
+      if (body.accepted !== n) throw new Error(`gateway: preflight accepted ${body.accepted} of ${n} events: ${text}`);
+    }
+  }
+}
+
+function run_wrk(port, per_request, duration) {
+  const args = [`-t${k_threads}`, `-c${k_connections}`, `-d${duration}`, '--timeout', '5s', '--latency',
+    '-s', join(k_here, 'events.lua'), `http://127.0.0.1:${port}/v1/events`, '--', String(per_request), k_key];
+  const nonce = String(Date.now() % 1e9 + Math.floor(Math.random() * 1e6));
+  const r = spawnSync('wrk', args, { env: { ...process.env, BENCH_NONCE: nonce }, encoding: 'utf8',
+    timeout: 120000 });
+  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('WRKJSON '));
+  if (r.status !== 0 || !line) throw new Error(`wrk failed (status ${r.status}): ${r.stderr}${r.stdout}`);
+  const s = JSON.parse(line.slice(8));
+  const seconds = s.duration_us / 1e6;
+  const errors = s.non2xx + s.connect + s.read + s.write + s.timeout;
+  return {
+    ...s, seconds, errors, per_request,
+    req_per_s: s.requests / seconds,
+    events_per_s: ((s.requests - s.non2xx) * per_request) / seconds,
+    args: `wrk ${args.join(' ')}`,
+  };
+}
+
+// ---- main ----
+for (const cmd of ['wrk', 'nginx']) {
+  if ((cmd === 'wrk' || k_targets.includes(cmd)) && !which(cmd)) {
+    fail(`'${cmd}' not found — run scripts/deps.sh bench`, 2);
+  }
+}
+if (k_targets.includes('gateway')) {
+  if (!existsSync(k_gateway)) fail(`missing ${k_gateway} — build it first (make build); no figure measured`, 2);
+  if (!existsSync(k_config)) fail(`missing ${k_config}; no figure measured`, 2);
+}
+const tmp = mkdtempSync(join(tmpdir(), 'hashgate-bench-gw-'));
+const results = {};
+const load_start = loadavg();
+let code = 0;
+try {
+  for (const name of k_targets) {
+    const target = await start_target(name, tmp);
+    try {
+      await preflight(name, target.port);
+      run_wrk(target.port, 1, '2s'); // warm-up, not recorded
+      results[name] = {};
+      for (const mode of k_modes) {
+        const r = run_wrk(target.port, mode.per_request, k_duration);
+        results[name][mode.name] = r;
+        console.error(`[gateway] ${name} ${mode.name}: ${Math.round(r.req_per_s)} req/s, ${r.errors} errors of ${r.requests}`);
+        if (r.errors > 0.01 * r.requests) {
+          console.error(`bench/gateway: ${name} ${mode.name}: ${r.errors} of ${r.requests} requests failed (non-2xx ${r.non2xx}, socket ${r.errors - r.non2xx}); figure not valid`);
+          code = 1;
+        }
+      }
+    } finally {
+      await target.stop();
+      if (name === 'gateway' && code) console.error(`[gateway] gateway log tail:\n${target.log()}`);
+    }
+  }
+} catch (e) {
+  console.error(`bench/gateway: ${e.message}`);
+  code = 1;
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (us) => (us / 1000).toFixed(2);
+const lines = [`Gateway: wrk -t${k_threads} -c${k_connections} -d${k_duration}, loopback, ${cpus().length} cores`,
+  `${'target'.padEnd(9)} ${'mode'.padEnd(9)} ${'req/s'.padStart(10)} ${'events/s'.padStart(11)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`];
+for (const [name, modes] of Object.entries(results)) {
+  for (const [mode, r] of Object.entries(modes)) {
+    lines.push(`${name.padEnd(9)} ${mode.padEnd(9)} ${fmt(r.req_per_s).padStart(10)} ${fmt(r.events_per_s).padStart(11)} ${ms(r.p50_us).padStart(8)} ${ms(r.p99_us).padStart(8)} ${String(r.errors).padStart(7)}`);
+  }
+}
+const ratios = {};
+const g = results.gateway;
+if (g && results.nginx?.single && results.fastify?.single && g.single && g.batch100) {
+  ratios.single_vs_nginx_req = g.single.req_per_s / results.nginx.single.req_per_s;
+  ratios.single_vs_fastify_req = g.single.req_per_s / results.fastify.single.req_per_s;
+  ratios.batch_vs_nginx_req = g.batch100.req_per_s / results.nginx.batch100.req_per_s;
+  ratios.batch_vs_fastify_req = g.batch100.req_per_s / results.fastify.batch100.req_per_s;
+  lines.push(`gateway/nginx   single ${ratios.single_vs_nginx_req.toFixed(2)}x   batch100 ${ratios.batch_vs_nginx_req.toFixed(2)}x (req/s)`);
+  lines.push(`gateway/fastify single ${ratios.single_vs_fastify_req.toFixed(2)}x   batch100 ${ratios.batch_vs_fastify_req.toFixed(2)}x (req/s)`);
+}
+console.log(lines.join('\n'));
+const complete = k_all_targets.every((t) => results[t]?.single && results[t]?.batch100);
+if (complete && code === 0) {
+  const out = resolve(k_root, 'bench/out');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'gateway.json'), `${JSON.stringify({
+    bench: 'gateway', threads: k_threads, connections: k_connections, duration: k_duration,
+    gateway: k_gateway, machine: { nproc: cpus().length, cpu: cpus()[0]?.model, loadavg_at_start: load_start,
+      loadavg_at_end: loadavg() }, results, ratios }, null, 2)}\n`);
+  console.error(`[gateway] wrote ${join(out, 'gateway.json')}`);
+} else if (code === 0) {
+  console.error('bench/gateway: subset run (BENCH_GATEWAY_TARGETS); no JSON written');
+}
+process.exit(code);
