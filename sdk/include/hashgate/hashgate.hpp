@@ -44,6 +44,14 @@ struct BatchItem {
 std::vector<BatchItem> hash_batch(Field f, std::string_view buffer, const Profile& p,
                                   const Options& opt = {}, char sep = '\n');
 
+/// Normalizes an e-mail address under profile `p` (the e-mail rules of normalize(Field::em)).
+/// Kept in its own translation unit so size-sensitive builds link only what they call.
+Result<std::string> normalize_email(std::string_view value, const Profile& p);
+
+/// Normalizes a phone number under profile `p` with default `region` for national numbers
+/// (empty: none); the rules of normalize(Field::ph).
+Result<std::string> normalize_phone(std::string_view value, const Profile& p, Region region);
+
 // ---- lower level building blocks (also used by the CLI, wasm ABI and gateway) ----
 
 /// Computes the digest of `data` with `algo` into `out` (which must hold digest_size(algo)

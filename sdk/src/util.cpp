@@ -1,0 +1,100 @@
+// UTF-8 validation and decoding, trimming, and zeroing of buffers that held personal data.
+#include <cstring>
+
+#include "internal.hpp"
+
+namespace hashgate {
+
+bool valid_utf8(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) { ++i; continue; }
+    std::size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) { len = 3; lo = 0xA0; }            // no overlongs
+    else if (c == 0xED) { len = 3; hi = 0x9F; }            // no surrogates
+    else if (c >= 0xE1 && c <= 0xEF) len = 3;
+    else if (c == 0xF0) { len = 4; lo = 0x90; }            // no overlongs
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) { len = 4; hi = 0x8F; }            // <= U+10FFFF
+    else return false;                                     // 80..C1, F5..FF
+    if (n - i < len) return false;                         // truncated
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+void secure_zero(void* p, std::size_t n) noexcept {
+  if (p == nullptr || n == 0) return;
+  volatile unsigned char* v = static_cast<volatile unsigned char*>(p);
+  while (n--) *v++ = 0;
+}
+
+void secure_clear(std::string& s) noexcept {
+  // Zero the whole capacity (the SSO buffer too) before the length is reset.
+  if (s.capacity() > 0) secure_zero(s.data(), s.capacity());
+  s.clear();
+}
+
+namespace detail {
+
+std::string_view trim(std::string_view s) noexcept {
+  for (;;) {
+    if (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    else if (s.size() >= 2 && s[0] == '\xC2' && s[1] == '\xA0') s.remove_prefix(2);
+    else break;
+  }
+  for (;;) {
+    if (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    else if (s.size() >= 2 && s[s.size() - 2] == '\xC2' && s.back() == '\xA0') s.remove_suffix(2);
+    else break;
+  }
+  return s;
+}
+
+Errc precheck(std::string_view value, std::string_view& out) noexcept {
+  if (value.size() > k_max_input_bytes) return Errc::too_long;
+  if (!valid_utf8(value)) return Errc::invalid_utf8;
+  out = trim(value);
+  if (out.empty()) return Errc::empty;
+  return Errc::ok;
+}
+
+char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) { ++i; return c; }
+  std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+  char32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+  for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  i += len;
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+}  // namespace detail
+}  // namespace hashgate
