@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Budget check of issue 6: prints each figure next to its budget and exits 1 when one is missed.
+# Sizes are measured here; speed figures are read from bench/out/*.json, and a bench whose JSON
+# is missing is run first. Usage: bench/budgets.sh  (make budgets)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out=bench/out
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+
+misses=0
+checked=0
+row() { printf '%-44s %14s %14s  %s\n' "$1" "$2" "$3" "$4"; }
+# check NAME VALUE OP LIMIT UNIT: compares with awk (floats), prints the row, counts a miss.
+check() {
+  local name=$1 value=$2 op=$3 limit=$4 unit=${5:-}
+  checked=$((checked + 1))
+  if [[ -z $value || $value == null || $value == undefined ]]; then
+    row "$name" "missing" "$op $limit$unit" "MISS (no figure)"
+    misses=$((misses + 1)); return
+  fi
+  if awk -v v="$value" -v l="$limit" -v op="$op" 'BEGIN { exit !((op == ">=") ? (v >= l) : (v <= l)) }'; then
+    row "$name" "$value$unit" "$op $limit$unit" "ok"
+  else
+    row "$name" "$value$unit" "$op $limit$unit" "MISS"
+    misses=$((misses + 1))
+  fi
+}
+# json FILE EXPR: evaluates a JS expression over the parsed file (as `j`), rounded to 2 decimals.
+json() {
+  node -e '
+    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const v = eval(process.argv[2]);
+    console.log(typeof v === "number" ? v.toFixed(2) : String(v));' "$1" "$2" 2>/dev/null
+}
+# ensure FILE CMD...: runs the bench that writes FILE when FILE is missing.
+ensure() {
+  local file=$1; shift
+  if [[ ! -f $file && -z ${BENCH_NO_RERUN:-} ]]; then
+    echo "budgets: $file missing, running: $*" >&2
+    "$@" >&2 || echo "budgets: '$*' failed; its figures count as missed" >&2
+  fi
+}
+# official FILE KEY PATH: a figure counts only if measured on the real artefact, not an override.
+official() {
+  local got; got=$(json "$1" "j.$2")
+  if [[ -f $1 && $(realpath -m "$got") != $(realpath -m "$3") ]]; then
+    echo "budgets: $1 was measured on $got, not $3; re-run the bench without the override" >&2
+    return 1
+  fi
+}
+
+row "budget" "measured" "limit" ""
+# 1. Sizes of the web artefacts (gzip -9 for the snippet; hashgate.mjs raw and gzipped shown).
+snippet=web/dist/hashgate.min.js
+esm=web/dist/hashgate.mjs
+if [[ -f $snippet ]]; then
+  check "snippet hashgate.min.js, gzip -9 (bytes)" "$(gzip -9 -c "$snippet" | wc -c)" "<=" 16384
+else check "snippet hashgate.min.js, gzip -9 (bytes)" "" "<=" 16384; fi
+if [[ -f $esm ]]; then
+  check "hashgate.mjs, raw (bytes)" "$(wc -c <"$esm")" "<=" 28672
+  row "  (hashgate.mjs gzip -9, for information)" "$(gzip -9 -c "$esm" | wc -c)" "" ""
+else check "hashgate.mjs, raw (bytes)" "" "<=" 28672; fi
+
+# 2. SDK speed under Node and in Chromium.
+ensure $out/sdk-node.json node bench/sdk/node.mjs
+ensure $out/sdk-chromium.json node bench/sdk/browser.mjs
+for rt in node chromium; do
+  f=$out/sdk-$rt.json
+  if official "$f" module "$root/$esm"; then
+    check "sdk/$rt hashBatch vs hash-wasm (x)" "$(json "$f" j.ratios.batch_vs_hash_wasm)" ">=" 4
+    check "sdk/$rt hash (single) vs hash-wasm (x)" "$(json "$f" j.ratios.single_vs_hash_wasm)" ">=" 1
+  else
+    check "sdk/$rt hashBatch vs hash-wasm (x)" "" ">=" 4
+    check "sdk/$rt hash (single) vs hash-wasm (x)" "" ">=" 1
+  fi
+done
+
+# 3. Gateway against nginx and fastify, single-event POSTs.
+f=$out/gateway.json
+ensure "$f" node bench/gateway/run.mjs
+if official "$f" gateway "$root/build/bin/hashgate-gateway"; then
+  check "gateway single req/s vs nginx (x)" "$(json "$f" j.ratios.single_vs_nginx_req)" ">=" 0.35
+  check "gateway single req/s vs fastify (x)" "$(json "$f" j.ratios.single_vs_fastify_req)" ">=" 2
+else
+  check "gateway single req/s vs nginx (x)" "" ">=" 0.35
+  check "gateway single req/s vs fastify (x)" "" ">=" 2
+fi
+
+# 4. CLI hash-file against Python csv + hashlib.
+f=$out/cli.json
+ensure "$f" python3 bench/cli/run.py
+if official "$f" cli "$root/build/bin/hashgate"; then
+  check "hash-file vs python (x)" "$(json "$f" j.ratio_vs_python)" ">=" 10
+else
+  check "hash-file vs python (x)" "" ">=" 10
+fi
+
+if ((misses)); then
+  echo "budgets: $misses of $checked budgets MISSED"
+  exit 1
+fi
+echo "budgets: all $checked budgets met"
