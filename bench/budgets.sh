@@ -51,16 +51,17 @@ official() {
 }
 
 row "budget" "measured" "limit" ""
-# 1. Sizes of the web artefacts (gzip -9 for the snippet; hashgate.mjs raw and gzipped shown).
+# 1. Sizes of the web artefacts, gzip -9 (issue 3: both budgets are gzipped; raw shown too).
 snippet=web/dist/hashgate.min.js
 esm=web/dist/hashgate.mjs
 if [[ -f $snippet ]]; then
   check "snippet hashgate.min.js, gzip -9 (bytes)" "$(gzip -9 -c "$snippet" | wc -c)" "<=" 16384
+  row "  (hashgate.min.js raw, for information)" "$(wc -c <"$snippet")" "" ""
 else check "snippet hashgate.min.js, gzip -9 (bytes)" "" "<=" 16384; fi
 if [[ -f $esm ]]; then
-  check "hashgate.mjs, raw (bytes)" "$(wc -c <"$esm")" "<=" 28672
-  row "  (hashgate.mjs gzip -9, for information)" "$(gzip -9 -c "$esm" | wc -c)" "" ""
-else check "hashgate.mjs, raw (bytes)" "" "<=" 28672; fi
+  check "hashgate.mjs, gzip -9 (bytes)" "$(gzip -9 -c "$esm" | wc -c)" "<=" 28672
+  row "  (hashgate.mjs raw, for information)" "$(wc -c <"$esm")" "" ""
+else check "hashgate.mjs, gzip -9 (bytes)" "" "<=" 28672; fi
 
 # 2. SDK speed under Node and in Chromium.
 ensure $out/sdk-node.json node bench/sdk/node.mjs
