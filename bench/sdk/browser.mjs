@@ -1,28 +1,30 @@
 // SDK benchmark in headless Chromium (playwright-core, /usr/bin/chromium): serves the bench page,
-// node_modules and web/dist from a loopback-only HTTP server and runs the same contenders as
+// node_modules and web/dist (HASHGATE_WEB_DIST) from a loopback-only HTTP server and runs the same contenders as
 // bench/sdk/node.mjs (minus node:crypto). Usage: node bench/sdk/browser.mjs
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
-import { expected_fingerprint, k_count, k_field, k_root, k_rounds, k_sdk_module, k_seed,
+import { expected_fingerprint, k_count, k_field, k_root, k_rounds, k_sdk_module, k_seed, k_web_dist,
   machine_info, require_sdk, write_result } from './common.mjs';
 import { format_table } from './contenders.mjs';
 
 require_sdk();
 const k_types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
-const k_allowed = ['/bench/', '/node_modules/', '/web/dist/'];
+const k_allowed = ['/bench/', '/node_modules/'];
 
-// Static file server restricted to a few folders of the checkout; /web/dist/hashgate.mjs is
-// k_sdk_module (HASHGATE_MJS may point elsewhere).
+// Static file server restricted to a few folders of the checkout; /web/dist/ is k_web_dist.
 function serve(req, res) {
   const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
   let file = null;
   if (path === '/favicon.ico') { res.writeHead(204).end(); return; }
   if (path === '/') file = resolve(k_root, 'bench/sdk/page.html');
-  else if (path === '/web/dist/hashgate.mjs') file = k_sdk_module;
+  else if (path.startsWith('/web/dist/')) {
+    const f = normalize(join(k_web_dist, path.slice('/web/dist/'.length)));
+    if (f.startsWith(k_web_dist + sep)) file = f;
+  }
   else if (k_allowed.some((p) => path.startsWith(p))) {
     const f = normalize(join(k_root, path));
     if (f.startsWith(k_root + sep)) file = f;

@@ -7,8 +7,10 @@ import { generate_emails, normalize_email } from '../lib/emails.mjs';
 
 export const k_root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const k_out_dir = resolve(k_root, 'bench/out');
-/** Our SDK module; HASHGATE_MJS overrides it (e.g. to measure another build). */
-export const k_sdk_module = resolve(process.env.HASHGATE_MJS || resolve(k_root, 'web/dist/hashgate.mjs'));
+/** The web package folder measured; HASHGATE_WEB_DIST overrides web/dist (e.g. another build). */
+export const k_web_dist = resolve(process.env.HASHGATE_WEB_DIST || resolve(k_root, 'web/dist'));
+/** Our SDK module, hashgate.mjs in k_web_dist. */
+export const k_sdk_module = resolve(k_web_dist, 'hashgate.mjs');
 export const k_count = Number(process.env.BENCH_SDK_COUNT || 200000);
 export const k_rounds = Math.max(5, Number(process.env.BENCH_SDK_ROUNDS || 5));
 export const k_seed = 20261129;
@@ -18,7 +20,7 @@ export const k_field = process.env.BENCH_SDK_FIELD || 'em';
 /** Fails with a clear message (exit 2) when web/dist/hashgate.mjs has not been built. */
 export function require_sdk() {
   if (!existsSync(k_sdk_module)) {
-    console.error(`bench/sdk: missing ${k_sdk_module} — build it first (make web); no figure measured`);
+    console.error(`bench/sdk: missing ${k_sdk_module} — build it first (make web) or set HASHGATE_WEB_DIST; no figure measured`);
     process.exit(2);
   }
 }
