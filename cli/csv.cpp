@@ -1,0 +1,271 @@
+#include "csv.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string.h>  // explicit_bzero
+#include <unistd.h>
+
+namespace hashgate::cli {
+
+namespace {
+
+// Zeroes a string's whole capacity; the CSV module stays independent of the SDK library.
+void wipe_string(std::string& s) noexcept {
+  if (s.capacity() > 0) {
+    s.resize(s.capacity());
+    explicit_bzero(s.data(), s.size());
+  }
+  s.clear();
+}
+
+}  // namespace
+
+std::string_view csv_error_name(CsvErrc e) noexcept {
+  switch (e) {
+    case CsvErrc::ok: return "ok";
+    case CsvErrc::unterminated_quote: return "unterminated_quote";
+    case CsvErrc::invalid_quote: return "invalid_quote";
+    case CsvErrc::oversized_field: return "oversized_field";
+    case CsvErrc::oversized_record: return "oversized_record";
+    case CsvErrc::read_error: return "read_error";
+  }
+  return "unknown";
+}
+
+void CsvRecord::wipe() noexcept {
+  if (!m_data.empty()) explicit_bzero(m_data.data(), m_data.size());
+  m_data.clear();
+  m_spans.clear();
+}
+
+CsvReader::CsvReader(CsvSource source, CsvOptions opt) : m_source(std::move(source)), m_opt(opt) {
+  if (m_opt.chunk_bytes < 16) m_opt.chunk_bytes = 16;
+}
+
+CsvReader::~CsvReader() { wipe_string(m_buf); }
+
+bool CsvReader::fill() {
+  if (m_eof) return false;
+  if (m_pos > 0) {
+    std::memmove(m_buf.data(), m_buf.data() + m_pos, m_len - m_pos);
+    m_len -= m_pos;
+    m_pos = 0;
+  }
+  if (m_buf.size() < m_len + m_opt.chunk_bytes) m_buf.resize(m_len + m_opt.chunk_bytes);
+  std::ptrdiff_t n = m_source(m_buf.data() + m_len, m_buf.size() - m_len);
+  if (n < 0) {
+    m_error = CsvErrc::read_error;
+    m_eof = true;
+    return false;
+  }
+  if (n == 0) {
+    m_eof = true;
+    return false;
+  }
+  m_len += static_cast<std::size_t>(n);
+  return true;
+}
+
+int CsvReader::peek() {
+  while (m_pos == m_len) {
+    if (!fill()) return -1;
+  }
+  return static_cast<unsigned char>(m_buf[m_pos]);
+}
+
+bool CsvReader::append(CsvRecord& rec, const char* p, std::size_t n, std::size_t field_start) {
+  if (rec.m_data.size() + n - field_start > m_opt.max_field_bytes) {
+    m_error = CsvErrc::oversized_field;
+    return false;
+  }
+  if (rec.m_data.size() + n > m_opt.max_record_bytes) {
+    m_error = CsvErrc::oversized_record;
+    return false;
+  }
+  rec.m_data.append(p, n);
+  return true;
+}
+
+bool CsvReader::next(CsvRecord& rec) {
+  rec.wipe();
+  if (m_error != CsvErrc::ok) return false;
+  if (!m_started) {
+    m_started = true;
+    while (m_len - m_pos < 3 && fill()) {
+    }
+    if (m_len - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) {
+      m_pos += 3;
+      m_had_bom = true;
+    }
+  }
+  const char delim = m_opt.delimiter;
+  // Skip completely empty lines between records.
+  for (;;) {
+    m_record_line = m_line;
+    int c = peek();
+    if (c < 0) return false;  // clean end or read_error (already recorded)
+    if (c == '\n') {
+      ++m_pos;
+      ++m_line;
+      continue;
+    }
+    if (c == '\r') {
+      ++m_pos;
+      if (peek() == '\n') ++m_pos;
+      ++m_line;
+      continue;
+    }
+    break;
+  }
+
+  for (;;) {  // one field per iteration
+    const std::size_t start = rec.m_data.size();
+    int c = peek();
+    if (c == '"') {
+      ++m_pos;
+      const std::size_t quote_line = m_line;
+      for (;;) {
+        if (m_pos == m_len && peek() < 0) {
+          if (m_error == CsvErrc::ok) m_error = CsvErrc::unterminated_quote;
+          m_record_line = quote_line;
+          return false;
+        }
+        const char* b = m_buf.data() + m_pos;
+        const char* e = m_buf.data() + m_len;
+        const char* q = b;
+        while (q != e && *q != '"' && *q != '\n') ++q;
+        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+        m_pos += static_cast<std::size_t>(q - b);
+        if (q == e) continue;
+        if (*q == '\n') {
+          if (!append(rec, q, 1, start)) return false;
+          ++m_pos;
+          ++m_line;
+          continue;
+        }
+        ++m_pos;  // the quote
+        if (peek() == '"') {
+          if (!append(rec, "\"", 1, start)) return false;
+          ++m_pos;
+          continue;
+        }
+        break;  // closing quote
+      }
+      c = peek();
+      if (c != delim && c != '\n' && c != '\r' && c >= 0) {
+        m_error = CsvErrc::invalid_quote;
+        m_record_line = m_line;
+        return false;
+      }
+    } else {
+      for (;;) {
+        if (m_pos == m_len && peek() < 0) break;
+        const char* b = m_buf.data() + m_pos;
+        const char* e = m_buf.data() + m_len;
+        const char* q = b;
+        while (q != e && *q != delim && *q != '\n' && *q != '\r') ++q;
+        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+        m_pos += static_cast<std::size_t>(q - b);
+        if (q != e) break;
+      }
+      c = peek();
+    }
+    if (m_error == CsvErrc::read_error) return false;
+    rec.m_spans.emplace_back(static_cast<std::uint32_t>(start),
+                             static_cast<std::uint32_t>(rec.m_data.size() - start));
+    if (c == delim) {
+      ++m_pos;
+      continue;
+    }
+    break;  // end of record: CR, LF or end of input
+  }
+
+  bool crlf = false;
+  int c = peek();
+  if (c == '\r') {
+    ++m_pos;
+    if (peek() == '\n') {
+      ++m_pos;
+      crlf = true;
+    }
+    ++m_line;
+  } else if (c == '\n') {
+    ++m_pos;
+    ++m_line;
+  }
+  if (m_error == CsvErrc::read_error) return false;
+  if (m_records == 0) m_first_crlf = crlf;
+  ++m_records;
+  return true;
+}
+
+CsvWriter::CsvWriter(CsvSink sink, bool crlf, char delimiter)
+    : m_sink(std::move(sink)), m_crlf(crlf), m_delim(delimiter) {
+  m_buf.reserve(1 << 17);
+}
+
+CsvWriter::~CsvWriter() {
+  flush();
+  wipe_string(m_buf);
+}
+
+void CsvWriter::write_raw(std::string_view bytes) { m_buf.append(bytes); }
+
+void CsvWriter::field(std::string_view value) {
+  if (!m_first_in_record) m_buf.push_back(m_delim);
+  m_first_in_record = false;
+  bool quote = false;
+  for (char ch : value) {
+    if (ch == m_delim || ch == '"' || ch == '\n' || ch == '\r') {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    m_buf.append(value);
+    return;
+  }
+  m_buf.push_back('"');
+  for (char ch : value) {
+    if (ch == '"') m_buf.push_back('"');
+    m_buf.push_back(ch);
+  }
+  m_buf.push_back('"');
+}
+
+void CsvWriter::end_record() {
+  if (m_crlf) m_buf.push_back('\r');
+  m_buf.push_back('\n');
+  m_first_in_record = true;
+  if (m_buf.size() >= (1 << 16)) flush();
+}
+
+bool CsvWriter::flush() {
+  if (!m_buf.empty()) {
+    if (m_good && !m_sink(m_buf.data(), m_buf.size())) m_good = false;
+    explicit_bzero(m_buf.data(), m_buf.size());
+    m_buf.clear();
+  }
+  return m_good;
+}
+
+CsvSource memory_source(std::string_view data) {
+  return [data, pos = std::size_t{0}](char* buf, std::size_t cap) mutable -> std::ptrdiff_t {
+    std::size_t n = std::min(cap, data.size() - pos);
+    std::memcpy(buf, data.data() + pos, n);
+    pos += n;
+    return static_cast<std::ptrdiff_t>(n);
+  };
+}
+
+CsvSource fd_source(int fd) {
+  return [fd](char* buf, std::size_t cap) -> std::ptrdiff_t {
+    for (;;) {
+      ssize_t n = ::read(fd, buf, cap);
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 ? -1 : static_cast<std::ptrdiff_t>(n);
+    }
+  };
+}
+
+}  // namespace hashgate::cli
