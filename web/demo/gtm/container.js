@@ -14,9 +14,11 @@
     if (el) el.textContent = log.join('\n');
   }
 
-  // Push a command and log it with every value redacted.
+  function stamp() { return new Date().toISOString().slice(11, 23); }
+
+  // Push a command and log it with every value redacted. A send gets the snippet's optional
+  // callback (last element), which reports the outcome: {sent, status} or {sent:false, reason}.
   function push(cmd) {
-    window.hashgate.push(cmd);
     var redacted = cmd.map(function (part) {
       if (part && typeof part === 'object') {
         var o = {};
@@ -27,8 +29,36 @@
       }
       return part;
     });
-    log.push(new Date().toISOString().slice(11, 23) + ' push ' + JSON.stringify(redacted));
+    var label = JSON.stringify(redacted);
+    if (cmd[0] === 'send') {
+      cmd = cmd.concat([function (err, result) {
+        var what = cmd[1];
+        if (err) {
+          report('error', what + ': failed (' + (err.code || err.name) + ')');
+        } else if (result && result.sent === false) {
+          report('blocked', what + ': not sent (' + result.reason + ') — ' +
+            (result.reason === 'gpc' ? 'Global Privacy Control is on.' : 'you opted out (hg_optout cookie).'));
+        } else {
+          report('ok', what + ': sent as hashes (HTTP ' + (result && result.status) + ')');
+        }
+      }]);
+    }
+    window.hashgate.push(cmd);
+    log.push(stamp() + ' push ' + label);
     show_log();
+  }
+
+  // Outcome of a send: appended to the log and shown as the page's last outcome.
+  function report(kind, text) {
+    log.push(stamp() + ' ' + text);
+    show_log();
+    var el = document.getElementById('send-outcome');
+    if (el) {
+      el.className = 'outcome ' + kind;
+      el.dataset.kind = kind;
+      el.dataset.count = String(Number(el.dataset.count || 0) + 1);
+      el.textContent = text;
+    }
   }
 
   // ---- the custom HTML tag, part 1: queue before the snippet loads ----
@@ -51,9 +81,9 @@
   s.setAttribute('data-site-key', 'pk_demo');
   s.setAttribute('data-profile', 'meta');
   s.onload = function () {
-    log.push(new Date().toISOString().slice(11, 23) + ' snippet loaded; queued commands handed over');
+    log.push(stamp() + ' snippet script loaded; it runs the queued commands once its wasm is ready');
     show_log();
-    set_state('ok', 'Snippet loaded: queued commands were processed.');
+    set_state('ok', 'Snippet loaded.');
   };
   s.onerror = function () {
     set_state('error', 'Snippet failed to load from ' + s.src + ' (run "make web").');
