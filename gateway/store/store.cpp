@@ -144,7 +144,8 @@ std::string suppression_digest(std::string_view tenant, std::string_view id) {
   return out;
 }
 
-/// Canonical form of a hashed identifier: ASCII lowercase (hex digests are case-insensitive).
+/// Canonical form of an identifier: ASCII lowercase. Hex digests are case-insensitive; hg_uid
+/// values are lowercase hex from the gateway, so they are compared case-insensitively as well.
 std::string canonical_id(std::string_view id) {
   std::string out(id);
   for (char& c : out) {
@@ -455,9 +456,8 @@ bool SqliteStore::submit(std::vector<EventRecord> events, std::function<void(Sub
 bool SqliteStore::is_suppressed(const std::string& tenant, const std::string& id) const {
   if (id.empty()) return false;
   const std::string key = mirror_key(tenant, canonical_id(id));
-  const std::string raw_key = mirror_key(tenant, id);  // hg_uid values are case-sensitive
   std::shared_lock lk(m_mirror_mu);
-  return m_mirror.count(key) != 0 || m_mirror.count(raw_key) != 0;
+  return m_mirror.count(key) != 0;
 }
 
 void SqliteStore::opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
@@ -660,6 +660,7 @@ void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
     out.reserve(batch[j].events.size());
     for (EventRecord& ev : batch[j].events) {
       for (auto& [kind, value] : ev.ids) value = canonical_id(value);
+      ev.uid = canonical_id(ev.uid);
       bool suppressed = suppressed_in_txn(ev.tenant, ev.uid);
       for (const auto& kv : ev.ids) suppressed = suppressed || suppressed_in_txn(ev.tenant, kv.second);
       if (suppressed) {
@@ -738,7 +739,8 @@ void SqliteStore::run_opt_out(Job& job) {
     if (!id.empty() && seen_ids.insert(canonical_id(id)).second)
       frontier.emplace_back(false, canonical_id(id));
   }
-  if (!job.uid.empty() && seen_uids.insert(job.uid).second) frontier.emplace_back(true, job.uid);
+  const std::string start_uid = canonical_id(job.uid);
+  if (!start_uid.empty() && seen_uids.insert(start_uid).second) frontier.emplace_back(true, start_uid);
 
   int rc = begin();
   bool truncated = false;
@@ -838,7 +840,7 @@ void SqliteStore::run_opt_in(Job& job) {
   for (const auto& id : job.ids) {
     if (!id.empty()) values.push_back(canonical_id(id));
   }
-  if (!job.uid.empty()) values.push_back(job.uid);
+  if (!job.uid.empty()) values.push_back(canonical_id(job.uid));
   std::vector<std::string> removed;
   int rc = begin();
   for (const auto& v : values) {

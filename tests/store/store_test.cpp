@@ -1,14 +1,568 @@
-// Store suite: round trip through the real SQLite store in a fresh temporary folder per test.
+// Store suite: every test drives the real SQLite store in its own fresh temporary folder.
+// No timing assertions: ordering is forced with callbacks, promises and the writer's FIFO order.
 #include "store.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iterator>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+using hashgate::gw::AuditEntry;
+using hashgate::gw::Durability;
+using hashgate::gw::EventRecord;
+using hashgate::gw::OptOutResult;
+using hashgate::gw::Outcome;
+using hashgate::gw::Store;
+using hashgate::gw::StoreConfig;
+using hashgate::gw::StoreErrc;
+using hashgate::gw::SubmitResult;
+
+namespace {
+
+/// A 64-hex-digit stand-in for a SHA-256 digest, distinct per `n` (lowercase).
+std::string hex_id(unsigned n) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016x", n);
+  std::string s;
+  for (int i = 0; i < 4; ++i) s += buf;
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+EventRecord make_event(const std::string& tenant, const std::string& event_id,
+                       std::vector<std::pair<std::string, std::string>> ids, std::string uid = "",
+                       std::int64_t received = 1764374400) {
+  EventRecord e;
+  e.tenant = tenant;
+  e.event_id = event_id;
+  e.type = "purchase";
+  e.time = received - 10;
+  e.received = received;
+  e.ids = std::move(ids);
+  e.uid = std::move(uid);
+  e.online_ids_json = R"({"fbp":"fb.1.1764374400.123"})";
+  e.custom_json = R"({"value":59.95,"currency":"EUR"})";
+  e.legal_basis = "consent";
+  e.consent_summary = R"({"gdpr":1,"decision":"granted"})";
+  return e;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "hashgate-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    m_dir = tmpl;
+    m_cfg.data_dir = m_dir.string();
+    m_cfg.durability = Durability::full;
+    m_cfg.clock = [this] { return m_now.load(); };
+  }
+  void TearDown() override {
+    if (m_store) m_store->close();
+    m_store.reset();
+    std::error_code ec;
+    fs::remove_all(m_dir, ec);
+  }
+
+  void open() {
+    std::error_code err;
+    std::string why;
+    m_store = Store::open(m_cfg, err, why);
+    ASSERT_TRUE(m_store) << why;
+    ASSERT_FALSE(err);
+  }
+  void reopen() {
+    m_store->close();
+    m_store.reset();
+    open();
+  }
+
+  SubmitResult submit(std::vector<EventRecord> events) {
+    auto p = std::make_shared<std::promise<SubmitResult>>();
+    auto f = p->get_future();
+    EXPECT_TRUE(m_store->submit(std::move(events), [p](SubmitResult r) { p->set_value(std::move(r)); }));
+    return f.get();
+  }
+  OptOutResult opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                       std::string source = "api") {
+    std::promise<OptOutResult> p;
+    auto f = p.get_future();
+    m_store->opt_out(tenant, std::move(ids), std::move(uid), std::move(source),
+                     [&p](OptOutResult r) { p.set_value(r); });
+    return f.get();
+  }
+  std::error_code opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid) {
+    std::promise<std::error_code> p;
+    auto f = p.get_future();
+    m_store->opt_in(tenant, std::move(ids), std::move(uid), [&p](std::error_code ec) { p.set_value(ec); });
+    return f.get();
+  }
+  /// Waits until everything queued before it (e.g. append_audit) is committed: FIFO writer.
+  void flush() { submit({}); }
+
+  /// Event ids of the tenant's export, in export order.
+  std::vector<std::string> exported_ids(const std::string& tenant, std::int64_t since = 0) {
+    std::vector<std::string> out;
+    for (const auto& line : m_store->export_events(tenant, since, 1000000)) {
+      out.push_back(nlohmann::json::parse(line).at("event_id").get<std::string>());
+    }
+    return out;
+  }
+  std::string all_files() {
+    std::string bytes;
+    for (const char* name : {"hashgate.db", "hashgate.db-wal", "hashgate.db-shm"}) {
+      if (fs::exists(m_dir / name)) bytes += slurp(m_dir / name);
+    }
+    return bytes;
+  }
+
+  fs::path m_dir;
+  StoreConfig m_cfg;
+  std::atomic<std::int64_t> m_now{1764374400};
+  std::unique_ptr<Store> m_store;
+};
+
+}  // namespace
 
 TEST(StoreOpen, RefusesEmptyDataDir) {
-  hashgate::gw::StoreConfig cfg;
+  StoreConfig cfg;
   std::error_code err;
   std::string why;
-  auto store = hashgate::gw::Store::open(cfg, err, why);
+  auto store = Store::open(cfg, err, why);
   EXPECT_EQ(store, nullptr);
-  EXPECT_TRUE(err);
+  EXPECT_EQ(err, StoreErrc::open_failed);
   EXPECT_NE(why.find("data_dir"), std::string::npos);
+}
+
+TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
+  open();
+  EXPECT_TRUE(m_store->ready());
+  m_store->close();
+  m_store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((m_dir / "hashgate.db").string().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  std::error_code err;
+  std::string why;
+  auto store = Store::open(m_cfg, err, why);
+  EXPECT_EQ(store, nullptr);
+  EXPECT_EQ(err, StoreErrc::schema_too_new);
+  EXPECT_NE(why.find("99"), std::string::npos);
+}
+
+TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
+  open();
+  const std::string em = hex_id(1);
+  const std::string ph = hex_id(2);
+  auto e1 = make_event("t1", "ev-1", {{"em", upper(em)}, {"ph", ph}}, "uid-1", 1000);
+  auto e2 = make_event("t1", "ev-2", {{"em", em}}, "", 2000);
+  auto e3 = make_event("t2", "ev-3", {{"em", em}}, "", 1500);  // another tenant
+  auto r = submit({e2, e1, e3});
+  ASSERT_FALSE(r.error) << r.error.message();
+  ASSERT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::accepted, Outcome::accepted}));
+
+  auto lines = m_store->export_events("t1", 0, 100);
+  ASSERT_EQ(lines.size(), 2u);
+  auto first = nlohmann::json::parse(lines[0]);  // oldest received first
+  EXPECT_EQ(first["event_id"], "ev-1");
+  EXPECT_EQ(first["type"], "purchase");
+  EXPECT_EQ(first["time"], 990);
+  EXPECT_EQ(first["received"], 1000);
+  EXPECT_EQ(first["ids"]["em"], em);  // canonical lowercase hex although submitted upper-case
+  EXPECT_EQ(first["ids"]["ph"], ph);
+  EXPECT_EQ(first["uid"], "uid-1");
+  EXPECT_EQ(first["online_ids"]["fbp"], "fb.1.1764374400.123");
+  EXPECT_EQ(first["custom"]["currency"], "EUR");
+  EXPECT_DOUBLE_EQ(first["custom"]["value"].get<double>(), 59.95);
+  EXPECT_EQ(first["legal_basis"], "consent");
+  EXPECT_EQ(first["consent"]["gdpr"], 1);
+  EXPECT_EQ(lines[0].find('\n'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["event_id"], "ev-2");
+  EXPECT_FALSE(nlohmann::json::parse(lines[1]).contains("uid"));
+
+  EXPECT_EQ(exported_ids("t1", 1001), std::vector<std::string>{"ev-2"});  // since is inclusive
+  EXPECT_EQ(exported_ids("t1", 2000), std::vector<std::string>{"ev-2"});
+  EXPECT_EQ(m_store->export_events("t1", 0, 1).size(), 1u);                 // limit
+  EXPECT_EQ(exported_ids("t2"), std::vector<std::string>{"ev-3"});
+  EXPECT_TRUE(exported_ids("nobody").empty());
+}
+
+TEST_F(StoreTest, StoreDedupeAcrossAndWithinBatches) {
+  open();
+  auto a = make_event("t", "dup-1", {{"em", hex_id(1)}});
+  auto b = make_event("t", "dup-2", {{"em", hex_id(2)}});
+  auto r1 = submit({a, a, b});  // within one batch
+  ASSERT_FALSE(r1.error);
+  EXPECT_EQ(r1.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::duplicate, Outcome::accepted}));
+  auto r2 = submit({b, make_event("t", "dup-3", {})});  // across batches
+  ASSERT_FALSE(r2.error);
+  EXPECT_EQ(r2.outcomes, (std::vector<Outcome>{Outcome::duplicate, Outcome::accepted}));
+  auto other = submit({make_event("t-other", "dup-1", {})});  // same event_id, other tenant
+  EXPECT_EQ(other.outcomes, std::vector<Outcome>{Outcome::accepted});
+
+  // Two submissions queued together land in one group commit: still deduped.
+  std::promise<SubmitResult> p1, p2;
+  ASSERT_TRUE(m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p1.set_value(r); }));
+  ASSERT_TRUE(m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p2.set_value(r); }));
+  EXPECT_EQ(p1.get_future().get().outcomes, std::vector<Outcome>{Outcome::accepted});
+  EXPECT_EQ(p2.get_future().get().outcomes, std::vector<Outcome>{Outcome::duplicate});
+
+  EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"dup-1", "dup-2", "dup-3", "dup-4"}));
+}
+
+TEST_F(StoreTest, StoreSuppressionAtIngest) {
+  open();
+  const std::string em = hex_id(10);
+  auto out = opt_out("t", {upper(em)}, "uid-x");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.ids_suppressed, 2u);
+  EXPECT_EQ(out.events_purged, 0u);
+  EXPECT_TRUE(m_store->is_suppressed("t", em));
+  EXPECT_TRUE(m_store->is_suppressed("t", upper(em)));
+  EXPECT_TRUE(m_store->is_suppressed("t", "uid-x"));
+  EXPECT_TRUE(m_store->is_suppressed("t", "UID-X"));   // identifiers compare case-insensitively
+  EXPECT_FALSE(m_store->is_suppressed("other", em));   // per tenant
+  EXPECT_FALSE(m_store->is_suppressed("t", hex_id(11)));
+
+  auto r = submit({make_event("t", "s-1", {{"ph", hex_id(11)}, {"em", em}}),
+                   make_event("t", "s-2", {{"ph", hex_id(12)}}, "uid-x"),
+                   make_event("t", "s-3", {{"ph", hex_id(13)}}, "uid-y"),
+                   make_event("other", "s-4", {{"em", em}})});
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::suppressed, Outcome::suppressed,
+                                              Outcome::accepted, Outcome::accepted}));
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"s-3"});
+  EXPECT_EQ(exported_ids("other"), std::vector<std::string>{"s-4"});
+}
+
+TEST_F(StoreTest, StoreOptOutFansOutOverLinksAndPurges) {
+  open();
+  const std::string a = hex_id(0xa), b = hex_id(0xb), c = hex_id(0xc), d = hex_id(0xd);
+  const std::string z = hex_id(0xf);
+  // Chain: em a —U1— ph b —U2— em c, and c co-occurs with ph d in an event without uid.
+  auto r = submit({make_event("t", "e1", {{"em", a}}, "U1"),
+                   make_event("t", "e2", {{"ph", b}}, "U1"),
+                   make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
+                   make_event("t", "e4", {{"em", c}, {"ph", d}}),
+                   make_event("t", "e5", {{"em", z}}, "U3"),
+                   make_event("t", "e6", {{"ph", d}}, "U4"),
+                   make_event("t2", "e7", {{"em", a}}, "U1")});  // other tenant: untouched
+  ASSERT_FALSE(r.error);
+  ASSERT_EQ(std::count(r.outcomes.begin(), r.outcomes.end(), Outcome::accepted), 7);
+
+  auto out = opt_out("t", {a}, "", "crm-unsubscribe");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.ids_suppressed, 7u);  // a, b, c, d, U1, U2, U4
+  EXPECT_EQ(out.events_purged, 5u);   // e1, e2, e3, e4, e6
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"e5"});
+  EXPECT_EQ(exported_ids("t2"), std::vector<std::string>{"e7"});
+  for (const auto& id : {a, b, c, d, std::string("U1"), std::string("U2"), std::string("U4")}) {
+    EXPECT_TRUE(m_store->is_suppressed("t", id));
+  }
+  EXPECT_FALSE(m_store->is_suppressed("t", z));
+  EXPECT_FALSE(m_store->is_suppressed("t", "U3"));
+  EXPECT_FALSE(m_store->is_suppressed("t2", a));
+
+  // Later events of any member of the closure are dropped.
+  auto later = submit({make_event("t", "e8", {{"ph", d}}), make_event("t", "e9", {}, "U2")});
+  EXPECT_EQ(later.outcomes, (std::vector<Outcome>{Outcome::suppressed, Outcome::suppressed}));
+
+  // Opt-out by uid starts the fan-out from the cookie side.
+  auto by_uid = opt_out("t", {}, "U3", "cookie");
+  EXPECT_EQ(by_uid.ids_suppressed, 2u);
+  EXPECT_EQ(by_uid.events_purged, 1u);
+  EXPECT_TRUE(exported_ids("t").empty());
+
+  // A repeated opt-out adds nothing new.
+  auto again = opt_out("t", {a}, "");
+  EXPECT_EQ(again.ids_suppressed, 0u);  // counts newly added entries: a is already suppressed
+  EXPECT_EQ(again.events_purged, 0u);
+
+  // The audit entries carry counts and the source, never an identifier.
+  flush();
+  auto entries = m_store->audit("t", 0, 100);
+  std::vector<nlohmann::json> optouts;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.detail.find(a), std::string::npos);
+    EXPECT_EQ(e.detail.find("U1"), std::string::npos);
+    if (e.action == "optout") optouts.push_back(nlohmann::json::parse(e.detail));
+  }
+  ASSERT_EQ(optouts.size(), 3u);
+  EXPECT_EQ(optouts[0]["ids_suppressed"], 7);
+  EXPECT_EQ(optouts[0]["events_purged"], 5);
+  EXPECT_EQ(optouts[0]["source"], "crm-unsubscribe");
+  EXPECT_EQ(optouts[1]["source"], "cookie");
+}
+
+TEST_F(StoreTest, StoreOptInRemovesOnlyNamedIds) {
+  open();
+  const std::string a = hex_id(0x21);
+  submit({make_event("t", "o1", {{"em", a}}, "U1")});
+  auto out = opt_out("t", {}, "U1");
+  ASSERT_EQ(out.ids_suppressed, 2u);
+  ASSERT_TRUE(m_store->is_suppressed("t", a));
+
+  EXPECT_FALSE(opt_in("t", {upper(a)}, ""));
+  EXPECT_FALSE(m_store->is_suppressed("t", a));
+  EXPECT_TRUE(m_store->is_suppressed("t", "U1"));  // not named: still suppressed
+
+  auto r = submit({make_event("t", "o2", {{"em", a}}), make_event("t", "o3", {}, "U1")});
+  EXPECT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::suppressed}));
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"o2"});
+
+  EXPECT_FALSE(opt_in("t", {}, "U1"));
+  EXPECT_FALSE(m_store->is_suppressed("t", "U1"));
+  flush();
+  auto entries = m_store->audit("t", 0, 100);
+  std::vector<nlohmann::json> optins;
+  for (const auto& e : entries) {
+    if (e.action == "optin") optins.push_back(nlohmann::json::parse(e.detail));
+  }
+  ASSERT_EQ(optins.size(), 2u);
+  EXPECT_EQ(optins[0]["ids_removed"], 1);
+}
+
+TEST_F(StoreTest, StoreSecureDeleteLeavesNoBytesAfterOptOut) {
+  open();
+  const std::string marker = "5ec0de1e7e5ec0de1e7e5ec0de1e7e5ec0de1e7e5ec0de1e7e5ec0de1e7e5ec0";
+  ASSERT_EQ(marker.size(), 64u);
+  auto r = submit({make_event("t", "sd-1", {{"em", marker}}, "uid-sd"),
+                   make_event("t", "sd-2", {{"em", hex_id(1)}}, "uid-keep")});
+  ASSERT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::accepted}));
+  // The test can fail: the marker is on disk (WAL or main file) before the purge.
+  ASSERT_NE(all_files().find(marker), std::string::npos);
+  ASSERT_NE(all_files().find("uid-sd"), std::string::npos);
+
+  auto out = opt_out("t", {marker}, "");
+  ASSERT_EQ(out.events_purged, 1u);
+  const std::string bytes = all_files();
+  EXPECT_EQ(bytes.find(marker), std::string::npos);
+  EXPECT_EQ(bytes.find("uid-sd"), std::string::npos);
+  EXPECT_NE(bytes.find(hex_id(1)), std::string::npos);  // unrelated data is still there
+  EXPECT_TRUE(m_store->is_suppressed("t", marker));    // suppression survives as a digest
+}
+
+TEST_F(StoreTest, StoreSecureDeleteLeavesNoBytesAfterRetentionPurge) {
+  open();
+  const std::string marker = "7e7e1100aa7e7e1100aa7e7e1100aa7e7e1100aa7e7e1100aa7e7e1100aa7e7e";
+  submit({make_event("t", "old", {{"ph", marker}}, "uid-old", 100)});
+  ASSERT_NE(all_files().find(marker), std::string::npos);
+  EXPECT_EQ(m_store->purge_before("t", 200), 1u);
+  EXPECT_EQ(all_files().find(marker), std::string::npos);
+}
+
+TEST_F(StoreTest, StoreRestartKeepsEventsSuppressionAndDedupe) {
+  open();
+  const std::string a = hex_id(0x31);
+  submit({make_event("t", "r1", {{"em", hex_id(0x30)}}, "", 10),
+          make_event("t", "r2", {{"em", a}}, "uid-r", 20)});
+  opt_out("t", {}, "uid-r");
+  m_store->append_audit(AuditEntry{0, "", "startup", R"({"config_sha256":"abc"})"});
+  reopen();
+
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"r1"});
+  EXPECT_TRUE(m_store->is_suppressed("t", a));  // mirror reloaded from the table
+  EXPECT_TRUE(m_store->is_suppressed("t", "uid-r"));
+  auto r = submit({make_event("t", "r1", {}), make_event("t", "r3", {{"em", a}})});
+  EXPECT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::duplicate, Outcome::suppressed}));
+  bool startup = false;
+  for (const auto& e : m_store->audit("t", 0, 100)) startup = startup || e.action == "startup";
+  EXPECT_TRUE(startup);
+}
+
+TEST_F(StoreTest, StoreHighWaterRefusesDeterministically) {
+  m_cfg.queue_high_water = 3;
+  m_cfg.max_batch_delay = std::chrono::milliseconds(0);
+  open();
+  // Hold the writer inside the first batch's done callback (it runs on the writer thread).
+  std::promise<void> entered, release;
+  auto release_f = release.get_future().share();
+  ASSERT_TRUE(m_store->submit({make_event("t", "h0", {})}, [&, release_f](SubmitResult) {
+    entered.set_value();
+    release_f.wait();
+  }));
+  entered.get_future().wait();
+
+  std::atomic<int> done_calls{0};
+  auto count = [&](SubmitResult r) {
+    EXPECT_FALSE(r.error);
+    ++done_calls;
+  };
+  EXPECT_TRUE(m_store->submit({make_event("t", "h1", {}), make_event("t", "h2", {})}, count));
+  EXPECT_TRUE(m_store->submit({make_event("t", "h3", {})}, count));
+  EXPECT_EQ(m_store->queue_depth(), 3u);
+  EXPECT_FALSE(m_store->submit({make_event("t", "h4", {})}, count));  // above high water
+  EXPECT_EQ(m_store->queue_depth(), 3u);                              // nothing was queued
+  release.set_value();
+  flush();
+  EXPECT_EQ(done_calls.load(), 2);
+  EXPECT_EQ(m_store->queue_depth(), 0u);
+  EXPECT_TRUE(m_store->submit({make_event("t", "h4", {})}, count));  // accepted again
+  flush();
+  EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"h0", "h1", "h2", "h3", "h4"}));
+}
+
+TEST_F(StoreTest, StoreConcurrentSubmittersEachDoneOnceEachEventOnce) {
+  m_cfg.max_batch_events = 64;
+  open();
+  constexpr int k_threads = 4;
+  constexpr int k_requests = 150;
+  std::vector<std::atomic<int>> done_count(k_threads * k_requests);
+  std::mutex mu;
+  std::map<std::string, int> accepted;  // event_id → times accepted
+  std::atomic<int> refused{0};
+  std::atomic<int> batches_seen{0};
+  m_store->on_commit = [&](double seconds) {
+    EXPECT_GE(seconds, 0.0);
+    ++batches_seen;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < k_requests; ++i) {
+        // Ids overlap across threads (i / 2), so duplicates race each other on purpose.
+        std::vector<EventRecord> evs;
+        for (int k = 0; k < 1 + i % 3; ++k) {
+          evs.push_back(make_event("t", "c-" + std::to_string(i / 2) + "-" + std::to_string(k),
+                                   {{"em", hex_id(static_cast<unsigned>(i))}}));
+        }
+        const std::vector<EventRecord> copy = evs;
+        const int slot = t * k_requests + i;
+        bool ok = m_store->submit(std::move(evs), [&, copy, slot](SubmitResult r) {
+          ++done_count[slot];
+          ASSERT_FALSE(r.error);
+          ASSERT_EQ(r.outcomes.size(), copy.size());
+          std::lock_guard lk(mu);
+          for (std::size_t j = 0; j < copy.size(); ++j) {
+            if (r.outcomes[j] == Outcome::accepted) ++accepted[copy[j].event_id];
+          }
+        });
+        if (!ok) {
+          ++refused;
+          ++done_count[slot];  // refused: the callback will never run
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  m_store->close();  // drains the queue and joins the writer
+  for (auto& c : done_count) EXPECT_EQ(c.load(), 1);
+  EXPECT_EQ(refused.load(), 0);  // default high water is far above this load
+  EXPECT_GT(batches_seen.load(), 0);
+  for (const auto& [id, n] : accepted) EXPECT_EQ(n, 1) << id;
+
+  open();
+  auto ids = exported_ids("t");
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size());
+  std::set<std::string> expected;
+  for (const auto& kv : accepted) expected.insert(kv.first);
+  EXPECT_EQ(unique, expected);
+  std::set<std::string> generated;  // every distinct event_id any thread submitted
+  for (int i = 0; i < k_requests; ++i) {
+    for (int k = 0; k < 1 + i % 3; ++k) generated.insert("c-" + std::to_string(i / 2) + "-" + std::to_string(k));
+  }
+  EXPECT_EQ(expected, generated);
+}
+
+TEST_F(StoreTest, StoreRetentionPurgeWithExplicitCutoffs) {
+  open();
+  submit({make_event("t", "p100", {{"em", hex_id(1)}}, "U-old", 100),
+          make_event("t", "p200", {{"em", hex_id(2)}}, "", 200),
+          make_event("t", "p300", {{"em", hex_id(3)}}, "", 300),
+          make_event("u", "q100", {{"em", hex_id(1)}}, "", 100)});
+  m_now = 5000;
+  EXPECT_EQ(m_store->purge_before("t", 200), 1u);  // strictly before the cutoff
+  EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"p200", "p300"}));
+  EXPECT_EQ(exported_ids("u"), std::vector<std::string>{"q100"});  // other tenant untouched
+  EXPECT_EQ(m_store->purge_before("t", 200), 0u);
+  EXPECT_EQ(m_store->purge_before("t", 301), 2u);
+  EXPECT_TRUE(exported_ids("t").empty());
+
+  // The uid ↔ id link expired with the event: an opt-out by the uid reaches only the uid.
+  auto out = opt_out("t", {}, "U-old");
+  EXPECT_EQ(out.ids_suppressed, 1u);
+  EXPECT_FALSE(m_store->is_suppressed("t", hex_id(1)));
+
+  flush();
+  std::vector<nlohmann::json> purges;
+  for (const auto& e : m_store->audit("t", 0, 100)) {
+    if (e.action == "retention") {
+      EXPECT_EQ(e.time, 5000);
+      purges.push_back(nlohmann::json::parse(e.detail));
+    }
+  }
+  ASSERT_EQ(purges.size(), 3u);
+  EXPECT_EQ(purges[0]["cutoff"], 200);
+  EXPECT_EQ(purges[0]["events_purged"], 1);
+  EXPECT_EQ(purges[0]["links_purged"], 1);
+  EXPECT_EQ(purges[2]["events_purged"], 2);
+}
+
+TEST_F(StoreTest, StoreAuditEntriesFilteredByTenantAndSince) {
+  open();
+  m_now = 1000;
+  m_store->append_audit(AuditEntry{0, "", "startup", R"({"config_sha256":"00ff"})"});
+  m_store->append_audit(AuditEntry{1500, "t", "policy", R"({"legal_basis":"consent"})"});
+  m_store->append_audit(AuditEntry{1600, "other", "policy", "{}"});
+  flush();
+  m_now = 2000;
+  m_store->export_events("t", 0, 10);
+  flush();
+
+  auto all = m_store->audit("t", 0, 100);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].action, "startup");
+  EXPECT_EQ(all[0].time, 1000);
+  EXPECT_EQ(all[0].tenant, "");
+  EXPECT_EQ(all[1].action, "policy");
+  EXPECT_EQ(all[2].action, "export");
+  EXPECT_EQ(all[2].time, 2000);
+  EXPECT_EQ(nlohmann::json::parse(all[2].detail)["events"], 0);
+
+  auto recent = m_store->audit("t", 1500, 100);
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].action, "policy");
+  EXPECT_EQ(m_store->audit("t", 0, 1).size(), 1u);
+}
+
+TEST_F(StoreTest, StoreClosedRefusesWork) {
+  m_cfg.durability = Durability::normal;
+  open();
+  submit({make_event("t", "x1", {})});
+  m_store->close();
+  EXPECT_FALSE(m_store->ready());
+  EXPECT_FALSE(m_store->submit({make_event("t", "x2", {})}, [](SubmitResult) { FAIL(); }));
+  std::error_code opt_out_error;
+  m_store->opt_out("t", {hex_id(1)}, "", "api", [&](OptOutResult r) { opt_out_error = r.error; });
+  EXPECT_EQ(opt_out_error, StoreErrc::closed);
+  EXPECT_EQ(m_store->purge_before("t", 1000000), 0u);
+  m_store->close();  // idempotent
 }
