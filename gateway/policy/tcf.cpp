@@ -304,9 +304,10 @@ TcfDecodeResult decode_tc_string(std::string_view text) {
         tc.has_disclosed_vendors = true;
         if (!d.vendor_section("disclosed_vendors", tc.disclosed_vendors)) return failure(d.error);
         break;
-      case 2:  // legacy Allowed Vendors (TCF 2.0/2.1 OOB): recognised, content skipped
+      case 2:  // legacy Allowed Vendors (TCF 2.0/2.1 OOB): validated, never used for decisions
         if (tc.has_allowed_vendors) return failure("duplicate segment: allowed_vendors");
         tc.has_allowed_vendors = true;
+        if (!d.vendor_section("allowed_vendors", tc.allowed_vendors)) return failure(d.error);
         break;
       case 3: {
         if (seen_publisher) return failure("duplicate segment: publisher_tc");
@@ -350,7 +351,7 @@ std::string format_iso8601_utc(std::int64_t unix_seconds) {
   const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  std::array<char, 32> buf{};
+  std::array<char, 64> buf{};
   std::snprintf(buf.data(), buf.size(), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
                 static_cast<long long>(year), static_cast<long long>(month),
                 static_cast<long long>(day), static_cast<long long>(secs / 3600),

@@ -77,7 +77,8 @@ struct TcString {
   std::vector<TcfPublisherRestriction> publisher_restrictions;
   bool has_disclosed_vendors = false;
   IdSet disclosed_vendors;
-  bool has_allowed_vendors = false;  // legacy segment 2 was present (content skipped)
+  bool has_allowed_vendors = false;  // legacy segment 2 was present
+  IdSet allowed_vendors;             // its content: validated, not printed, never used
   std::optional<TcfPublisherTc> publisher_tc;
 
   /// Creation time in whole Unix seconds (deciseconds / 10).
