@@ -226,6 +226,7 @@ class SqliteStore final : public Store {
   bool enqueue(Job job);
   void writer_loop();
   void run_submit_batch(std::vector<Job>& batch);
+  int write_submits(const std::vector<Job*>& jobs, std::vector<std::vector<Outcome>>& outcomes);
   void run_opt_out(Job& job);
   void run_opt_in(Job& job);
   void run_audit(Job& job);
@@ -233,6 +234,7 @@ class SqliteStore final : public Store {
   int begin();
   int commit(std::chrono::steady_clock::time_point started);
   void rollback();
+  void note_failure(int rc);
   int insert_audit(std::int64_t time, const std::string& tenant, const std::string& action,
                    const std::string& detail);
   bool suppressed_in_txn(const std::string& tenant, const std::string& id);
@@ -598,7 +600,7 @@ int SqliteStore::commit(std::chrono::steady_clock::time_point started) {
   }
   if (rc != SQLITE_DONE) {
     rollback();
-    m_ready = false;
+    note_failure(rc);
     return rc;
   }
   m_ready = true;
@@ -608,6 +610,22 @@ int SqliteStore::commit(std::chrono::steady_clock::time_point started) {
   }
   if (m_needs_scrub) scrub_wal();
   return SQLITE_OK;
+}
+
+void SqliteStore::note_failure(int rc) {
+  switch (rc & 0xff) {  // primary result code
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_BUSY:
+      m_ready = false;  // the next successful commit sets it again
+      break;
+    default:
+      break;  // a constraint or trigger failure says nothing about the database's health
+  }
 }
 
 void SqliteStore::rollback() {
@@ -652,13 +670,42 @@ bool SqliteStore::suppressed_in_txn(const std::string& tenant, const std::string
 }
 
 void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
+  std::vector<Job*> all;
+  for (Job& j : batch) all.push_back(&j);
+  std::vector<std::vector<Outcome>> outcomes;
+  const int rc = write_submits(all, outcomes);
+  if (rc == SQLITE_OK || batch.size() == 1) {
+    // Only now, after COMMIT returned SQLITE_OK (or the transaction was rolled back), report.
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      SubmitResult r;
+      if (rc == SQLITE_OK) r.outcomes = std::move(outcomes[j]);
+      else r.error = sqlite_error(rc);
+      invoke_safely(batch[j].submit_done, std::move(r));
+    }
+    return;
+  }
+  // The group failed as a whole: retry each request in its own transaction so one bad request
+  // (or a transient error) does not fail the requests it happened to share a commit with.
+  for (Job& job : batch) {
+    std::vector<Job*> one{&job};
+    std::vector<std::vector<Outcome>> single;
+    const int r1 = write_submits(one, single);
+    SubmitResult r;
+    if (r1 == SQLITE_OK) r.outcomes = std::move(single[0]);
+    else r.error = sqlite_error(r1);
+    invoke_safely(job.submit_done, std::move(r));
+  }
+}
+
+int SqliteStore::write_submits(const std::vector<Job*>& jobs,
+                               std::vector<std::vector<Outcome>>& outcomes) {
   const auto started = std::chrono::steady_clock::now();
-  std::vector<std::vector<Outcome>> outcomes(batch.size());
+  outcomes.assign(jobs.size(), {});
   int rc = begin();
-  for (std::size_t j = 0; j < batch.size() && rc == SQLITE_OK; ++j) {
+  for (std::size_t j = 0; j < jobs.size() && rc == SQLITE_OK; ++j) {
     auto& out = outcomes[j];
-    out.reserve(batch[j].events.size());
-    for (EventRecord& ev : batch[j].events) {
+    out.reserve(jobs[j]->events.size());
+    for (EventRecord& ev : jobs[j]->events) {
       for (auto& [kind, value] : ev.ids) value = canonical_id(value);
       ev.uid = canonical_id(ev.uid);
       bool suppressed = suppressed_in_txn(ev.tenant, ev.uid);
@@ -714,16 +761,13 @@ void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
       out.push_back(Outcome::accepted);
     }
   }
-  if (rc == SQLITE_OK) rc = commit(started);
-  else rollback();
-
-  // Only now, after COMMIT returned SQLITE_OK (or the transaction was rolled back), report.
-  for (std::size_t j = 0; j < batch.size(); ++j) {
-    SubmitResult r;
-    if (rc == SQLITE_OK) r.outcomes = std::move(outcomes[j]);
-    else r.error = sqlite_error(rc);
-    invoke_safely(batch[j].submit_done, std::move(r));
+  if (rc == SQLITE_OK) {
+    rc = commit(started);
+  } else {
+    rollback();
+    note_failure(rc);
   }
+  return rc;
 }
 
 void SqliteStore::run_opt_out(Job& job) {

@@ -566,3 +566,61 @@ TEST_F(StoreTest, StoreClosedRefusesWork) {
   EXPECT_EQ(m_store->purge_before("t", 1000000), 0u);
   m_store->close();  // idempotent
 }
+
+TEST_F(StoreTest, StoreDoneRunsOnlyAfterCommit) {
+  open();
+  // Inside `done`, an independent connection must already see the row: it sees committed data only.
+  std::promise<int> seen;
+  ASSERT_TRUE(m_store->submit({make_event("t", "durable-1", {})}, [&](SubmitResult r) {
+    EXPECT_FALSE(r.error);
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((m_dir / "hashgate.db").string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE event_id = 'durable-1'", -1, &st, nullptr);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    seen.set_value(n);
+  }));
+  EXPECT_EQ(seen.get_future().get(), 1);
+}
+
+TEST_F(StoreTest, StoreFailedRequestGetsErrorAndDoesNotFailItsGroup) {
+  m_cfg.max_batch_delay = std::chrono::milliseconds(0);
+  open();
+  {
+    // An external trigger makes one event_id fail inside the transaction.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((m_dir / "hashgate.db").string().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.event_id = 'boom'"
+                           " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // Hold the writer so the next three requests are taken as one group commit.
+  std::promise<void> entered, release;
+  auto release_f = release.get_future().share();
+  ASSERT_TRUE(m_store->submit({make_event("t", "g0", {})}, [&, release_f](SubmitResult) {
+    entered.set_value();
+    release_f.wait();
+  }));
+  entered.get_future().wait();
+  std::promise<SubmitResult> p1, p2, p3;
+  ASSERT_TRUE(m_store->submit({make_event("t", "g1", {})}, [&](SubmitResult r) { p1.set_value(r); }));
+  ASSERT_TRUE(m_store->submit({make_event("t", "g2", {}), make_event("t", "boom", {})},
+                              [&](SubmitResult r) { p2.set_value(r); }));
+  ASSERT_TRUE(m_store->submit({make_event("t", "g3", {})}, [&](SubmitResult r) { p3.set_value(r); }));
+  release.set_value();
+  auto r1 = p1.get_future().get();
+  auto r2 = p2.get_future().get();
+  auto r3 = p3.get_future().get();
+  EXPECT_EQ(r1.outcomes, std::vector<Outcome>{Outcome::accepted});
+  EXPECT_TRUE(r2.error);  // the whole request failed: nothing of it is durable
+  EXPECT_EQ(r2.error.category(), hashgate::gw::sqlite_category());
+  EXPECT_TRUE(r2.outcomes.empty());
+  EXPECT_EQ(r3.outcomes, std::vector<Outcome>{Outcome::accepted});
+  EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"g0", "g1", "g3"}));
+  EXPECT_TRUE(m_store->ready());  // a constraint failure is not an unhealthy database
+}
