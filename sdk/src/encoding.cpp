@@ -66,9 +66,12 @@ bool decode_base64(std::string_view s, std::span<std::uint8_t> out) noexcept {
 namespace detail {
 
 void append_hex(std::span<const std::uint8_t> bytes, std::string& out) {
+  const std::size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* w = out.data() + at;
   for (const std::uint8_t b : bytes) {
-    out.push_back(k_hex[b >> 4]);
-    out.push_back(k_hex[b & 15]);
+    *w++ = k_hex[b >> 4];
+    *w++ = k_hex[b & 15];
   }
 }
 

@@ -258,6 +258,18 @@ constexpr CallingCode k_codes[] = {
 // Non-geographic codes (global services) accepted in international numbers.
 constexpr std::uint16_t k_global[] = {800, 808, 870, 878, 881, 882, 883, 888, 979};
 
+// Index (+1) into k_codes of the first region of each calling code 0..999; 0 for none.
+struct CodeIndex {
+  std::uint8_t first[1000] = {};
+  bool global[1000] = {};
+  constexpr CodeIndex() {
+    for (std::size_t i = std::size(k_codes); i-- > 0;) first[k_codes[i].code] = static_cast<std::uint8_t>(i + 1);
+    for (const auto g : k_global) global[g] = true;
+  }
+};
+static_assert(std::size(k_codes) < 255);
+constexpr CodeIndex k_index{};
+
 }  // namespace
 
 const CallingCode* calling_code_of(Region r) noexcept {
@@ -268,16 +280,12 @@ const CallingCode* calling_code_of(Region r) noexcept {
 }
 
 const CallingCode* entry_for_code(unsigned code) noexcept {
-  for (const auto& c : k_codes)
-    if (c.code == code) return &c;
-  return nullptr;
+  if (code >= 1000 || k_index.first[code] == 0) return nullptr;
+  return &k_codes[k_index.first[code] - 1];
 }
 
 bool is_calling_code(unsigned code) noexcept {
-  if (entry_for_code(code) != nullptr) return true;
-  for (const auto g : k_global)
-    if (g == code) return true;
-  return false;
+  return code < 1000 && (k_index.first[code] != 0 || k_index.global[code]);
 }
 
 }  // namespace hashgate::detail

@@ -33,8 +33,14 @@ bool valid_utf8(std::string_view s) noexcept {
 
 void secure_zero(void* p, std::size_t n) noexcept {
   if (p == nullptr || n == 0) return;
+  std::memset(p, 0, n);
+#if defined(__GNUC__) || defined(__clang__)
+  // The empty asm "uses" the buffer, so the compiler cannot drop the memset as a dead store.
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
   volatile unsigned char* v = static_cast<volatile unsigned char*>(p);
   while (n--) *v++ = 0;
+#endif
 }
 
 void secure_clear(std::string& s) noexcept {
