@@ -5,7 +5,7 @@ HASHGATE_PORT ?= 8080
 HASHGATE_DATA_DIR ?= ./var
 export NODE_PATH := /usr/share/nodejs
 
-.PHONY: all deps build wasm web run test test-native test-web test-browser test-asan \
+.PHONY: all deps build wasm web run test test-native test-web test-browser test-reliability test-asan \
         test-fuzz-smoke fuzz bench budgets format format-check clean
 
 all: build
@@ -30,7 +30,7 @@ run: build web
 
 ## Every suite: native unit + integration, wasm under node, browser, sanitizers, fuzz smoke.
 test: build web
-	@$(MAKE) --no-print-directory test-native test-web test-browser test-asan test-fuzz-smoke
+	@$(MAKE) --no-print-directory test-native test-web test-browser test-reliability test-asan test-fuzz-smoke
 	@echo "make test: all suites passed"
 
 test-native:
@@ -41,6 +41,10 @@ test-web:
 
 test-browser:
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; else echo "test-browser: no suites yet"; fi
+
+## Crash durability (kill -9), overload, slow clients, timeouts, connection cap, TLS.
+test-reliability:
+	@node --test --test-concurrency=1 tests/reliability/
 
 test-asan: deps
 	@cmake --preset asan >/dev/null
