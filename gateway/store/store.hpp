@@ -78,7 +78,8 @@ struct AuditEntry {
 /// What an opt-out did (for the response, metrics and audit log).
 struct OptOutResult {
   std::error_code error;
-  std::size_t ids_suppressed = 0;     ///< identifiers added to the suppression list (after fan-out)
+  std::size_t ids_suppressed = 0;     ///< identifiers newly added to the suppression list (after
+                                      ///< fan-out; entries already suppressed are not counted)
   std::size_t events_purged = 0;      ///< stored events deleted
 };
 
@@ -114,20 +115,24 @@ class Store {
   virtual std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
                                                  std::size_t limit) = 0;
 
-  /// Audit entries of `tenant` at or after `since`, oldest first.
+  /// Audit entries of `tenant` at or after `since`, oldest first, at most `limit`; gateway-wide
+  /// entries (tenant "", e.g. start-up) are included for every tenant.
   virtual std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since,
                                         std::size_t limit) = 0;
   /// Appends an audit entry (start-up, policy change, ...). Asynchronous, durable soon after.
   virtual void append_audit(AuditEntry entry) = 0;
 
-  /// Deletes events of `tenant` received before `cutoff` (unix seconds); returns the count.
+  /// Deletes events of `tenant` received before `cutoff` (unix seconds) and uid ↔ id links last
+  /// seen before it; audits it and returns the number of events deleted. Blocks until committed:
+  /// never call it from a `done` callback (they run on the writer thread).
   virtual std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) = 0;
 
   /// Events waiting for the writer (for /metrics and overload decisions).
   virtual std::size_t queue_depth() const = 0;
   /// True while the database is writable (for /readyz).
   virtual bool ready() const = 0;
-  /// Observed commit durations are reported here (seconds) for the histogram; may be empty.
+  /// Observed transaction durations (BEGIN to COMMIT, seconds) are reported here for the
+  /// histogram, on the writer thread; may be empty. Set it before the first submit().
   std::function<void(double)> on_commit;
 
   /// Stops accepting, flushes the queue, commits and joins the writer thread.
