@@ -1,0 +1,288 @@
+// Strict JSON configuration loader: every key is known, every value range-checked.
+#include "gateway/config/config.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace hashgate::gw::config {
+
+const char* const k_default_csp =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'";
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw ConfigError("config: " + key + ": " + why);
+}
+
+void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> keys) {
+  if (!obj.is_object()) fail(where.empty() ? "(top level)" : where, "must be an object");
+  std::set<std::string> allowed(keys.begin(), keys.end());
+  for (const auto& [k, v] : obj.items()) {
+    if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
+  }
+}
+
+std::string join(const std::string& a, const char* b) { return a.empty() ? b : a + "." + b; }
+
+std::string get_string(const json& obj, const std::string& where, const char* key, std::string def,
+                       bool allow_empty = true) {
+  if (!obj.contains(key)) return def;
+  const auto& v = obj.at(key);
+  if (!v.is_string()) fail(join(where, key), "must be a string");
+  auto s = v.get<std::string>();
+  if (!allow_empty && s.empty()) fail(join(where, key), "must not be empty");
+  return s;
+}
+
+std::int64_t get_int(const json& obj, const std::string& where, const char* key, std::int64_t def,
+                     std::int64_t lo, std::int64_t hi) {
+  if (!obj.contains(key)) return def;
+  const auto& v = obj.at(key);
+  if (!v.is_number_integer()) fail(join(where, key), "must be an integer");
+  auto n = v.get<std::int64_t>();
+  if (n < lo || n > hi)
+    fail(join(where, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  return n;
+}
+
+bool get_bool(const json& obj, const std::string& where, const char* key, bool def) {
+  if (!obj.contains(key)) return def;
+  const auto& v = obj.at(key);
+  if (!v.is_boolean()) fail(join(where, key), "must be true or false");
+  return v.get<bool>();
+}
+
+bool is_hex(const std::string& s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+bool valid_origin(const std::string& o) {
+  if (o == "self") return true;
+  auto scheme_end = o.find("://");
+  if (scheme_end == std::string::npos) return false;
+  auto scheme = o.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  auto rest = o.substr(scheme_end + 3);
+  if (rest.empty() || rest.find('/') != std::string::npos || rest.find('*') != std::string::npos)
+    return false;
+  for (char c : rest)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']'))
+      return false;
+  return true;
+}
+
+Tenant parse_tenant(const json& t, const std::string& where, std::set<std::string>& seen_keys) {
+  only_keys(t, where,
+            {"id", "site_keys", "api_key_sha256", "legal_basis", "tcf", "gpc", "set_uid_cookie",
+             "retention_days"});
+  Tenant out;
+  out.id = get_string(t, where, "id", "", false);
+  for (char c : out.id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      fail(join(where, "id"), "only letters, digits, '_' and '-' are allowed");
+  if (out.id.size() > 64) fail(join(where, "id"), "at most 64 characters");
+  if (t.contains("site_keys")) {
+    const auto& sk = t.at("site_keys");
+    if (!sk.is_array()) fail(join(where, "site_keys"), "must be an array");
+    for (std::size_t i = 0; i < sk.size(); ++i) {
+      std::string w = join(where, "site_keys") + "[" + std::to_string(i) + "]";
+      only_keys(sk[i], w, {"key", "allowed_origins"});
+      SiteKey k;
+      k.key = get_string(sk[i], w, "key", "", false);
+      if (k.key.size() > 128) fail(join(w, "key"), "at most 128 characters");
+      if (!seen_keys.insert(k.key).second) fail(join(w, "key"), "duplicate site key");
+      if (!sk[i].contains("allowed_origins") || !sk[i].at("allowed_origins").is_array() ||
+          sk[i].at("allowed_origins").empty())
+        fail(join(w, "allowed_origins"), "must be a non-empty array of origins");
+      const auto& ao = sk[i].at("allowed_origins");
+      for (std::size_t j = 0; j < ao.size(); ++j) {
+        std::string wo = join(w, "allowed_origins") + "[" + std::to_string(j) + "]";
+        if (!ao[j].is_string()) fail(wo, "must be a string");
+        auto o = ao[j].get<std::string>();
+        if (o == "*" || o == "null") fail(wo, "wildcard and null origins are not allowed");
+        if (!valid_origin(o)) fail(wo, "must be \"self\" or scheme://host[:port] without a path");
+        k.allowed_origins.push_back(o);
+      }
+      out.site_keys.push_back(std::move(k));
+    }
+  }
+  out.api_key_sha256 = get_string(t, where, "api_key_sha256", "");
+  if (!out.api_key_sha256.empty() && (out.api_key_sha256.size() != 64 || !is_hex(out.api_key_sha256)))
+    fail(join(where, "api_key_sha256"), "must be 64 lowercase hex characters (sha256 of the key)");
+  if (out.site_keys.empty() && out.api_key_sha256.empty())
+    fail(where, "needs at least one of site_keys or api_key_sha256");
+  out.legal_basis = get_string(t, where, "legal_basis", "consent");
+  if (out.legal_basis != "consent" && out.legal_basis != "legitimate_interest")
+    fail(join(where, "legal_basis"), "must be \"consent\" or \"legitimate_interest\"");
+  if (t.contains("tcf")) {
+    std::string w = join(where, "tcf");
+    const auto& c = t.at("tcf");
+    only_keys(c, w, {"vendor_id", "required_purposes", "require_vendor_consent", "strict_policy_version"});
+    out.tcf.vendor_id = static_cast<int>(get_int(c, w, "vendor_id", 0, 0, 65535));
+    if (c.contains("required_purposes")) {
+      const auto& p = c.at("required_purposes");
+      if (!p.is_array()) fail(join(w, "required_purposes"), "must be an array of purpose ids 1-24");
+      out.tcf.required_purposes.clear();
+      for (const auto& x : p) {
+        if (!x.is_number_integer() || x.get<int>() < 1 || x.get<int>() > 24)
+          fail(join(w, "required_purposes"), "must be an array of purpose ids 1-24");
+        out.tcf.required_purposes.push_back(x.get<int>());
+      }
+    }
+    out.tcf.require_vendor_consent = get_bool(c, w, "require_vendor_consent", true);
+    out.tcf.strict_policy_version = get_bool(c, w, "strict_policy_version", true);
+  }
+  out.gpc = get_bool(t, where, "gpc", true);
+  out.set_uid_cookie = get_bool(t, where, "set_uid_cookie", false);
+  out.retention_days = static_cast<int>(get_int(t, where, "retention_days", 90, 1, 3650));
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* k_hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(k_hex[md[i] >> 4]);
+    out.push_back(k_hex[md[i] & 15]);
+  }
+  return out;
+}
+
+Config parse_config(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw ConfigError("config: the file is not valid JSON");
+  only_keys(j, "",
+            {"listen", "threads", "public_origins", "limits", "timeouts", "tls", "cookies", "static",
+             "store", "retention_interval_s", "tenants", "$comment"});
+  Config c;
+  if (j.contains("listen")) {
+    const auto& l = j.at("listen");
+    only_keys(l, "listen", {"address", "port"});
+    c.address = get_string(l, "listen", "address", c.address, false);
+    c.port = static_cast<int>(get_int(l, "listen", "port", c.port, 0, 65535));
+  }
+  c.threads = static_cast<int>(get_int(j, "", "threads", c.threads, 1, 256));
+  if (j.contains("public_origins")) {
+    const auto& p = j.at("public_origins");
+    if (!p.is_array()) fail("public_origins", "must be an array");
+    for (const auto& o : p) {
+      if (!o.is_string() || o.get<std::string>() == "self" || !valid_origin(o.get<std::string>()))
+        fail("public_origins", "each entry must be scheme://host[:port]");
+      c.public_origins.push_back(o.get<std::string>());
+    }
+  }
+  if (j.contains("limits")) {
+    const auto& l = j.at("limits");
+    only_keys(l, "limits",
+              {"body_bytes", "header_bytes", "max_events", "json_depth", "max_connections",
+               "pipeline"});
+    c.body_limit = get_int(l, "limits", "body_bytes", c.body_limit, 1024, 64 << 20);
+    c.header_limit = get_int(l, "limits", "header_bytes", c.header_limit, 1024, 1 << 20);
+    c.max_events = get_int(l, "limits", "max_events", c.max_events, 1, 500);
+    c.json_depth = get_int(l, "limits", "json_depth", c.json_depth, 8, 64);
+    c.max_connections = get_int(l, "limits", "max_connections", c.max_connections, 1, 1000000);
+    c.pipeline_limit = get_int(l, "limits", "pipeline", c.pipeline_limit, 1, 64);
+  }
+  if (j.contains("timeouts")) {
+    const auto& t = j.at("timeouts");
+    only_keys(t, "timeouts", {"header_ms", "read_ms", "idle_ms", "drain_ms"});
+    c.header_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "header_ms", 10000, 100, 600000));
+    c.read_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "read_ms", 30000, 100, 600000));
+    c.idle_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "idle_ms", 60000, 100, 3600000));
+    c.drain_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "drain_ms", 10000, 0, 600000));
+  }
+  if (j.contains("tls")) {
+    const auto& t = j.at("tls");
+    only_keys(t, "tls", {"cert", "key"});
+    c.tls_cert = get_string(t, "tls", "cert", "");
+    c.tls_key = get_string(t, "tls", "key", "");
+    if (c.tls_cert.empty() != c.tls_key.empty())
+      fail(c.tls_cert.empty() ? "tls.cert" : "tls.key", "TLS needs both cert and key");
+  }
+  if (j.contains("cookies")) {
+    const auto& k = j.at("cookies");
+    only_keys(k, "cookies", {"same_site", "secure", "uid_max_age_days", "optout_max_age_days"});
+    c.cookies.same_site = get_string(k, "cookies", "same_site", "Lax");
+    if (c.cookies.same_site != "Strict" && c.cookies.same_site != "Lax" && c.cookies.same_site != "None")
+      fail("cookies.same_site", "must be Strict, Lax or None");
+    c.cookies.secure = get_string(k, "cookies", "secure", "auto");
+    if (c.cookies.secure != "auto" && c.cookies.secure != "always" && c.cookies.secure != "never")
+      fail("cookies.secure", "must be auto, always or never");
+    if (c.cookies.same_site == "None" && c.cookies.secure == "never")
+      fail("cookies.secure", "SameSite=None requires Secure cookies");
+    c.cookies.uid_max_age_days = static_cast<int>(get_int(k, "cookies", "uid_max_age_days", 395, 1, 400));
+    c.cookies.optout_max_age_days = static_cast<int>(get_int(k, "cookies", "optout_max_age_days", 400, 1, 400));
+  }
+  c.csp = k_default_csp;
+  if (j.contains("static")) {
+    const auto& s = j.at("static");
+    only_keys(s, "static", {"sdk_root", "demo_root", "csp"});
+    c.sdk_root = get_string(s, "static", "sdk_root", c.sdk_root);
+    c.demo_root = get_string(s, "static", "demo_root", c.demo_root);
+    c.csp = get_string(s, "static", "csp", c.csp, false);
+  }
+  if (j.contains("store")) {
+    const auto& s = j.at("store");
+    only_keys(s, "store", {"data_dir", "durability", "queue_high_water"});
+    c.data_dir = get_string(s, "store", "data_dir", c.data_dir, false);
+    c.durability = get_string(s, "store", "durability", c.durability);
+    if (c.durability != "normal" && c.durability != "full" && c.durability != "extra")
+      fail("store.durability", "must be normal, full or extra");
+    c.queue_high_water = get_int(s, "store", "queue_high_water", c.queue_high_water, 1, 10000000);
+  }
+  c.retention_interval = std::chrono::seconds(get_int(j, "", "retention_interval_s", 3600, 1, 86400 * 7));
+  if (!j.contains("tenants") || !j.at("tenants").is_array() || j.at("tenants").empty())
+    fail("tenants", "must be a non-empty array");
+  std::set<std::string> ids, keys;
+  const auto& ts = j.at("tenants");
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    std::string w = "tenants[" + std::to_string(i) + "]";
+    auto t = parse_tenant(ts[i], w, keys);
+    if (!ids.insert(t.id).second) fail(w + ".id", "duplicate tenant id");
+    c.tenants.push_back(std::move(t));
+  }
+  std::set<std::string> api;
+  for (std::size_t i = 0; i < c.tenants.size(); ++i)
+    if (!c.tenants[i].api_key_sha256.empty() && !api.insert(c.tenants[i].api_key_sha256).second)
+      fail("tenants[" + std::to_string(i) + "].api_key_sha256", "the same API key is used twice");
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("config: cannot read file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Config c = parse_config(text);
+  c.source_sha256 = sha256_hex(text);
+  if (const char* p = std::getenv("HASHGATE_PORT"); p && *p) {
+    char* end = nullptr;
+    long v = std::strtol(p, &end, 10);
+    if (*end != '\0' || v < 0 || v > 65535) throw ConfigError("config: HASHGATE_PORT: must be 0-65535");
+    c.port = static_cast<int>(v);
+  }
+  if (const char* d = std::getenv("HASHGATE_DATA_DIR"); d && *d) c.data_dir = d;
+  return c;
+}
+
+}  // namespace hashgate::gw::config

@@ -1,0 +1,104 @@
+#pragma once
+// Gateway configuration: one JSON file, validated strictly at start-up (unknown keys are errors).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hashgate::gw::config {
+
+/// A configuration error; what() names the offending key (never a secret value).
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One public site key and the browser origins allowed to use it ("self" = the gateway's own).
+struct SiteKey {
+  std::string key;
+  std::vector<std::string> allowed_origins;
+};
+
+/// TCF policy of a tenant (mirrors hashgate::gw::TcfPolicy of policy/consent.hpp).
+struct TcfSettings {
+  int vendor_id = 0;
+  std::vector<int> required_purposes{1};
+  bool require_vendor_consent = true;
+  bool strict_policy_version = true;
+};
+
+/// One tenant (an advertiser or publisher) with its keys and privacy policy.
+struct Tenant {
+  std::string id;
+  std::vector<SiteKey> site_keys;
+  std::string api_key_sha256;          ///< lowercase hex sha256 of the secret API key; may be empty
+  std::string legal_basis = "consent"; ///< "consent" | "legitimate_interest"
+  TcfSettings tcf;
+  bool gpc = true;                     ///< honour Sec-GPC: 1 as an opt-out
+  bool set_uid_cookie = false;         ///< may the gateway set its hg_uid first-party cookie
+  int retention_days = 90;             ///< events older than this are purged
+};
+
+/// Cookie attributes.
+struct Cookies {
+  std::string same_site = "Lax";   ///< Strict | Lax | None
+  std::string secure = "auto";     ///< auto (Secure unless plain-HTTP localhost) | always | never
+  int uid_max_age_days = 395;      ///< ≤ 400
+  int optout_max_age_days = 400;   ///< ≤ 400
+};
+
+/// The whole gateway configuration.
+struct Config {
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  int threads = 2;
+  std::vector<std::string> public_origins;  ///< extra origins that count as "self"
+
+  std::size_t body_limit = 1 << 20;
+  std::size_t header_limit = 16 * 1024;
+  std::size_t max_events = 500;
+  std::size_t json_depth = 24;
+  std::size_t max_connections = 1024;
+  std::size_t pipeline_limit = 8;
+
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds drain_timeout{10000};
+
+  std::string tls_cert;  ///< PEM certificate chain; TLS is on when both cert and key are set
+  std::string tls_key;
+  bool tls() const { return !tls_cert.empty() && !tls_key.empty(); }
+
+  Cookies cookies;
+
+  std::string sdk_root = "web/dist";    ///< served under /sdk/
+  std::string demo_root = "web/demo";   ///< served under /demo/
+  std::string csp;                      ///< Content-Security-Policy for static files
+
+  std::string data_dir = "./var";
+  std::string durability = "full";      ///< normal | full | extra
+  std::size_t queue_high_water = 20000;
+  std::chrono::seconds retention_interval{3600};
+
+  std::vector<Tenant> tenants;
+  std::string source_sha256;  ///< sha256 (hex) of the config file bytes, for the audit log
+};
+
+/// Default Content-Security-Policy for static pages.
+extern const char* const k_default_csp;
+
+/// Parses configuration JSON text. Throws ConfigError naming the key on any problem.
+Config parse_config(const std::string& text);
+
+/// Reads and parses the file at `path`, then applies HASHGATE_PORT and HASHGATE_DATA_DIR from
+/// the environment. Throws ConfigError naming the key (or the file) on any problem.
+Config load_config(const std::string& path);
+
+/// Lowercase hex SHA-256 of `data` (OpenSSL libcrypto).
+std::string sha256_hex(const std::string& data);
+
+}  // namespace hashgate::gw::config

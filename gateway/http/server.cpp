@@ -1,0 +1,458 @@
+// Beast server in the shape of Beast's example/advanced/server and http/server/async:
+// run → do_read → on_read → (handler) → on_response → do_write → on_write → do_read | do_close.
+#include "gateway/http/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace hashgate::gw::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+/// What the sessions share with the server.
+struct Shared {
+  Shared(api::Gateway& g, const config::Config& c) : gw(g), cfg(c) {}
+  api::Gateway& gw;
+  const config::Config& cfg;
+  std::atomic<bool> draining{false};
+  std::mutex mu;
+  std::list<std::weak_ptr<struct SessionBase>> sessions;
+  std::mutex log_mu;
+};
+
+struct SessionBase {
+  virtual ~SessionBase() = default;
+  /// Stop reading new requests; finish the in-flight ones; then close.
+  virtual void shutdown() = 0;
+};
+
+/// One access-log line: time, method, fixed route label, status, duration. Never the target,
+/// query, headers or body (they may hold identifiers).
+void access_log(Shared& sh, std::string_view method, std::string_view route, int status,
+                std::chrono::steady_clock::duration took) {
+  char ts[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string m;
+  for (char c : method.substr(0, 10))
+    if (c >= 'A' && c <= 'Z') m.push_back(c);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  std::lock_guard lk(sh.log_mu);
+  std::fprintf(stdout, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
+               static_cast<int>(route.size()), route.data(), status, us / 1000.0);
+  std::fflush(stdout);
+}
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool k_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  struct Slot {
+    std::optional<bhttp::response<bhttp::string_body>> res;
+    bool close = false;
+    std::string method;
+    std::chrono::steady_clock::time_point start;
+  };
+
+ public:
+  Session(tcp::socket&& socket, Shared& sh) requires(!k_tls)
+      : m_stream(std::move(socket)), m_sh(sh) {
+    ++m_sh.gw.metrics().connections();
+  }
+  Session(tcp::socket&& socket, ssl::context& ctx, Shared& sh) requires(k_tls)
+      : m_stream(std::move(socket), ctx), m_sh(sh) {
+    ++m_sh.gw.metrics().connections();
+  }
+  ~Session() override { --m_sh.gw.metrics().connections(); }
+
+  void run() {
+    net::dispatch(m_stream.get_executor(), [self = this->shared_from_this()] { self->on_run(); });
+  }
+
+  void shutdown() override {
+    net::post(m_stream.get_executor(), [self = this->shared_from_this()] {
+      self->m_draining = true;
+      if (self->m_queue.empty() && !self->m_writing) return self->do_close();
+      if (self->m_reading) {
+        error_code ec;
+        beast::get_lowest_layer(self->m_stream).socket().cancel(ec);
+      }
+    });
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(m_stream); }
+
+  void on_run() {
+    if constexpr (k_tls) {
+      lowest().expires_after(m_sh.cfg.header_timeout);
+      m_stream.async_handshake(ssl::stream_base::server,
+                               [self = this->shared_from_this()](error_code ec) {
+                                 if (ec) return self->do_close();
+                                 self->do_read();
+                               });
+    } else {
+      do_read();
+    }
+  }
+
+  void do_read() {
+    if (m_reading || m_read_done || m_closed || m_draining) return;
+    if (m_queue.size() >= m_sh.cfg.pipeline_limit) return;  // resumed by on_write
+    m_parser.emplace();
+    m_parser->body_limit(m_sh.cfg.body_limit);
+    m_parser->header_limit(static_cast<std::uint32_t>(m_sh.cfg.header_limit));
+    lowest().expires_after(m_first ? m_sh.cfg.header_timeout : m_sh.cfg.idle_timeout);
+    m_reading = true;
+    bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+                             [self = this->shared_from_this()](error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
+  }
+
+  void on_header(error_code ec) {
+    if (ec) return on_read_error(ec);
+    lowest().expires_after(m_sh.cfg.read_timeout);
+    bhttp::async_read(m_stream, m_buffer, *m_parser,
+                      [self = this->shared_from_this()](error_code ec2, std::size_t) {
+                        self->on_read(ec2);
+                      });
+  }
+
+  void queue_error(int status, std::string_view reason, std::string_view message) {
+    api::Response r = m_sh.gw.error(status, reason, message);
+    r.add("X-Content-Type-Options", "nosniff");
+    r.add("Cache-Control", "no-store");
+    r.close = true;
+    r.route = "limit";
+    m_sh.gw.metrics().add_request(status);
+    auto slot = std::make_shared<Slot>();
+    slot->close = true;
+    slot->start = std::chrono::steady_clock::now();
+    m_queue.push_back(slot);
+    on_response(slot, std::move(r));
+  }
+
+  void on_read_error(error_code ec) {
+    m_reading = false;
+    m_read_done = true;
+    if (ec == bhttp::error::header_limit) {
+      queue_error(431, "headers_too_large", "request headers exceed the limit");
+    } else if (ec == bhttp::error::body_limit) {
+      queue_error(413, "body_too_large", "request body exceeds the limit");
+    } else if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+               ec == net::error::operation_aborted || ec == net::error::eof ||
+               ec == net::error::connection_reset || ec == bhttp::error::partial_message) {
+      if (m_queue.empty() && !m_writing) do_close();
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() ||
+               ec == bhttp::error::bad_target || ec == bhttp::error::bad_method) {
+      queue_error(400, "bad_request", "malformed HTTP request");
+    } else {
+      if (m_queue.empty() && !m_writing) do_close();
+    }
+  }
+
+  void on_read(error_code ec) {
+    if (ec) return on_read_error(ec);
+    m_reading = false;
+    m_first = false;
+    bhttp::request<bhttp::string_body> req = m_parser->release();
+    api::Request areq;
+    areq.method = std::string(req.method_string());
+    areq.target = std::string(req.target());
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      areq.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    areq.body = std::move(req.body());
+    areq.tls = k_tls;
+    bool keep_alive = req.keep_alive();
+    auto slot = std::make_shared<Slot>();
+    slot->close = !keep_alive;
+    slot->method = areq.method;
+    slot->start = std::chrono::steady_clock::now();
+    m_queue.push_back(slot);
+    m_sh.gw.handle(std::move(areq), [self = this->shared_from_this(), slot](api::Response r) {
+      net::post(self->m_stream.get_executor(), [self, slot, r = std::move(r)]() mutable {
+        self->on_response(slot, std::move(r));
+      });
+    });
+    if (keep_alive) do_read();
+    else m_read_done = true;
+  }
+
+  void on_response(const std::shared_ptr<Slot>& slot, api::Response r) {
+    bhttp::response<bhttp::string_body> res;
+    res.version(11);
+    res.result(static_cast<unsigned>(r.status));
+    for (auto& [k, v] : r.headers) res.insert(k, v);
+    res.set(bhttp::field::server, "hashgate");
+    res.body() = std::move(r.body);
+    if (r.close || m_draining) slot->close = true;
+    res.keep_alive(!slot->close);
+    res.prepare_payload();
+    access_log(m_sh, slot->method, r.route, r.status, std::chrono::steady_clock::now() - slot->start);
+    slot->res = std::move(res);
+    do_write();
+  }
+
+  void do_write() {
+    if (m_writing || m_closed || m_queue.empty() || !m_queue.front()->res) return;
+    m_writing = true;
+    auto slot = m_queue.front();
+    lowest().expires_after(m_sh.cfg.read_timeout);
+    bhttp::async_write(m_stream, *slot->res,
+                       [self = this->shared_from_this(), slot](error_code ec, std::size_t) {
+                         self->on_write(ec, slot->close);
+                       });
+  }
+
+  void on_write(error_code ec, bool close) {
+    m_writing = false;
+    if (!m_queue.empty()) m_queue.pop_front();
+    if (ec || close) {
+      m_read_done = true;
+      return do_close();
+    }
+    if (m_queue.empty() && (m_read_done || m_draining)) return do_close();
+    do_write();
+    do_read();
+  }
+
+  void do_close() {
+    if (m_closed) return;
+    m_closed = true;
+    if constexpr (k_tls) {
+      lowest().expires_after(std::chrono::seconds(2));
+      m_stream.async_shutdown([self = this->shared_from_this()](error_code) {
+        error_code ec;
+        self->lowest().socket().close(ec);
+      });
+    } else {
+      error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      lowest().socket().close(ec);
+    }
+  }
+
+  Stream m_stream;
+  beast::flat_buffer m_buffer;
+  Shared& m_sh;
+  std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+  std::deque<std::shared_ptr<Slot>> m_queue;
+  bool m_reading = false, m_writing = false, m_read_done = false, m_closed = false, m_first = true;
+  bool m_draining = false;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, tcp::endpoint ep, ssl::context* ctx, Shared& sh)
+      : m_ioc(ioc), m_acceptor(net::make_strand(ioc)), m_ctx(ctx), m_sh(sh) {
+    error_code ec;
+    m_acceptor.open(ep.protocol(), ec);
+    if (!ec) m_acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) m_acceptor.bind(ep, ec);
+    if (!ec) m_acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" +
+                               std::to_string(ep.port()) + ": " + ec.message());
+  }
+  int port() const { return m_acceptor.local_endpoint().port(); }
+  void start() { do_accept(); }
+  void close() {
+    net::post(m_acceptor.get_executor(), [self = shared_from_this()] {
+      error_code ec;
+      self->m_acceptor.close(ec);
+    });
+  }
+
+ private:
+  void do_accept() {
+    m_acceptor.async_accept(net::make_strand(m_ioc),
+                            [self = shared_from_this()](error_code ec, tcp::socket s) {
+                              self->on_accept(ec, std::move(s));
+                            });
+  }
+
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !m_acceptor.is_open()) return;
+    if (!ec) {
+      if (m_sh.draining || static_cast<std::size_t>(m_sh.gw.metrics().connections().load()) >= m_sh.cfg.max_connections) {
+        reject(std::move(socket));
+      } else {
+        std::shared_ptr<SessionBase> base;
+        if (m_ctx) {
+          auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *m_ctx, m_sh);
+          base = s;
+          s->run();
+        } else {
+          auto s = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), m_sh);
+          base = s;
+          s->run();
+        }
+        std::lock_guard lk(m_sh.mu);
+        m_sh.sessions.remove_if([](const std::weak_ptr<SessionBase>& w) { return w.expired(); });
+        m_sh.sessions.push_back(base);
+      }
+    }
+    do_accept();
+  }
+
+  void reject(tcp::socket socket) {
+    m_sh.gw.metrics().add_request(503);
+    m_sh.gw.metrics().add_rejected("connection_limit");
+    if (m_ctx) {
+      error_code ec;
+      socket.close(ec);
+      return;
+    }
+    static const std::string k_busy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        "Connection: close\r\nContent-Length: 68\r\n\r\n"
+        "{\"error\":\"overload\",\"message\":\"too many connections; retry later\"}\n";
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    net::async_write(*sock, net::buffer(k_busy), [sock](error_code, std::size_t) {
+      error_code ec;
+      sock->shutdown(tcp::socket::shutdown_send, ec);
+      sock->close(ec);
+    });
+  }
+
+  net::io_context& m_ioc;
+  tcp::acceptor m_acceptor;
+  ssl::context* m_ctx;
+  Shared& m_sh;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(api::Gateway& g, const config::Config& c)
+      : gw(g), cfg(c), ioc(c.threads), sh(g, c), signals(ioc, SIGINT, SIGTERM),
+        retention(ioc), drain(ioc) {}
+
+  api::Gateway& gw;
+  const config::Config& cfg;
+  net::io_context ioc;
+  std::optional<ssl::context> tls;
+  Shared sh;
+  std::shared_ptr<Listener> listener;
+  net::signal_set signals;
+  net::steady_timer retention;
+  net::steady_timer drain;
+  std::atomic<bool> stopping{false};
+  std::chrono::steady_clock::time_point drain_deadline;
+
+  void schedule_retention() {
+    retention.expires_after(cfg.retention_interval);
+    retention.async_wait([this](error_code ec) {
+      if (ec || stopping) return;
+      gw.run_retention();
+      schedule_retention();
+    });
+  }
+
+  void begin_shutdown() {
+    if (stopping.exchange(true)) return;
+    std::fprintf(stdout, "hashgate-gateway: shutting down, draining in-flight requests\n");
+    std::fflush(stdout);
+    sh.draining = true;
+    gw.set_draining();
+    listener->close();
+    error_code ec;
+    signals.cancel(ec);
+    retention.cancel();
+    {
+      std::lock_guard lk(sh.mu);
+      for (auto& w : sh.sessions)
+        if (auto s = w.lock()) s->shutdown();
+    }
+    drain_deadline = std::chrono::steady_clock::now() + cfg.drain_timeout;
+    poll_drain();
+  }
+
+  void poll_drain() {
+    if (gw.metrics().connections().load() <= 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      ioc.stop();
+      return;
+    }
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([this](error_code) { poll_drain(); });
+  }
+};
+
+Server::Server(api::Gateway& gateway, const config::Config& cfg)
+    : m_impl(std::make_unique<Impl>(gateway, cfg)) {
+  auto& im = *m_impl;
+  if (cfg.tls()) {
+    im.tls.emplace(ssl::context::tls_server);
+    im.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(im.tls->native_handle(), TLS1_2_VERSION);
+    error_code ec;
+    im.tls->use_certificate_chain_file(cfg.tls_cert, ec);
+    if (ec) throw std::runtime_error("config: tls.cert: cannot load " + cfg.tls_cert + ": " + ec.message());
+    im.tls->use_private_key_file(cfg.tls_key, ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("config: tls.key: cannot load " + cfg.tls_key + ": " + ec.message());
+  }
+  error_code ec;
+  auto addr = net::ip::make_address(cfg.address, ec);
+  if (ec) throw std::runtime_error("config: listen.address: not an IP address: " + cfg.address);
+  im.listener = std::make_shared<Listener>(im.ioc, tcp::endpoint(addr, static_cast<unsigned short>(cfg.port)),
+                                           im.tls ? &*im.tls : nullptr, im.sh);
+}
+
+Server::~Server() = default;
+
+int Server::port() const { return m_impl->listener->port(); }
+
+void Server::run() {
+  auto& im = *m_impl;
+  im.listener->start();
+  im.signals.async_wait([&im](error_code ec, int) {
+    if (!ec) im.begin_shutdown();
+  });
+  im.schedule_retention();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < im.cfg.threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+  im.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  net::post(m_impl->ioc, [im = m_impl.get()] { im->begin_shutdown(); });
+}
+
+}  // namespace hashgate::gw::http
