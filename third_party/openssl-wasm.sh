@@ -3,7 +3,9 @@
 # and caches it outside the tree in ~/.cache/hashgate/openssl-wasm-<version>-<recipe hash>/
 # ({include,lib/libcrypto.a}). Prints that directory on stdout; progress goes to stderr.
 # Usage: third_party/openssl-wasm.sh            (idempotent: a cache hit returns at once)
-# Env:   HASHGATE_CACHE_DIR (default ~/.cache/hashgate), JOBS (default 2)
+# Env:   HASHGATE_CACHE_DIR (default ~/.cache/hashgate), JOBS (default 2),
+#        HASHGATE_OPENSSL_SMALL_FOOTPRINT=0 to build without -DOPENSSL_SMALL_FOOTPRINT (for the
+#        size comparison in docs/web.md; cached separately)
 set -euo pipefail
 
 k_pin_version="3.0.20-1~deb12u2"   # Debian source version tried first (bookworm-security)
@@ -26,11 +28,16 @@ k_configure_opts=(
 )
 # -DOPENSSL_SMALL_FOOTPRINT: rolled loops in SHA-1/SHA-256/MD5 (smaller wasm, measured).
 k_cflags="-Oz -DOPENSSL_SMALL_FOOTPRINT"
+variant=""
+if [[ "${HASHGATE_OPENSSL_SMALL_FOOTPRINT:-1}" == 0 ]]; then
+  k_cflags="-Oz"
+  variant="-unrolled"
+fi
 
 log() { echo "openssl-wasm: $*" >&2; }
 upstream_of() { local v=${1%%-*}; echo "${v#*:}"; }
 
-out_dir_for() { echo "$cache_root/openssl-wasm-$(upstream_of "$1")-$recipe_hash"; }
+out_dir_for() { echo "$cache_root/openssl-wasm-$(upstream_of "$1")-$recipe_hash$variant"; }
 
 # Cache hit for the pinned version: nothing to do.
 out=$(out_dir_for "$k_pin_version")

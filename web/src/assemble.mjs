@@ -1,0 +1,73 @@
+// Assembles web/dist/ from the two optimized wasm modules and the JS sources in web/src/:
+// hashgate.mjs (ES module, full wasm embedded), hashgate.min.js (IIFE snippet, snippet wasm
+// embedded, minified with terser), hashgate.d.ts. Prints raw + gzip sizes; exits 1 over budget.
+// Usage: node web/src/assemble.mjs <full.wasm> <snippet.wasm> <out dir>
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, '..', '..', 'package.json'));
+const { minify } = require('terser');
+
+/** Budgets in bytes, gzipped (issue 3). */
+const k_budget = { 'hashgate.min.js': 16 * 1024, 'hashgate.mjs': 28 * 1024 };
+
+const [fullWasm, snippetWasm, outDir] = process.argv.slice(2);
+if (!outDir) {
+  console.error('usage: node assemble.mjs <full.wasm> <snippet.wasm> <out dir>');
+  process.exit(64);
+}
+const pkg = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
+const src = (f) => readFileSync(join(here, f), 'utf8');
+const b64 = (f) => readFileSync(f).toString('base64');
+
+/** Lists a module's imports; the loader stubs them, so there must be none it would call. */
+function imports(file) {
+  const mod = new WebAssembly.Module(readFileSync(file));
+  return WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`);
+}
+
+const header = `// hashgate ${pkg.version} — ${pkg.license}. Built by web/build.sh; do not edit.\n`;
+const version = `const HG_VERSION = ${JSON.stringify(pkg.version)};\n`;
+
+const mjsBody = version + `const HG_WASM = "${b64(fullWasm)}";\n` + src('core.js') + src('transport.js') +
+  src('hashgate.js');
+const mjsMin = await minify(mjsBody + '\nexport { Hashgate };\nexport default Hashgate;\n', {
+  module: true, ecma: 2020, compress: { passes: 2 }, mangle: true,
+});
+const snippetBody = version + `const HG_WASM = "${b64(snippetWasm)}";\n` + src('core.js') + src('transport.js') +
+  src('snippet.js');
+const snippetMin = await minify(`(function(){"use strict";\n${snippetBody}\n})();`, {
+  ecma: 2020, compress: { passes: 2, toplevel: true }, mangle: { toplevel: true },
+});
+
+mkdirSync(outDir, { recursive: true });
+const outputs = {
+  'hashgate.mjs': header + mjsMin.code + '\n',
+  'hashgate.min.js': header + snippetMin.code + '\n',
+  'hashgate.d.ts': src('hashgate.d.ts'),
+};
+for (const [name, text] of Object.entries(outputs)) writeFileSync(join(outDir, name), text);
+
+let over = false;
+const row = (name, raw) => {
+  const gz = gzipSync(raw, { level: 9 }).length;
+  const budget = k_budget[name];
+  const flag = budget ? (gz > budget ? `  OVER BUDGET (${budget} B gz)` : `  (budget ${budget} B gz)`) : '';
+  if (budget && gz > budget) over = true;
+  console.log(`web: ${name.padEnd(22)} ${String(raw.length).padStart(7)} B raw ${String(gz).padStart(7)} B gz${flag}`);
+};
+row('hashgate-full.wasm', readFileSync(fullWasm));
+row('hashgate-snippet.wasm', readFileSync(snippetWasm));
+for (const [name, text] of Object.entries(outputs)) row(name, Buffer.from(text));
+for (const f of [fullWasm, snippetWasm]) {
+  const list = imports(f);
+  console.log(`web: ${f.split('/').pop()} imports: ${list.length ? list.join(', ') : 'none'}`);
+}
+if (over) {
+  console.error('web: size budget exceeded');
+  process.exit(1);
+}

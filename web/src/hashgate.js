@@ -1,0 +1,177 @@
+// hashgate.mjs façade: the Hashgate class (every field, profile, algorithm; batch; send; opt-out).
+// web/build.sh concatenates: header, `const HG_WASM = "<base64 full module>"`, core.js,
+// transport.js, this file, then `export { Hashgate }; export default Hashgate;`.
+
+let hgCorePromise = null;
+
+/** The hashgate SDK in the page (or in Node): synchronous hashing after `await Hashgate.load()`. */
+class Hashgate {
+  /**
+   * Compiles the embedded wasm (once per page) and returns an instance.
+   * cfg: {gateway, siteKey, profile='meta', region, collectAdCookies=false, retries, retryBaseMs}
+   */
+  static async load(cfg = {}) {
+    if (!hgCorePromise) hgCorePromise = hgInstantiate(HG_WASM);
+    let core;
+    try {
+      core = await hgCorePromise;
+    } catch (e) {
+      hgCorePromise = null;
+      throw e;
+    }
+    return new Hashgate(core, cfg);
+  }
+
+  constructor(core, cfg) {
+    this._core = core;
+    this._cfg = Object.assign({ profile: 'meta', collectAdCookies: false }, cfg);
+    hgSelect(HG_PROFILES, this._cfg.profile, 'unsupported_profile');
+    hgRegion(this._cfg.region);
+  }
+
+  /** Selector tuple for the C ABI from per-call options merged over the instance's. */
+  _sel(field, opts, withAlgo) {
+    const o = opts || {};
+    const sel = [
+      hgSelect(HG_FIELDS, field, 'unsupported_field'),
+      hgSelect(HG_PROFILES, o.profile || this._cfg.profile, 'unsupported_profile'),
+      hgRegion(o.region !== undefined ? o.region : this._cfg.region),
+    ];
+    if (withAlgo) {
+      sel.push(hgSelect(HG_ALGOS, o.algo || 'sha256', 'unsupported_algo'));
+      sel.push(o.encoding ? hgSelect(HG_ENCODINGS, o.encoding, 'unsupported_encoding') : HG_ENCODING_DEFAULT);
+    }
+    return sel;
+  }
+
+  /** The normalized form of `value` (what the platform hashes). Throws TypeError(code) if invalid. */
+  normalize(field, value, opts) {
+    if (typeof value !== 'string') throw hgInputError('invalid_value', field);
+    const r = this._core.call('hg_normalize', value, this._sel(field, opts, false));
+    if (typeof r !== 'string') hgThrow(r, field);
+    return r;
+  }
+
+  /**
+   * Normalizes and hashes `value`: opts {profile, region, algo, encoding, key}. Returns the
+   * encoded digest; throws TypeError with `.code` (e.g. 'invalid_email') on invalid input.
+   */
+  hash(field, value, opts) {
+    if (typeof value !== 'string') throw hgInputError('invalid_value', field);
+    const r = this._core.call('hg_hash', value, this._sel(field, opts, true), opts && opts.key);
+    if (typeof r !== 'string') hgThrow(r, field);
+    return r;
+  }
+
+  /** hash('em', value) with the instance's profile. */
+  hashEmail(value, opts) { return this.hash('em', value, opts); }
+
+  /** hash('ph', value, {region}) with the instance's profile. */
+  hashPhone(value, opts) { return this.hash('ph', value, opts); }
+
+  /** The normalized e-mail. */
+  normalizeEmail(value, opts) { return this.normalize('em', value, opts); }
+
+  /**
+   * Hashes many values in few wasm calls: opts {field='em', profile, region, algo, encoding, key}.
+   * Returns an array of the same length with null for each invalid entry.
+   */
+  hashBatch(values, opts) {
+    const o = opts || {};
+    const field = o.field || 'em';
+    const sel = this._sel(field, o, true);
+    const out = new Array(values.length).fill(null);
+    const core = this._core;
+    const heap = core.heap();
+    const keyLen = o.key ? (typeof o.key === 'string' ? hgEncoder.encode(o.key).length : o.key.length) : 0;
+    const room = core.size - keyLen;  // input bytes (with separators) per wasm call
+    const maxItems = Math.floor(core.size / 100);  // each result line is at most 90 bytes
+    let pending = [];
+    let used = 0;
+    const flush = () => {
+      if (!pending.length) return;
+      const r = core.run('hg_hash_batch', used, sel, o.key);
+      if (typeof r !== 'string') hgThrow(r, field);
+      const lines = r.split('\n');
+      for (let i = 0; i < pending.length; i++) {
+        const line = lines[i];
+        out[pending[i]] = line && line[0] !== '!' ? line : null;
+      }
+      pending = [];
+      used = 0;
+    };
+    try {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== 'string') continue;
+        if (v.includes('\n')) {
+          flush();  // hash() reuses the buffer
+          try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
+          continue;
+        }
+        for (let pass = 0; pass < 2; pass++) {
+          const { read, written } = hgEncoder.encodeInto(v, heap.subarray(used, room - 1));
+          if (read === v.length && pending.length < maxItems) {
+            used += written;
+            heap[used++] = 10;
+            pending.push(i);
+            break;
+          }
+          heap.fill(0, used, room);
+          if (pass === 0 && pending.length) { flush(); continue; }
+          break;  // longer than the whole buffer: null
+        }
+      }
+      flush();
+    } finally {
+      heap.fill(0, 0, room);
+    }
+    return out;
+  }
+
+  /** True when sending is suppressed: the hg_optout=1 cookie or Global Privacy Control. */
+  isOptedOut() { return hgSuppression() !== null; }
+
+  /**
+   * Opts this browser out: sets the hg_optout cookie and tells the gateway (POST /v1/optout with
+   * the hashes of any {email, phone, ...} given). Resolves {cookie, gateway: HTTP status or 0}.
+   */
+  async optOut(data) {
+    const cookie = hgSetOptOutCookie();
+    const ids = data ? hgBuildEvent('optout', data, (w, v) => this.hash(w, v), this._cfg).ids : {};
+    const status = this._cfg.gateway ? await hgPostOptOut(this._cfg.gateway, this._cfg.siteKey || '', ids) : 0;
+    return { cookie, gateway: status };
+  }
+
+  /**
+   * Hashes {email, phone, fn, ln, ..., eventId, onlineIds, custom, consent} locally and POSTs only
+   * hashes to `${gateway}/v1/events`. Resolves {sent:false, reason:'opted_out'|'gpc'} when sending
+   * is suppressed, else {sent:true, eventId, status, transport, response}. Invalid input throws
+   * TypeError naming the field before anything is sent.
+   */
+  async send(type, data, opts) {
+    const reason = hgSuppression();
+    if (reason) return { sent: false, reason };
+    const cfg = Object.assign({}, this._cfg, opts);
+    if (!cfg.gateway) throw new TypeError('hashgate: gateway is not configured');
+    const d = data || {};
+    const ev = hgBuildEvent(type, d, (wire, v, key) => {
+      const o = { profile: cfg.profile, region: d.region || cfg.region };
+      try {
+        return this.hash(wire, v, o);
+      } catch (e) {
+        if (e instanceof TypeError) e.field = key;
+        throw e;
+      }
+    }, cfg);
+    const body = JSON.stringify({ events: [ev] });
+    const r = await hgPost(cfg.gateway.replace(/\/+$/, '') + '/v1/events', cfg.siteKey || '', body, cfg);
+    r.eventId = ev.event_id;
+    return r;
+  }
+
+  /** Internal, for tests: the wasm memory and the I/O buffer's offset and size. */
+  _debugMemory() {
+    return { memory: this._core.x.memory, ptr: this._core.ptr, size: this._core.size };
+  }
+}
