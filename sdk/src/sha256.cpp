@@ -16,3 +16,9 @@ bool sha256_raw(std::string_view data, std::uint8_t out[32]) noexcept {
 }
 
 }  // namespace hashgate::detail
+
+namespace hashgate {
+bool sha256(std::string_view data, std::span<std::uint8_t, 32> out) noexcept {
+  return detail::sha256_raw(data, out.data());
+}
+}  // namespace hashgate

@@ -91,6 +91,12 @@ TEST(SdkDigest, Rfc4231HmacSha256) {
             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
+TEST(SdkDigest, Sha256EntryPoint) {
+  std::uint8_t out[32];
+  ASSERT_TRUE(hashgate::sha256("abc", out));
+  EXPECT_EQ(hashgate::to_hex(out), k_kats[1].sha256);
+}
+
 TEST(SdkDigest, HmacNeedsKeyAndBuffersMustFit) {
   std::uint8_t out[32];
   EXPECT_EQ(hashgate::digest(Algo::hmac_sha256, "x", out), hashgate::Errc::missing_key);

@@ -93,6 +93,17 @@ TEST(SdkPhone, Errors) {
   EXPECT_EQ(ph("+683 4002"), "6834002");                        // Niue: 7 digits is a real length
 }
 
+// Examples of the UID2 "Normalization and Encoding" page (IABTechLab/uid2docs,
+// docs/getting-started/gs-normalization-encoding.md) and Snap's Conversions API parameters page.
+TEST(SdkPhone, PublishedExamples) {
+  EXPECT_EQ(ph("1 (234) 567-8901", nullptr, ProfileId::uid2), "+12345678901");
+  EXPECT_EQ(ph("65 1234 5678", nullptr, ProfileId::uid2), "+6512345678");     // Singapore
+  EXPECT_EQ(ph("(02) 1234 5678", "AU", ProfileId::uid2), "+61212345678");    // Sydney
+  EXPECT_EQ(ph("(02) 1234 5678", nullptr, ProfileId::uid2), "!phone_needs_region");
+  EXPECT_EQ(ph("+44 844 412 4653"), "448444124653");                         // Snap / Meta form
+  EXPECT_EQ(ph("(800)555-0100", "US", ProfileId::google), "+18005550100");   // Google Data Manager
+}
+
 TEST(SdkPhone, LiveRampUsNational) {
   EXPECT_EQ(ph("(650) 555-1212", nullptr, ProfileId::liveramp), "6505551212");
   EXPECT_EQ(ph("+1 650 555 1212", nullptr, ProfileId::liveramp), "6505551212");

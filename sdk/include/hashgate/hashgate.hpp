@@ -59,6 +59,10 @@ Result<std::string> normalize_phone(std::string_view value, const Profile& p, Re
 Errc digest(Algo algo, std::string_view data, std::span<std::uint8_t> out,
             std::span<const std::uint8_t> key = {}) noexcept;
 
+/// SHA-256 of `data` into `out` without linking the other algorithms (for size-sensitive
+/// builds such as the tag-manager snippet). Returns false only on a libcrypto failure.
+bool sha256(std::string_view data, std::span<std::uint8_t, 32> out) noexcept;
+
 /// Lowercase hex of `bytes`.
 std::string to_hex(std::span<const std::uint8_t> bytes);
 /// Standard base64 (RFC 4648 §4, with padding) of `bytes`.
