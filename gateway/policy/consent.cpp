@@ -62,7 +62,11 @@ bool parse_legal_basis(std::string_view text, LegalBasis& out) {
 }
 
 std::string validate_policy(const TcfPolicy& policy) {
-  if (policy.vendor_id < 1 || policy.vendor_id > k_tcf_max_vendor_id) return "tcf.vendor_id";
+  // vendor_id 0 is allowed only when no vendor check is asked for (a first party off the GVL).
+  const bool no_vendor = policy.vendor_id == 0 && !policy.require_vendor_consent;
+  if (!no_vendor && (policy.vendor_id < 1 || policy.vendor_id > k_tcf_max_vendor_id)) {
+    return "tcf.vendor_id";
+  }
   for (int p : policy.required_purposes) {
     if (p < 1 || p > 24) return "tcf.required_purposes";
   }

@@ -42,8 +42,8 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, std::s
 ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const TcString& tc,
                                std::int64_t now_unix);
 
-/// Checks a policy: vendor_id in 1..65535, each required purpose in 1..24. Returns "" when
-/// valid, else the name of the bad field (e.g. "tcf.vendor_id").
+/// Checks a policy: vendor_id in 1..65535 (0 allowed only without require_vendor_consent), each
+/// required purpose in 1..24. Returns "" when valid, else the bad field (e.g. "tcf.vendor_id").
 std::string validate_policy(const TcfPolicy& policy);
 
 /// Parses a config value "consent" / "legitimate_interest"; returns false on anything else.

@@ -240,6 +240,11 @@ TEST(TcfConsent, InvalidPolicyIsDenied) {
   TcfPolicy p;  // vendor_id 0
   EXPECT_EQ(decide_consent(C, p, make_tc({}, {}, true, true), k_now).reason, "invalid_policy");
   EXPECT_EQ(validate_policy(p), "tcf.vendor_id");
+  p.require_vendor_consent = false;  // a first party off the GVL: purposes only
+  EXPECT_EQ(validate_policy(p), "");
+  p.required_purposes = {3};
+  EXPECT_EQ(decide_consent(C, p, make_tc({3}, {}, false, false), k_now).reason, "ok");
+  EXPECT_EQ(decide_consent(C, p, make_tc({}, {3}, false, false), k_now).reason, "purpose_consent");
   p.vendor_id = 5;
   p.required_purposes = {25};
   EXPECT_EQ(validate_policy(p), "tcf.required_purposes");
