@@ -126,6 +126,11 @@ CREATE INDEX audit_tenant_time ON audit(tenant, time);
 };
 static_assert(std::size(k_migrations) == k_schema_version);
 
+/// How long SQLite waits for a lock before reporting SQLITE_BUSY.
+constexpr int k_busy_timeout_ms = 5000;
+/// When idle, how often the writer retries a post-purge WAL truncation that a reader blocked.
+constexpr std::chrono::milliseconds k_scrub_retry{200};
+
 /// Upper bound on identifiers visited by one opt-out fan-out (a guard against pathological graphs).
 constexpr std::size_t k_max_closure = 100000;
 
@@ -296,13 +301,9 @@ std::error_code SqliteStore::start(std::string& why) {
   const char* sync = m_cfg.durability == Durability::normal ? "NORMAL"
                      : m_cfg.durability == Durability::extra ? "EXTRA"
                                                                : "FULL";
-  const std::string pragmas = std::string("PRAGMA busy_timeout=5000;"
-                                          "PRAGMA journal_mode=WAL;"
-                                          "PRAGMA synchronous=") +
-                              sync +
-                              ";"
-                              "PRAGMA secure_delete=ON;"
-                              "PRAGMA foreign_keys=ON;";
+  sqlite3_busy_timeout(m_write.get(), k_busy_timeout_ms);
+  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + sync +
+                              "; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;";
   if (int rc = m_write.exec(pragmas.c_str()); rc != SQLITE_OK) {
     why = "store: cannot configure hashgate.db: " + m_write.message();
     return sqlite_error(rc);
@@ -368,7 +369,8 @@ std::error_code SqliteStore::start(std::string& why) {
     why = "store: cannot open read connection: " + m_read.message();
     return sqlite_error(rc);
   }
-  if (int rc = m_read.exec("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;"); rc != SQLITE_OK) {
+  sqlite3_busy_timeout(m_read.get(), k_busy_timeout_ms);
+  if (int rc = m_read.exec("PRAGMA query_only=ON;"); rc != SQLITE_OK) {
     why = "store: cannot configure read connection: " + m_read.message();
     return sqlite_error(rc);
   }
@@ -543,7 +545,15 @@ void SqliteStore::close() {
 void SqliteStore::writer_loop() {
   for (;;) {
     std::unique_lock lk(m_mu);
-    m_cv.wait(lk, [&] { return !m_queue.empty() || m_closing; });
+    if (m_needs_scrub) {
+      if (!m_cv.wait_for(lk, k_scrub_retry, [&] { return !m_queue.empty() || m_closing; })) {
+        lk.unlock();
+        scrub_wal();  // idle: retry the post-purge WAL truncation
+        continue;
+      }
+    } else {
+      m_cv.wait(lk, [&] { return !m_queue.empty() || m_closing; });
+    }
     if (m_queue.empty()) break;  // closing and drained
 
     Job first = std::move(m_queue.front());
@@ -640,8 +650,12 @@ void SqliteStore::rollback() {
 void SqliteStore::scrub_wal() {
   int log_frames = 0;
   int checkpointed = 0;
+  // No busy wait here: a long export must not stall ingestion. If a reader is in the way the
+  // writer retries after the next commit, or after k_scrub_retry when idle.
+  sqlite3_busy_timeout(m_write.get(), 0);
   int rc = sqlite3_wal_checkpoint_v2(m_write.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
                                      &log_frames, &checkpointed);
+  sqlite3_busy_timeout(m_write.get(), k_busy_timeout_ms);
   m_needs_scrub = !(rc == SQLITE_OK && log_frames == 0);
 }
 
