@@ -119,3 +119,78 @@ TEST(SdkBatch, MatchesSingleCalls) {
 }
 
 }  // namespace
+
+namespace {
+
+// The vector table of docs/normalization.md; expected hashes computed independently with
+//   printf '%s' "$normalized" | sha256sum
+struct DocVector {
+  ProfileId profile;
+  Field field;
+  const char* region;
+  const char* input;
+  const char* normalized;
+  const char* sha256;
+};
+
+const DocVector k_doc_vectors[] = {
+    {ProfileId::meta, Field::em, "", " John.Smith+Shop@GMAIL.com ", "john.smith+shop@gmail.com",
+     "8cb9820b3ae2ac9ff5166016abe0d3af819d9775054b8654e83f2f1aef46e4f0"},
+    {ProfileId::google, Field::em, "", " John.Smith+Shop@GMAIL.com ", "johnsmith@gmail.com",
+     "3586de92bb3636d0885a12eff961429a32e4ebd764b96f50d85d016f9338d586"},
+    {ProfileId::meta, Field::ph, "", "+44 (0)20 7946 0958", "442079460958",
+     "35e206e5dec4c89b9e8b71b8c32724a5bb518483ac5a20c6617d738375b3b823"},
+    {ProfileId::google, Field::ph, "", "+44 (0)20 7946 0958", "+442079460958",
+     "f0bf0228144d9fe2bdf1da2d8ca698f17bf1410ee688b075c27062e47b6f0b6d"},
+    {ProfileId::meta, Field::ph, "NL", "06 12345678", "31612345678",
+     "e03d152bbe638d9fe7a04f9b88a67674bf15b73c0981755c16eb78d177721e03"},
+    {ProfileId::google, Field::ph, "NL", "06 12345678", "+31612345678",
+     "fab7be8a931d1088a82f6acf9e468aaf6a3accc07d5112ee5d6fca93281e1583"},
+    {ProfileId::meta, Field::ph, "IT", "06 1234 5678", "390612345678",
+     "472e1123cd4e2f66f1df06bd488dc6135dab8f80cbfcc4af144d042c005f0fb2"},
+    {ProfileId::meta, Field::ph, "RU", "8 (912) 345-67-89", "79123456789",
+     "dbae582ee1f37b15623829ece40b66a8eb5162337ab0a8b7cf1b86cb300391bc"},
+    {ProfileId::meta, Field::ph, "HU", "06 1 234 5678", "3612345678",
+     "b6e10f1a0748545c02d57d0b9a0134ebbbe262d166246766272f6e6fc08e4824"},
+    {ProfileId::liveramp, Field::ph, "", "(650) 555-1212", "6505551212",
+     "5eed6d50c9a69704a9a72b4af7d14d04d33e4460039e101b525f5d4f8a106a38"},
+    {ProfileId::meta, Field::fn, "", "Jose\xCC\x81", "jos\xC3\xA9",
+     "d994e1d001886fe5b45b1267bd1fa2b752ac50742579bd3dad7b2a2aa0ed6866"},
+    {ProfileId::meta, Field::ln, "", "O'Brien", "obrien",
+     "b4cb6cb33fe4b865868de825023a1e2790dc12ac01ecc8d7c5afe8254071c8ba"},
+    {ProfileId::google, Field::fn, "", "Dr. John", "john",
+     "96d9632f363564cc3032521409cf22a852f2032eec099ed5967c0d000cec607a"},
+    {ProfileId::meta, Field::ct, "", "New York", "newyork",
+     "350c754ba4d38897693aa077ef43072a859d23f613443133fecbbd90a3512ca5"},
+    {ProfileId::meta, Field::st, "", "California", "ca",
+     "6959097001d10501ac7d54c0bdb8db61420f658f2922cc26e46d536119a31126"},
+    {ProfileId::meta, Field::zp, "", "94025-1234", "94025",
+     "b9a9cf3cd3723a2e91b7c23ecf68456e872b6e5d86e5cab7f3d45a7302da32c7"},
+    {ProfileId::meta, Field::country, "", "Holland", "nl",
+     "1843653496800edfd0d30326c82f53b0338ed408468cca4a2f1b52f2f6395fc9"},
+    {ProfileId::meta, Field::country, "", "UK", "gb",
+     "0b407281768f0e833afef47ed464b6571d01ca4d53c12ce5c51d1462f4ad6677"},
+    {ProfileId::meta, Field::db, "", "16.02.1997", "19970216",
+     "01acdbf6ec7b4f478a225f1a246e5d6767eeab1a7ffa17f025265b5b94f40f0c"},
+    {ProfileId::meta, Field::ge, "", "Male", "m",
+     "62c66a7a5dd70c3146618063c344e531e6d4b59e379808443ce962b3abd63c5a"},
+    {ProfileId::meta, Field::ge, "", "FEMALE", "f",
+     "252f10c83610ebca1a059c0bae8255eba2f95be4d1d7bcfa89d7248a82d9f111"},
+};
+
+TEST(SdkDocVectors, NormalizationMdTable) {
+  for (const auto& v : k_doc_vectors) {
+    SCOPED_TRACE(v.normalized);
+    hashgate::Options opt;
+    if (*v.region != '\0') opt.region = *hashgate::region_by_code(v.region);
+    opt.encoding = Encoding::hex;
+    const auto n = hashgate::normalize(v.field, v.input, P(v.profile), opt);
+    ASSERT_TRUE(n.ok()) << hashgate::code_name(n.error());
+    EXPECT_EQ(*n, v.normalized);
+    const auto hv = hashgate::hash(v.field, v.input, P(v.profile), opt);
+    ASSERT_TRUE(hv.ok());
+    EXPECT_EQ(*hv, v.sha256);
+  }
+}
+
+}  // namespace
