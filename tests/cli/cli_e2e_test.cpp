@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -280,6 +282,35 @@ TEST_F(CliE2e, HashFileUid2AndHmacHeaders) {
                 "e=em", "-", "-o", "-"}, "e\ntest@example.com\n");
   ASSERT_EQ(m.code, 0) << m.err;
   EXPECT_EQ(m.out, std::string("e_hmac_sha256\n") + k_em_hmac_secret_hex + "\n");
+}
+
+TEST_F(CliE2e, HashFileCountsDuplicatesAcrossManyReads) {
+  // 3000 rows (well over one 64 KiB read) cycling through 1000 distinct addresses, half of them
+  // upper-cased: by construction 1000 unique rows and 2000 duplicates after normalization.
+  std::string csv = "id,email,note\n";
+  for (int i = 0; i < 3000; ++i) {
+    std::string em = "user" + std::to_string(i % 1000) + "@example.com";
+    if (i % 2 == 1) {
+      for (char& c : em) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    csv += std::to_string(i) + ",\"" + em + "\",\"padding, padding, padding, padding\"\n";
+  }
+  write_all(path("dups.csv"), csv);
+  auto r = run({"hash-file", "--columns", "email=em", path("dups.csv").string(), "-o", path("o.csv").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("rows=3000 hashed=3000 invalid=0 empty=0 duplicates=2000"), std::string::npos) << r.err;
+  std::string out = read_all(path("o.csv"));
+  EXPECT_EQ(out.find("@example.com"), std::string::npos);
+  EXPECT_EQ(out.find("EXAMPLE"), std::string::npos);
+  // Every hashed cell is 64 hex chars: 3001 lines, and the fixed column survives quoting.
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3001);
+  EXPECT_NE(out.find(",\"padding, padding, padding, padding\"\n"), std::string::npos);
+}
+
+TEST_F(CliE2e, HashFileRegionAppliesToPhones) {
+  auto r = run({"hash-file", "--region=NL", "--columns", "tel=ph", "-", "-o", "-"}, "tel\n06 12345678\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("tel_sha256\n") + k_ph_meta_hex + "\n");
 }
 
 TEST_F(CliE2e, HashFileMalformedCsvLeavesNoFile) {
