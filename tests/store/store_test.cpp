@@ -624,3 +624,23 @@ TEST_F(StoreTest, StoreFailedRequestGetsErrorAndDoesNotFailItsGroup) {
   EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"g0", "g1", "g3"}));
   EXPECT_TRUE(m_store->ready());  // a constraint failure is not an unhealthy database
 }
+
+TEST_F(StoreTest, StoreScrubWaitsForReaderThenCompletes) {
+  open();
+  const std::string marker = "ab5e17ab5e17ab5e17ab5e17ab5e17ab5e17ab5e17ab5e17ab5e17ab5e17ab5e";
+  submit({make_event("t", "rd-1", {{"em", marker}})});
+  // An outside reader holds a snapshot that still contains the marker's row.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((m_dir / "hashgate.db").string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  auto out = opt_out("t", {marker}, "");  // must not block on the reader
+  EXPECT_EQ(out.events_purged, 1u);
+  EXPECT_TRUE(exported_ids("t").empty());
+  EXPECT_NE(all_files().find(marker), std::string::npos);  // the WAL could not be truncated yet
+
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  flush();  // the next commit retries the truncation
+  EXPECT_EQ(all_files().find(marker), std::string::npos);
+}
