@@ -1,4 +1,6 @@
 // Date of birth (db → YYYYMMDD) and gender (ge → m/f).
+#include <ctime>
+
 #include "internal.hpp"
 
 namespace hashgate::detail {
@@ -6,9 +8,24 @@ namespace {
 
 bool leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+// The current UTC year (a date of birth cannot lie after it).
+int current_year() noexcept {
+  const std::time_t now = std::time(nullptr);
+  // Days since 1970-01-01 → civil year (Howard Hinnant's days_from_civil inverse).
+  long long z = static_cast<long long>(now) / 86400 + 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const long long doe = z - era * 146097;
+  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  const long long month = mp < 10 ? mp + 3 : mp - 9;
+  return static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+}
+
 bool valid_date(int y, int m, int d) noexcept {
   static constexpr int k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1800 || y > 2199 || m < 1 || m > 12 || d < 1) return false;
+  // Meta: years from 1900 to the current year.
+  if (y < 1900 || y > current_year() || m < 1 || m > 12 || d < 1) return false;
   return d <= k_days[m - 1] + (m == 2 && leap(y) ? 1 : 0);
 }
 

@@ -189,9 +189,11 @@ TEST(SdkDate, Layouts) {
   EXPECT_EQ(norm(Field::db, "02/03/1997"), "19970203");  // ambiguous slash date: US M/D/Y
   EXPECT_EQ(norm(Field::db, "02.03.1997"), "19970302");  // dots: D.M.Y
   EXPECT_EQ(norm(Field::db, "2000-02-29"), "20000229");
+  EXPECT_EQ(norm(Field::db, "1900-01-01"), "19000101");
+  EXPECT_EQ(norm(Field::db, "2024-12-31"), "20241231");  // a past date (tests run after 2024)
   for (const char* v : {"1997-02-30", "1900-02-29", "2023-02-29", "13/13/1997", "1997-13-01",
                         "1997-00-10", "97-02-16", "16/02/97", "abc", "1997-02-16T00:00", "1997-02/16",
-                        "0000-01-01", "199702160"})
+                        "0000-01-01", "199702160", "1899-12-31", "2199-01-01"})
     EXPECT_EQ(norm(Field::db, v), "!invalid_date") << v;
 }
 
