@@ -12,9 +12,7 @@ namespace hashgate::gw {
 namespace {
 
 /// Purposes that TCF policy allows only under consent (1: store/access; 3-6: personalisation).
-bool consent_only_purpose(int purpose) {
-  return purpose == 1 || (purpose >= 3 && purpose <= 6);
-}
+bool consent_only_purpose(int purpose) { return purpose == 1 || (purpose >= 3 && purpose <= 6); }
 
 /// Builds the summary JSON prefix shared by every decision.
 std::string summary_head(LegalBasis basis, bool allowed, std::string_view reason) {
@@ -73,8 +71,8 @@ std::string validate_policy(const TcfPolicy& policy) {
   return "";
 }
 
-ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, std::string_view tc_string,
-                               std::int64_t now_unix) {
+ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy,
+                               std::string_view tc_string, std::int64_t now_unix) {
   if (tc_string.empty()) return simple_decision(basis, "no_tc_string", "");
   const auto decoded = decode_tc_string(tc_string);
   if (!decoded.ok()) return simple_decision(basis, "invalid_tc_string", decoded.error);
@@ -117,14 +115,18 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const 
     const bool has_li = tc.purposes_li.contains(p);
     if (basis == LegalBasis::consent) {
       // The tenant declared consent; a publisher demanding LI for this purpose rules it out.
-      if (require_li) deny("publisher_restriction", p);
-      else if (!has_consent) deny("purpose_consent", p);
+      if (require_li)
+        deny("publisher_restriction", p);
+      else if (!has_consent)
+        deny("purpose_consent", p);
       continue;
     }
     const bool li_possible = !consent_only_purpose(p) && !require_consent;
     if (require_li) {
-      if (consent_only_purpose(p)) deny("publisher_restriction", p);
-      else if (!has_li) deny("purpose_li", p);
+      if (consent_only_purpose(p))
+        deny("publisher_restriction", p);
+      else if (!has_li)
+        deny("purpose_li", p);
       continue;
     }
     if (li_possible && has_li) continue;
@@ -139,9 +141,12 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const 
   const bool v_li = tc.vendor_li.contains(vendor);
   const bool v_disclosed = !tc.has_disclosed_vendors || tc.disclosed_vendors.contains(vendor);
   if (policy.require_vendor_consent) {
-    if (!v_disclosed) deny("vendor_not_disclosed");
-    else if (vendor_consent_needed && !v_consent) deny("vendor_consent");
-    else if (!vendor_consent_needed && !v_li && !v_consent) deny("vendor_li");
+    if (!v_disclosed)
+      deny("vendor_not_disclosed");
+    else if (vendor_consent_needed && !v_consent)
+      deny("vendor_consent");
+    else if (!vendor_consent_needed && !v_li && !v_consent)
+      deny("vendor_li");
   }
 
   ConsentDecision d;

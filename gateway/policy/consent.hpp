@@ -35,8 +35,8 @@ struct ConsentDecision {
 /// Decides whether `tc_string` grants `policy` under `basis`; `now_unix` is the current time in
 /// seconds (strings dated more than a day in the future are refused). Never throws; an empty or
 /// invalid string is denied.
-ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, std::string_view tc_string,
-                               std::int64_t now_unix);
+ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy,
+                               std::string_view tc_string, std::int64_t now_unix);
 
 /// Same decision for an already decoded string `tc`.
 ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const TcString& tc,

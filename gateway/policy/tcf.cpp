@@ -36,7 +36,8 @@ void IdSet::insert_range(int first, int last) {
     const std::size_t word = lo / 64;
     const unsigned bit = lo % 64;
     const std::size_t span = std::min<std::size_t>(64 - bit, hi - lo + 1);
-    const std::uint64_t mask = span == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << span) - 1) << bit;
+    const std::uint64_t mask =
+        span == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << span) - 1) << bit;
     m_words[word] |= mask;
     lo += span;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // IAB TCF v2.2/v2.3 TC string decoder ("version 2" string format): core segment, Disclosed Vendors,
-// Publisher TC; the legacy Allowed Vendors segment is recognised and skipped. Standard library only.
+// Publisher TC; the legacy Allowed Vendors segment is recognised and skipped. Standard library
+// only.
 
 #include <cstddef>
 #include <cstdint>
@@ -99,7 +100,8 @@ struct TcfDecodeResult {
 /// characters '+' and '/' are tolerated). Never throws; invalid input gives a reason.
 TcfDecodeResult decode_tc_string(std::string_view text);
 
-/// Bit mask of publisher restriction types (bit t set = type t) placed on `vendor_id` for `purpose`.
+/// Bit mask of publisher restriction types (bit t set = type t) placed on `vendor_id` for
+/// `purpose`.
 unsigned publisher_restriction_types(const TcString& tc, int vendor_id, int purpose);
 
 /// Formats Unix seconds as ISO 8601 UTC, e.g. "2020-01-26T17:01:00Z".

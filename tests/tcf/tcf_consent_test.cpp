@@ -14,8 +14,8 @@ namespace hashgate::gw {
 namespace {
 
 constexpr int k_vendor = 755;
-constexpr std::int64_t k_now = 1764374400;           // 2025-11-29T00:00:00Z
-constexpr std::int64_t k_created = 1748908800;       // 2025-06-03T00:00:00Z
+constexpr std::int64_t k_now = 1764374400;      // 2025-11-29T00:00:00Z
+constexpr std::int64_t k_created = 1748908800;  // 2025-06-03T00:00:00Z
 
 struct Row {
   const char* name;
@@ -81,10 +81,9 @@ const std::vector<Row> k_table = {
 TEST(TcfConsent, DecisionTable) {
   for (const auto& row : k_table) {
     SCOPED_TRACE(row.name);
-    const auto d = decide_consent(row.basis, policy(row.required),
-                                  make_tc(row.purposes_consent, row.purposes_li, row.vendor_consent,
-                                          row.vendor_li),
-                                  k_now);
+    const auto d = decide_consent(
+        row.basis, policy(row.required),
+        make_tc(row.purposes_consent, row.purposes_li, row.vendor_consent, row.vendor_li), k_now);
     EXPECT_EQ(d.reason, row.reason);
     EXPECT_EQ(d.allowed, std::string(row.reason) == "ok");
     const auto j = nlohmann::json::parse(d.summary_json);
@@ -135,7 +134,7 @@ TEST(TcfConsent, OfficialTcf23ExampleFailsStrictPolicyVersion) {
   EXPECT_EQ(decide_consent(C, p, s, k_now).reason, "policy_version");
   p.strict_policy_version = false;
   EXPECT_EQ(decide_consent(C, p, s, k_now).reason, "ok");  // vendor 4 consented and disclosed
-  p.vendor_id = 5;  // disclosed, no consent
+  p.vendor_id = 5;                                         // disclosed, no consent
   EXPECT_EQ(decide_consent(C, p, s, k_now).reason, "vendor_consent");
   p.vendor_id = 6;  // not disclosed
   EXPECT_EQ(decide_consent(C, p, s, k_now).reason, "vendor_not_disclosed");
@@ -171,8 +170,9 @@ TEST(TcfConsent, PublisherRestrictions) {
   // Type 1: consent required even under legitimate interest.
   const auto li_only = make_tc({}, {7}, false, true);
   EXPECT_TRUE(decide_consent(LI, policy({7}), li_only, k_now).allowed);
-  EXPECT_EQ(decide_consent(LI, policy({7}), with_restriction(li_only, 7, 1, k_vendor), k_now).reason,
-            "purpose_consent");
+  EXPECT_EQ(
+      decide_consent(LI, policy({7}), with_restriction(li_only, 7, 1, k_vendor), k_now).reason,
+      "purpose_consent");
   const auto consented = make_tc({7}, {}, true, false);
   EXPECT_TRUE(
       decide_consent(LI, policy({7}), with_restriction(consented, 7, 1, k_vendor), k_now).allowed);
@@ -181,21 +181,21 @@ TEST(TcfConsent, PublisherRestrictions) {
   // Type 2: legitimate interest required; a consent tenant cannot process that purpose.
   EXPECT_EQ(decide_consent(C, policy({7}), with_restriction(all, 7, 2, k_vendor), k_now).reason,
             "publisher_restriction");
-  EXPECT_TRUE(decide_consent(LI, policy({7}), with_restriction(all, 7, 2, k_vendor), k_now).allowed);
+  EXPECT_TRUE(
+      decide_consent(LI, policy({7}), with_restriction(all, 7, 2, k_vendor), k_now).allowed);
   EXPECT_EQ(
       decide_consent(LI, policy({7}), with_restriction(consented, 7, 2, k_vendor), k_now).reason,
       "purpose_li");
-  EXPECT_EQ(decide_consent(LI, policy({3}), with_restriction(make_tc({3}, {3}, true, true), 3, 2,
-                                                             k_vendor),
-                           k_now)
+  EXPECT_EQ(decide_consent(LI, policy({3}),
+                           with_restriction(make_tc({3}, {3}, true, true), 3, 2, k_vendor), k_now)
                 .reason,
             "publisher_restriction");
   // Conflicting types 1 and 2 for the same vendor and purpose: refused.
-  EXPECT_EQ(decide_consent(LI, policy({7}),
-                           with_restriction(with_restriction(all, 7, 1, k_vendor), 7, 2, k_vendor),
-                           k_now)
-                .reason,
-            "publisher_restriction");
+  EXPECT_EQ(
+      decide_consent(LI, policy({7}),
+                     with_restriction(with_restriction(all, 7, 1, k_vendor), 7, 2, k_vendor), k_now)
+          .reason,
+      "publisher_restriction");
 }
 
 TEST(TcfConsent, DisclosedVendorsSegmentIsHonoured) {

@@ -150,15 +150,15 @@ TEST(TcfVectors, JsonHasEveryPinnedKey) {
   const auto r = decode_tc_string(rows.back().tc);
   ASSERT_TRUE(r.ok()) << r.error;
   const auto j = nlohmann::json::parse(tc_string_to_json(*r.tc));
-  for (const char* k : {"version", "created", "last_updated", "cmp_id", "cmp_version",
-                        "consent_screen", "consent_language", "vendor_list_version",
-                        "policy_version", "is_service_specific", "use_non_standard_texts",
-                        "purpose_one_treatment", "publisher_cc"}) {
+  for (const char* k :
+       {"version", "created", "last_updated", "cmp_id", "cmp_version", "consent_screen",
+        "consent_language", "vendor_list_version", "policy_version", "is_service_specific",
+        "use_non_standard_texts", "purpose_one_treatment", "publisher_cc"}) {
     EXPECT_TRUE(j.contains(k) && j[k].is_primitive()) << k;
   }
-  for (const char* k : {"special_feature_optins", "purposes_consent", "purposes_li",
-                        "vendor_consent", "vendor_li", "disclosed_vendors",
-                        "publisher_restrictions"}) {
+  for (const char* k :
+       {"special_feature_optins", "purposes_consent", "purposes_li", "vendor_consent", "vendor_li",
+        "disclosed_vendors", "publisher_restrictions"}) {
     EXPECT_TRUE(j.contains(k) && j[k].is_array()) << k;
   }
   EXPECT_EQ(j["created"], "2025-06-03T00:00:00Z");
@@ -331,7 +331,8 @@ TEST(TcfDecode, PublisherTcSegmentWithCustomPurposes) {
 
 TEST(TcfDecode, RandomGarbageNeverCrashes) {
   std::mt19937 rng(20261129);
-  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/";
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/";
   const std::string seed = "COtybn4PA_zT4KjACBENAPCIAEBAAECAAIAAAAAAAAAA";
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {

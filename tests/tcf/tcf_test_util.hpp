@@ -50,22 +50,24 @@ inline BitWriter core_header(int policy_version = 4, std::uint64_t created_ds = 
                              const std::vector<int>& purposes_consent = {1, 2},
                              const std::vector<int>& purposes_li = {2}) {
   BitWriter w;
-  w.put(2, 6)                  // version
-      .put(created_ds, 36)     // created
-      .put(created_ds, 36)     // last_updated
-      .put(10, 12)             // cmp_id
-      .put(3, 12)              // cmp_version
-      .put(1, 6)               // consent_screen
-      .put(4, 6).put(13, 6)    // consent_language "EN"
-      .put(100, 12)            // vendor_list_version
+  w.put(2, 6)               // version
+      .put(created_ds, 36)  // created
+      .put(created_ds, 36)  // last_updated
+      .put(10, 12)          // cmp_id
+      .put(3, 12)           // cmp_version
+      .put(1, 6)            // consent_screen
+      .put(4, 6)
+      .put(13, 6)    // consent_language "EN"
+      .put(100, 12)  // vendor_list_version
       .put(static_cast<std::uint64_t>(policy_version), 6)
-      .put(0, 1)               // is_service_specific
-      .put(0, 1)               // use_non_standard_texts
-      .field(12, {})           // special_feature_optins
+      .put(0, 1)      // is_service_specific
+      .put(0, 1)      // use_non_standard_texts
+      .field(12, {})  // special_feature_optins
       .field(24, purposes_consent)
       .field(24, purposes_li)
-      .put(0, 1)               // purpose_one_treatment
-      .put(3, 6).put(4, 6);    // publisher_cc "DE"
+      .put(0, 1)  // purpose_one_treatment
+      .put(3, 6)
+      .put(4, 6);  // publisher_cc "DE"
   return w;
 }
 
