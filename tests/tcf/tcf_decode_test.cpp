@@ -53,7 +53,10 @@ std::vector<VectorRow> load_vectors() {
 std::string set_text(const IdSet& s) {
   std::string out = "{";
   const auto v = s.to_vector();
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(v[i]);
+  }
   return out + "}";
 }
 
@@ -76,7 +79,8 @@ std::string normalise_value(const std::string& v) {
   std::string out = "{";
   bool first = true;
   for (int id : ids) {
-    out += (first ? "" : ",") + std::to_string(id);
+    if (!first) out += ',';
+    out += std::to_string(id);
     first = false;
   }
   return out + "}";
