@@ -5,7 +5,7 @@
 // BENCH_WRK_DURATION=10s, HASHGATE_GATEWAY=path, HASHGATE_GATEWAY_CONFIG=path,
 // BENCH_GATEWAY_TARGETS=nginx,fastify,gateway to debug a subset; no JSON is written then).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,7 +57,7 @@ async function wait_port(port, child, seconds = 20) {
 function sample_body(n, tag) {
   const now = Math.floor(Date.now() / 1000);
   const events = Array.from({ length: n }, (_, i) => ({
-    event_id: `preflight-${tag}-${process.pid}-${i}`, type: 'purchase', time: now,
+    event_id: `preflight-${tag}-${process.pid}-${n}-${i}`, type: 'purchase', time: now,
     ids: { em: 'a'.repeat(63) + (i % 10) }, custom: { value: 59.95, currency: 'EUR' },
   }));
   return JSON.stringify({ events });
@@ -67,7 +67,11 @@ function sample_body(n, tag) {
 async function start_target(name, tmp) {
   const port = await free_port();
   let child;
-  const logs = [];
+  // Children write to a file: a pipe would fill up (and stall the server) while spawnSync(wrk)
+  // blocks our event loop.
+  const log_file = join(tmp, `${name}.log`);
+  const log_fd = openSync(log_file, 'w');
+  const stdio = ['ignore', log_fd, log_fd];
   if (name === 'nginx') {
     const prefix = join(tmp, 'nginx');
     mkdirSync(join(prefix, 'logs'), { recursive: true });
@@ -89,10 +93,10 @@ http {
   }
 }
 `);
-    child = spawn('nginx', ['-e', 'stderr', '-p', prefix, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('nginx', ['-e', 'stderr', '-p', prefix, '-c', conf], { stdio });
   } else if (name === 'fastify') {
     child = spawn(process.execPath, [join(k_here, 'fastify_server.mjs')], {
-      env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: k_root });
+      env: { ...process.env, PORT: String(port) }, stdio, cwd: k_root });
   } else {
     const data_dir = join(tmp, 'gateway-data');
     mkdirSync(data_dir, { recursive: true });
@@ -101,19 +105,24 @@ http {
     if (typeof cfg.listen === 'string') cfg.listen = `127.0.0.1:${port}`;
     else if (cfg.listen && typeof cfg.listen === 'object') { cfg.listen.port = port; cfg.listen.address = '127.0.0.1'; }
     if ('port' in cfg) cfg.port = port;
-    if ('data_dir' in cfg) cfg.data_dir = data_dir;
+    if (cfg.store && typeof cfg.store === 'object') cfg.store.data_dir = data_dir;
+    // Relative static roots are taken from the repository root (where make run starts).
+    if (cfg.static && typeof cfg.static === 'object') {
+      for (const [k, v] of Object.entries(cfg.static)) {
+        if (typeof v === 'string' && !v.startsWith('/')) cfg.static[k] = resolve(k_root, v);
+      }
+    }
     const cfg_file = join(tmp, 'gateway.json');
     writeFileSync(cfg_file, JSON.stringify(cfg, null, 2));
     child = spawn(k_gateway, ['--config', cfg_file], {
       env: { ...process.env, HASHGATE_PORT: String(port), HASHGATE_DATA_DIR: data_dir },
-      stdio: ['ignore', 'pipe', 'pipe'], cwd: k_root });
+      stdio, cwd: k_root });
   }
-  child.stdout.on('data', (d) => logs.push(d.toString()));
-  child.stderr.on('data', (d) => logs.push(d.toString()));
+  closeSync(log_fd);
   const exited = new Promise((ok) => child.on('exit', ok));
   const target = {
     port,
-    log: () => logs.join('').slice(-2000),
+    log: () => readFileSync(log_file, 'utf8').slice(-2000),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10000);
