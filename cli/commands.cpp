@@ -619,6 +619,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     if (!reader.next(rec)) break;
     ++rows;
     if (rec.size() != ncols) {
+      writer.discard();
       out.abort();
       print_err(io, "line ", std::to_string(reader.line()), ": malformed CSV: expected ",
                 std::to_string(ncols) + " fields, found " + std::to_string(rec.size()));
@@ -639,6 +640,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
           ++c.hashed;
           any_key = true;
         } else if (is_usage_error(r.error())) {
+          writer.discard();
           out.abort();
           print_err(io, "--columns: ", c.name, " (", field_name(c.field), "): ", code_name(r.error()));
           return k_exit_usage;
@@ -673,11 +675,13 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   rec.wipe();
   if (progress && rows >= 100000) std::fputc('\n', io.err);
   if (reader.error() == CsvErrc::read_error) {
+    writer.discard();
     out.abort();
     print_err(io, "cannot read the input");
     return k_exit_io;
   }
   if (reader.error() != CsvErrc::ok) {
+    writer.discard();
     out.abort();
     print_err(io, "line ", std::to_string(reader.line()), ": malformed CSV: ",
               csv_error_name(reader.error()));

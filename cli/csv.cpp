@@ -249,6 +249,12 @@ bool CsvWriter::flush() {
   return m_good;
 }
 
+void CsvWriter::discard() noexcept {
+  if (!m_buf.empty()) explicit_bzero(m_buf.data(), m_buf.size());
+  m_buf.clear();
+  m_first_in_record = true;
+}
+
 CsvSource memory_source(std::string_view data) {
   return [data, pos = std::size_t{0}](char* buf, std::size_t cap) mutable -> std::ptrdiff_t {
     std::size_t n = std::min(cap, data.size() - pos);

@@ -119,6 +119,8 @@ class CsvWriter {
   void end_record();
   /// Flushes buffered bytes to the sink; false if the sink failed (now or earlier).
   bool flush();
+  /// Zeroes and drops buffered bytes without writing them (used when a run is abandoned).
+  void discard() noexcept;
   /// True if no sink write has failed so far.
   bool good() const noexcept { return m_good; }
 

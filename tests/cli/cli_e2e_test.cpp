@@ -194,6 +194,7 @@ TEST_F(CliE2e, UsageErrorsExit64) {
   EXPECT_EQ(run({"hash", "--field", "em"}).code, 64);  // no values
   EXPECT_EQ(run({"hash", "--field"}).code, 64);        // option without argument
   EXPECT_EQ(run({"normalize", "--field", "em", "--algo", "md5", "--", "a@b.co"}).code, 64);
+  EXPECT_EQ(run({"hash", "--field", "em", "--algo", "sha1", "--", "a@b.co"}).code, 64);  // not for meta
   auto r = run({"hash", "--field", "em", "--bogus"});
   EXPECT_NE(r.err.find("--bogus"), std::string::npos);
   EXPECT_EQ(r.out, "");
@@ -346,6 +347,12 @@ TEST_F(CliE2e, HashFileUsageErrors) {
   EXPECT_EQ(run({"hash-file", "--columns", "email=em", "--profile", "x", in, "-o", out}).code, 64);
   EXPECT_FALSE(fs::exists(path("out.csv")));
   EXPECT_EQ(run({"hash-file", "--columns", "email=em", "-", "-o", out}, "").code, 65);  // no header
+  // An algorithm the profile does not allow is a usage error, found at the first value; nothing
+  // is written, not even the header.
+  auto algo = run({"hash-file", "--columns", "email=em", "--algo", "sha1", in, "-o", "-"});
+  EXPECT_EQ(algo.code, 64);
+  EXPECT_EQ(algo.out, "");
+  EXPECT_NE(algo.err.find("unsupported_algo"), std::string::npos) << algo.err;
 }
 
 }  // namespace
