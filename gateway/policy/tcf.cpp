@@ -23,7 +23,9 @@ bool IdSet::contains(int id) const noexcept {
 
 void IdSet::insert(int id) {
   if (id < 1 || id > k_tcf_max_vendor_id) return;
-  insert_range(id, id);
+  const auto word = static_cast<std::size_t>(id) / 64;
+  if (m_words.size() <= word) m_words.resize(word + 1, 0);
+  m_words[word] |= std::uint64_t{1} << (static_cast<unsigned>(id) % 64);
 }
 
 void IdSet::insert_range(int first, int last) {
@@ -82,14 +84,21 @@ class BitReader {
     while (!segment.empty() && segment.back() == '=') segment.remove_suffix(1);
     if (segment.empty()) return false;
     m_bytes.assign((segment.size() * 6 + 7) / 8, 0);
-    std::size_t pos = 0;
+    std::uint32_t acc = 0;
+    unsigned pending = 0;
+    std::size_t out = 0;
     for (char c : segment) {
       const int v = base64_value(c);
       if (v < 0) return false;
-      for (int i = 5; i >= 0; --i, ++pos) {
-        if ((v >> i) & 1) m_bytes[pos / 8] |= static_cast<std::uint8_t>(0x80U >> (pos % 8));
+      acc = (acc << 6) | static_cast<std::uint32_t>(v);
+      pending += 6;
+      if (pending >= 8) {
+        pending -= 8;
+        m_bytes[out++] = static_cast<std::uint8_t>(acc >> pending);
       }
     }
+    if (pending > 0) m_bytes[out] = static_cast<std::uint8_t>(acc << (8 - pending));
+    const std::size_t pos = segment.size() * 6;
     m_size = pos;
     m_pos = 0;
     return true;
@@ -108,6 +117,13 @@ class BitReader {
 
   /// Bits left to read.
   std::size_t remaining() const noexcept { return m_size - m_pos; }
+
+  /// Reads `n` bits (the caller checked remaining()) into `out`: bit i set means id i+1.
+  void read_bitfield(std::size_t n, IdSet& out) {
+    for (std::size_t i = 0; i < n; ++i, ++m_pos) {
+      if ((m_bytes[m_pos / 8] >> (7 - m_pos % 8)) & 1U) out.insert(static_cast<int>(i) + 1);
+    }
+  }
 
  private:
   std::vector<std::uint8_t> m_bytes;
@@ -151,11 +167,7 @@ struct Decoder {
   /// A fixed bitfield of `n` bits where bit i (from 0) means id i+1.
   bool bitfield(unsigned n, std::string_view field, IdSet& out) {
     if (bits.remaining() < n) return fail("truncated", field);
-    for (unsigned i = 0; i < n; ++i) {
-      std::uint64_t v = 0;
-      bits.read(1, v);
-      if (v) out.insert(static_cast<int>(i) + 1);
-    }
+    bits.read_bitfield(n, out);
     return true;
   }
 
