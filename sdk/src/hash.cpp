@@ -33,7 +33,7 @@ Errc hash_into(Field f, std::string_view value, const Profile& p, const Options&
   Errc e = normalize_field_into(f, v, p, opt, scratch);
   if (e == Errc::ok && scratch.empty()) e = Errc::empty;
   if (e == Errc::ok) e = digest(opt.algo, scratch, {md, n}, opt.key);
-  secure_zero(scratch.data(), scratch.size());
+  secure_zero(scratch.data(), scratch.capacity());  // also bytes left beyond a shrink
   scratch.clear();
   if (e != Errc::ok) return e;
   if (enc == Encoding::hex) append_hex({md, n}, out);
@@ -44,9 +44,12 @@ Errc hash_into(Field f, std::string_view value, const Profile& p, const Options&
 }  // namespace detail
 
 Result<std::string> hash(Field f, std::string_view value, const Profile& p, const Options& opt) {
-  std::string scratch, out;
+  // The scratch buffer is reused across calls (no allocation per value); hash_into zeroes it
+  // after every use, so it never keeps a normalized value between calls.
+  thread_local std::string scratch;
+  std::string out;
+  out.reserve(64);
   const Errc e = detail::hash_into(f, value, p, opt, scratch, out);
-  secure_clear(scratch);
   if (e != Errc::ok) return e;
   return out;
 }
