@@ -142,9 +142,33 @@ export function try_hash(hg, field, value, opts) {
 /** Short, value-free description of what Hashgate#send resolved to. */
 export function describe_result(result) {
   if (!result || typeof result !== 'object') return 'sent';
-  const safe = {};
-  for (const k of ['sent', 'reason', 'status', 'accepted', 'dropped', 'eventId', 'event_id']) {
-    if (k in result) safe[k] = result[k];
+  const parts = [];
+  if ('status' in result) parts.push(`HTTP ${result.status}`);
+  const r = result.response;
+  if (r && typeof r === 'object') {
+    if ('accepted' in r) parts.push(`accepted ${r.accepted}`);
+    if (r.dropped && typeof r.dropped === 'object') {
+      for (const [why, n] of Object.entries(r.dropped)) if (n) parts.push(`dropped ${n} (${why})`);
+    }
+    if (Array.isArray(r.rejected) && r.rejected.length) {
+      parts.push(`rejected: ${r.rejected.map((x) => (x && (x.code || x.reason)) || 'yes').join(', ')}`);
+    }
   }
-  return JSON.stringify(safe);
+  if (result.eventId) parts.push(`event ${result.eventId}`);
+  return parts.join(', ') || 'sent';
+}
+
+/**
+ * Classifies what Hashgate#send resolved to as [kind, text] for set_outcome(): nothing sent
+ * (opt-out, GPC), sent but not stored by the gateway, or stored. `what` names the event.
+ */
+export function classify_result(what, result) {
+  if (result && result.sent === false) {
+    return ['blocked', `Not sent: ${explain_reason(result.reason)} (reason: ${result.reason})`];
+  }
+  const r = result && result.response;
+  if (r && typeof r === 'object' && r.accepted === 0) {
+    return ['blocked', `${what} sent as hashes, but the gateway did not store it: ${describe_result(result)}`];
+  }
+  return ['ok', `${what} sent as hashes: ${describe_result(result)}`];
 }

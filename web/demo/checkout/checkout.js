@@ -1,8 +1,7 @@
 // Checkout demo: hashes the buyer's e-mail and phone in the page and sends a purchase event
 // (Hashgate#send). Only the hashes and the outcome are shown; raw values stay in the inputs.
 import {
-  load_instance, show_privacy_state, render_pairs, set_outcome, try_hash, explain_reason,
-  describe_result,
+  load_instance, show_privacy_state, render_pairs, set_outcome, try_hash, classify_result,
 } from '/demo/common.js';
 
 const k_order = { value: 59.95, currency: 'EUR' };
@@ -53,11 +52,8 @@ async function on_submit(event) {
     if (ph && ph.hash) payload.phone = phone;
     set_outcome(outcome, 'pending', 'Sending…');
     const result = await hg.send('purchase', payload);
-    if (result && result.sent === false) {
-      set_outcome(outcome, 'blocked', `Not sent: ${explain_reason(result.reason)} (reason: ${result.reason})`);
-    } else {
-      set_outcome(outcome, 'ok', `Purchase event sent: ${describe_result(result)}`);
-    }
+    const [kind, text] = classify_result('Purchase event', result);
+    set_outcome(outcome, kind, text);
   } catch (err) {
     set_outcome(outcome, 'error', `Sending failed: ${(err && (err.code || err.message)) || err}`);
   } finally {

@@ -38,6 +38,9 @@
         } else if (result && result.sent === false) {
           report('blocked', what + ': not sent (' + result.reason + ') — ' +
             (result.reason === 'gpc' ? 'Global Privacy Control is on.' : 'you opted out (hg_optout cookie).'));
+        } else if (result && result.response && result.response.accepted === 0) {
+          report('blocked', what + ': sent as hashes, but the gateway did not store it (HTTP ' +
+            result.status + ', dropped ' + JSON.stringify(result.response.dropped || {}) + ')');
         } else {
           report('ok', what + ': sent as hashes (HTTP ' + (result && result.status) + ')');
         }

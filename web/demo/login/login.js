@@ -2,8 +2,7 @@
 // session's pseudonymous user id (sessionStorage, never the address), and a 'login' event links
 // it to the gateway's first-party cookie. The password is never read.
 import {
-  load_instance, show_privacy_state, render_pairs, set_outcome, try_hash, explain_reason,
-  describe_result,
+  load_instance, show_privacy_state, render_pairs, set_outcome, try_hash, classify_result,
 } from '/demo/common.js';
 
 const k_session_key = 'hashgate-demo-session';
@@ -52,11 +51,8 @@ async function on_submit(event) {
     sessionStorage.setItem(k_session_key, JSON.stringify({ em: em.hash, at: Date.now() }));
     render_session();
     const result = await hg.send('login', { email: email_input.value });
-    if (result && result.sent === false) {
-      set_outcome($('outcome'), 'blocked', `Signed in. Login not linked: ${explain_reason(result.reason)} (reason: ${result.reason})`);
-    } else {
-      set_outcome($('outcome'), 'ok', `Signed in; hashed login sent: ${describe_result(result)}`);
-    }
+    const [kind, text] = classify_result('Signed in; login event', result);
+    set_outcome($('outcome'), kind, text);
     // The address is no longer needed in the page.
     email_input.value = '';
     $('password').value = '';
