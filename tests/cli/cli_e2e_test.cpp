@@ -228,6 +228,86 @@ TEST_F(CliE2e, StderrNeverContainsRawValues) {
   }
 }
 
+// ---- shared vectors, through every CLI path ----
+
+// One row of ../shared/vectors/normalization.tsv.
+struct VectorRow {
+  std::string profile, field, region, algo, input, normalized, expected, encoding;
+};
+
+std::vector<VectorRow> load_vectors() {
+  std::ifstream f(std::string(HASHGATE_VECTORS_DIR) + "/normalization.tsv");
+  std::vector<VectorRow> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(f, line)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    std::vector<std::string> c;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t tab = line.find('\t', start);
+      c.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (c.size() < 8) continue;
+    rows.push_back(VectorRow{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]});
+  }
+  return rows;
+}
+
+TEST_F(CliE2e, SharedNormalizationVectorsThroughNormalizeHashAndHashFile) {
+  auto rows = load_vectors();
+  ASSERT_GE(rows.size(), 20u) << "cannot read " << HASHGATE_VECTORS_DIR << "/normalization.tsv";
+  for (const auto& v : rows) {
+    std::vector<std::string> common = {"--profile", v.profile, "--field", v.field};
+    if (!v.region.empty()) {
+      common.push_back("--region");
+      common.push_back(v.region);
+    }
+    const bool error = v.normalized == "ERROR";
+    auto norm_args = common;
+    norm_args.insert(norm_args.begin(), "normalize");
+    norm_args.push_back("--");
+    norm_args.push_back(v.input);
+    auto n = run(norm_args);
+    auto hash_args = common;
+    hash_args.insert(hash_args.begin(), "hash");
+    hash_args.insert(hash_args.end(), {"--algo", v.algo, "--encoding", v.encoding, "-"});
+    auto h = run(hash_args, v.input + "\n");
+    std::string quoted = "\"";
+    for (char c : v.input) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    auto file_args = std::vector<std::string>{"hash-file", "--profile", v.profile, "--columns",
+                                              "value=" + v.field, "--algo", v.algo, "--encoding", v.encoding};
+    if (!v.region.empty()) file_args.push_back("--region=" + v.region);
+    file_args.push_back("-");
+    file_args.push_back("-o");
+    file_args.push_back("-");
+    auto f = run(file_args, "value\r\n" + quoted + "\r\n");
+    const std::string what = v.profile + "/" + v.field + " row with normalized " + v.normalized;
+    if (error) {
+      EXPECT_EQ(n.code, 65) << what;
+      EXPECT_EQ(h.code, 65) << what;
+      EXPECT_EQ(h.out, "\n") << what;
+      EXPECT_EQ(f.code, 0) << what;
+      EXPECT_EQ(f.out, "value_" + v.algo + "\r\n\r\n") << what;
+      EXPECT_NE(f.err.find("invalid=1"), std::string::npos) << what;
+      for (const auto* r : {&n, &h, &f}) EXPECT_EQ(r->err.find(v.input), std::string::npos) << what;
+    } else {
+      EXPECT_EQ(n.code, 0) << what << n.err;
+      EXPECT_EQ(n.out, v.normalized + "\n") << what;
+      EXPECT_EQ(h.code, 0) << what << h.err;
+      EXPECT_EQ(h.out, v.expected + "\n") << what;
+      EXPECT_EQ(f.code, 0) << what << f.err;
+      EXPECT_EQ(f.out, "value_" + v.algo + "\r\n" + v.expected + "\r\n") << what;
+    }
+  }
+}
+
 // ---- hash-file ----
 
 constexpr const char* k_crm_csv =
