@@ -1,11 +1,14 @@
 // Minimal hashgate integration: load the package once, hash in the page, send only hashes.
-// GATEWAY is where your hashgate gateway runs; it also serves the package under /sdk/.
+// hashgate.mjs is self-hosted next to this file (copy web/dist/hashgate.mjs); GATEWAY is where
+// the hashgate gateway runs, and this page's origin must be allowed for the site key there.
+import { Hashgate } from './hashgate.mjs';
+
 const GATEWAY = 'http://127.0.0.1:8080';
-const { Hashgate } = await import(`${GATEWAY}/sdk/hashgate.mjs`);
 
 // Profile "meta" (trim + lowercase e-mail, E.164 digits phone); NL for national phone numbers.
 const hg = await Hashgate.load({ gateway: GATEWAY, siteKey: 'pk_demo', profile: 'meta', region: 'NL' });
 const status = document.getElementById('status');
+status.textContent = hg.isOptedOut() ? 'You opted out: this page sends nothing.' : '';
 
 document.getElementById('signup').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -14,9 +17,9 @@ document.getElementById('signup').addEventListener('submit', async (event) => {
   try {
     // Hashing happens here, synchronously; send() posts only the hashes to the gateway.
     const result = await hg.send('lead', { email: email.value, phone: phone.value || undefined });
-    status.textContent = result && result.sent === false
+    status.textContent = result.sent === false
       ? `Nothing sent (${result.reason}).`   // opted out, or Global Privacy Control
-      : `Sent: e-mail hash ${hg.hashEmail(email.value).slice(0, 12)}…`;
+      : `Sent (HTTP ${result.status}): e-mail hash ${hg.hashEmail(email.value).slice(0, 12)}…`;
   } catch (err) {
     // A TypeError with err.code (e.g. invalid_email); the value itself is never in the message.
     status.textContent = `Not sent: ${err.code || err.message}`;
