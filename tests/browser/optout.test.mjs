@@ -75,3 +75,45 @@ test('browser: control run without opt-out signals stores the event', async () =
   const { text } = await export_events(gw.origin);
   assert.ok(text.includes(r.em_hex), 'the export holds the control event');
 });
+
+test('browser: the opt-out link stops sending and purges what this browser sent before', async () => {
+  const browser = await launch_browser();
+  try {
+    const page = await browser.context.newPage();
+    const buy = async (email) => {
+      await page.goto(`${gw.origin}/demo/checkout/`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      await page.fill('#email', email);
+      await page.fill('#phone', '');
+      await page.click('#buy');
+      await page.waitForFunction(() => document.body.dataset.done === '1');
+      return [await page.getAttribute('#outcome', 'data-kind'), await page.textContent('#outcome')];
+    };
+    const tag = randomBytes(4).toString('hex');
+    const first = `before.optout.${tag}@example.com`;
+    const second = `after.optout.${tag}@example.com`;
+
+    const [kind1, text1] = await buy(first);
+    assert.equal(kind1, 'ok', text1);
+    assert.ok((await export_events(gw.origin)).text.includes(sha256_hex(first)), 'stored before the opt-out');
+
+    // The privacy statement's link: GET /v1/optout sets the cookie and shows a confirmation.
+    const nav = page.waitForNavigation();
+    await page.click('#optout-link');
+    const res = await nav;
+    assert.equal(res.status(), 200, 'GET /v1/optout answers with a confirmation page');
+    const cookies = await browser.context.cookies(gw.origin);
+    assert.ok(cookies.some((c) => c.name === 'hg_optout' && c.value === '1'), 'hg_optout=1 is set');
+
+    const [kind2, text2] = await buy(second);
+    assert.equal(kind2, 'blocked', text2);
+    assert.match(text2, /opted out/i);
+    assert.match(await page.textContent('#privacy-state'), /State: opted out/);
+
+    const { text } = await export_events(gw.origin);
+    assert.ok(!text.includes(sha256_hex(second)), 'nothing stored after the opt-out');
+    assert.ok(!text.includes(sha256_hex(first)), 'the earlier event of this browser is purged from the export');
+  } finally {
+    await browser.close();
+  }
+});
