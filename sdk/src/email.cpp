@@ -25,6 +25,11 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto c = static_cast<unsigned char>(v[i]);
     if (c <= 0x20 || c == 0x7F) return Errc::invalid_email;
+    // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
+    const std::string_view rest = v.substr(i);
+    if (c >= 0xC2 && (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") ||
+        rest.starts_with("\xEF\xBB\xBF")))
+      return Errc::invalid_email;
     if (c == '@') {
       if (at != std::string_view::npos) return Errc::invalid_email;
       at = i;

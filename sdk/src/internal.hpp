@@ -19,7 +19,7 @@ constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-/// `s` without leading and trailing ASCII whitespace (and U+00A0 no-break spaces).
+/// `s` without leading and trailing ASCII whitespace, U+00A0, U+FEFF and U+200B.
 std::string_view trim(std::string_view s) noexcept;
 
 /// Common entry checks: length (too_long), UTF-8 (invalid_utf8), then trims into `out`.

@@ -52,15 +52,24 @@ void secure_clear(std::string& s) noexcept {
 namespace detail {
 
 std::string_view trim(std::string_view s) noexcept {
-  for (;;) {
-    if (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    else if (s.size() >= 2 && s[0] == '\xC2' && s[1] == '\xA0') s.remove_prefix(2);
-    else break;
+  // ASCII whitespace, U+00A0 (no-break space), U+FEFF (byte order mark) and U+200B (zero-width
+  // space): invisible characters that copy-paste and spreadsheets leave around values.
+  constexpr std::string_view k_multi[] = {"\xC2\xA0", "\xEF\xBB\xBF", "\xE2\x80\x8B"};
+  for (bool again = true; again && !s.empty();) {
+    again = false;
+    if (is_space(s.front())) { s.remove_prefix(1); again = true; continue; }
+    for (const auto m : k_multi)
+      if (s.substr(0, m.size()) == m) { s.remove_prefix(m.size()); again = true; break; }
   }
-  for (;;) {
-    if (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    else if (s.size() >= 2 && s[s.size() - 2] == '\xC2' && s.back() == '\xA0') s.remove_suffix(2);
-    else break;
+  for (bool again = true; again && !s.empty();) {
+    again = false;
+    if (is_space(s.back())) { s.remove_suffix(1); again = true; continue; }
+    for (const auto m : k_multi)
+      if (s.size() >= m.size() && s.substr(s.size() - m.size()) == m) {
+        s.remove_suffix(m.size());
+        again = true;
+        break;
+      }
   }
   return s;
 }

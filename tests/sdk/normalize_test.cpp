@@ -53,6 +53,15 @@ TEST(SdkEmail, Invalid) {
   EXPECT_EQ(norm(Field::em, "", ProfileId::meta), "!empty");
 }
 
+TEST(SdkEmail, InvisibleEdgesTrimmed) {
+  // U+FEFF (BOM), U+00A0 and U+200B around a value are trimmed like spaces.
+  EXPECT_EQ(norm(Field::em, "\xEF\xBB\xBFUser@Example.com\xC2\xA0"), "user@example.com");
+  EXPECT_EQ(norm(Field::em, "\xE2\x80\x8B user@example.com \xE2\x80\x8B"), "user@example.com");
+  EXPECT_EQ(norm(Field::em, "\xEF\xBB\xBF\xC2\xA0"), "!empty");
+  EXPECT_EQ(norm(Field::em, "us\xC2\xA0" "er@example.com"), "!invalid_email");  // inside: invalid
+  EXPECT_EQ(norm(Field::em, "user@exa\xE2\x80\x8B" "mple.com"), "!invalid_email");
+}
+
 TEST(SdkEmail, NonAsciiOnlyAsciiLowercased) {
   // Only ASCII is lowercased in e-mail addresses (UID2 rule, applied to every profile).
   EXPECT_EQ(norm(Field::em, "J\xC3\x9CRGEN@Example.DE"), "j\xC3\x9Crgen@example.de");
