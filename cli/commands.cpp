@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -360,6 +361,16 @@ struct HashedColumn {
   std::size_t hashed = 0, invalid = 0, empty = 0;
 };
 
+// Temporary output path removed by the signal handler if the run is interrupted (Ctrl-C).
+char g_tmp_path[4096];
+volatile std::sig_atomic_t g_tmp_active = 0;
+
+extern "C" void remove_tmp_and_reraise(int sig) {
+  if (g_tmp_active) ::unlink(g_tmp_path);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 /// Output file written to a temporary name and renamed into place on commit().
 class AtomicOutput {
  public:
@@ -375,6 +386,11 @@ class AtomicOutput {
     m_tmp = path + ".tmp.XXXXXX";
     m_fd = ::mkstemp(m_tmp.data());
     if (m_fd < 0) return false;
+    if (m_tmp.size() < sizeof g_tmp_path) {
+      std::memcpy(g_tmp_path, m_tmp.c_str(), m_tmp.size() + 1);
+      g_tmp_active = 1;
+      for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_tmp_and_reraise);
+    }
     mode_t mask = ::umask(0);
     ::umask(mask);
     ::fchmod(m_fd, 0666 & ~mask);
@@ -397,6 +413,7 @@ class AtomicOutput {
     ok = (::close(m_fd) == 0) && ok;
     m_fd = -1;
     if (ok) ok = ::rename(m_tmp.c_str(), m_path.c_str()) == 0;
+    g_tmp_active = 0;
     if (!ok) ::unlink(m_tmp.c_str());
     m_tmp.clear();
     return ok;
@@ -407,6 +424,7 @@ class AtomicOutput {
     if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
     ::unlink(m_tmp.c_str());
+    g_tmp_active = 0;
     m_tmp.clear();
   }
 
