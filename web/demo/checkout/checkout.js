@@ -54,6 +54,13 @@ async function on_submit(event) {
     const result = await hg.send('purchase', payload);
     const [kind, text] = classify_result('Purchase event', result);
     set_outcome(outcome, kind, text);
+    if (result && result.sent === false) {
+      // Nothing was transmitted: drop the locally computed hashes from the page as well.
+      sent.replaceChildren();
+      $('sent-intro').textContent = 'Nothing left this browser.';
+    } else {
+      $('sent-intro').textContent = 'Only the hashes below, computed in this page before transmission.';
+    }
   } catch (err) {
     set_outcome(outcome, 'error', `Sending failed: ${(err && (err.code || err.message)) || err}`);
   } finally {
