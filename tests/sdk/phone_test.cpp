@@ -113,3 +113,55 @@ TEST(SdkPhone, LiveRampUsNational) {
 }
 
 }  // namespace
+
+namespace {
+
+// All 249 ISO 3166-1 alpha-2 codes (ISO 3166 Maintenance Agency list), written out here
+// independently of the SDK's tables.
+constexpr std::string_view k_iso =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS "
+    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE "
+    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC "
+    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA "
+    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO "
+    "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+// North American Numbering Plan members (+1, 10-digit national numbers).
+constexpr std::string_view k_nanp =
+    "AG AI AS BB BM BS CA DM DO GD GU JM KN KY LC MP MS PR SX TC TT US VC VG VI";
+// ISO regions without a telephone numbering plan of their own.
+constexpr std::string_view k_no_plan = "BV HM TF UM";
+
+TEST(SdkPhone, EveryIsoRegion) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < k_iso.size(); i += 3) {
+    const std::string cc(k_iso.substr(i, 2));
+    ++n;
+    SCOPED_TRACE(cc);
+    const auto region = hashgate::region_by_code(cc);
+    ASSERT_TRUE(region.has_value());
+    // The country field accepts every code as is.
+    auto c = hashgate::normalize(hashgate::Field::country, cc, hashgate::profile(ProfileId::meta));
+    ASSERT_TRUE(c.ok());
+    const std::string lower = {static_cast<char>(cc[0] + 32), static_cast<char>(cc[1] + 32)};
+    EXPECT_EQ(*c, lower);
+    const bool nanp = k_nanp.find(cc) != std::string_view::npos;
+    const bool ten = nanp || cc == "RU" || cc == "KZ";
+    const std::string national = ten ? "2025550123" : "28765432";  // 28x: unassigned codes
+    auto r = hashgate::normalize_phone(national, hashgate::profile(ProfileId::google), *region);
+    if (k_no_plan.find(cc) != std::string_view::npos) {
+      EXPECT_EQ(r.error(), hashgate::Errc::invalid_region);
+      continue;
+    }
+    ASSERT_TRUE(r.ok()) << hashgate::code_name(r.error());
+    EXPECT_EQ(r->front(), '+');
+    EXPECT_TRUE(r->ends_with(national));
+    if (nanp) {
+      EXPECT_EQ(*r, "+1" + national);
+    }
+  }
+  EXPECT_EQ(n, 249u);
+}
+
+}  // namespace
