@@ -32,7 +32,8 @@ constexpr std::string_view k_usage =
     "commands:\n"
     "  normalize --field F [--profile P] [--region CC] [--] VALUE... | -\n"
     "      print each value normalized as profile P expects, one per line\n"
-    "  hash --field F [--profile P] [--region CC] [--algo A [--key-file K]] [--encoding E] [--] VALUE... | -\n"
+    "  hash --field F [--profile P] [--region CC] [--algo A [--key-file K]] [--encoding E] [--] "
+    "VALUE... | -\n"
     "      print the hash of each value, one per line\n"
     "  hash-file --columns COL=F[,COL=F...] [--profile P] [--region CC] [--algo A [--key-file K]]\n"
     "            [--encoding E] [--drop-columns COL[,COL...]] IN.csv|- -o OUT.csv|-\n"
@@ -60,8 +61,8 @@ struct Args {
 
 enum OptMask : unsigned {
   k_opt_field = 1u << 0,
-  k_opt_algo = 1u << 1,     // --algo, --key-file, --encoding
-  k_opt_file = 1u << 2,     // --columns, --drop-columns, -o
+  k_opt_algo = 1u << 1,  // --algo, --key-file, --encoding
+  k_opt_file = 1u << 2,  // --columns, --drop-columns, -o
 };
 
 // Prints "hashgate: " + the parts + newline on stderr. Callers never pass a raw value.
@@ -130,7 +131,8 @@ int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io)
       if (printable_option(name)) {
         print_err(io, "unknown option ", name, " (see hashgate --help)");
       } else {
-        print_err(io, "unknown option in argument ", std::to_string(i + 1), " (use -- before values)");
+        print_err(io, "unknown option in argument ", std::to_string(i + 1),
+                  " (use -- before values)");
       }
       return k_exit_usage;
     }
@@ -247,7 +249,8 @@ int resolve_settings(const Args& a, Settings& s, const Io& io) {
 // value (so lines stay aligned with the input), exit 65 at the end if any value was invalid.
 int value_command(std::span<char*> args, const Io& io, bool do_hash) {
   Args a;
-  if (int rc = parse_args(args, k_opt_field | (do_hash ? k_opt_algo : 0u), a, io); rc != k_exit_ok) {
+  if (int rc = parse_args(args, k_opt_field | (do_hash ? k_opt_algo : 0u), a, io);
+      rc != k_exit_ok) {
     return rc;
   }
   if (a.help) {
@@ -339,7 +342,8 @@ std::vector<std::string_view> split_list(std::string_view s) {
   std::size_t start = 0;
   for (;;) {
     std::size_t comma = s.find(',', start);
-    out.push_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    out.push_back(
+        s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -525,7 +529,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     }
     auto f = field_by_name(spec.substr(eq + 1));
     if (!f) {
-      print_err(io, "--columns: ", std::string(spec.substr(0, eq)), ": ", code_name(Errc::unsupported_field));
+      print_err(io, "--columns: ", std::string(spec.substr(0, eq)), ": ",
+                code_name(Errc::unsupported_field));
       return k_exit_usage;
     }
     cols.push_back(HashedColumn{std::string(spec.substr(0, eq)), *f});
@@ -561,8 +566,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
       return k_exit_io;
     }
     if (reader.error() != CsvErrc::ok) {
-      print_err(io, "line ", std::to_string(reader.line()), ": malformed CSV: ",
-                csv_error_name(reader.error()));
+      print_err(io, "line ", std::to_string(reader.line()),
+                ": malformed CSV: ", csv_error_name(reader.error()));
       return k_exit_data;
     }
     print_err(io, "the input is empty; a header row is required");
@@ -586,7 +591,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   for (std::size_t k = 0; k < cols.size(); ++k) {
     int n = find_col(cols[k].name, cols[k].index);
     if (n != 1) {
-      print_err(io, "--columns: column ", cols[k].name, n == 0 ? " is not in the header" : " appears more than once in the header");
+      print_err(io, "--columns: column ", cols[k].name,
+                n == 0 ? " is not in the header" : " appears more than once in the header");
       return k_exit_usage;
     }
     if (kind[cols[k].index] != 0) {
@@ -660,13 +666,15 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
         } else if (is_usage_error(r.error())) {
           writer.discard();
           out.abort();
-          print_err(io, "--columns: ", c.name, " (", field_name(c.field), "): ", code_name(r.error()));
+          print_err(io, "--columns: ", c.name, " (", field_name(c.field),
+                    "): ", code_name(r.error()));
           return k_exit_usage;
         } else {
           ++c.invalid;
           if (reported < k_max_reported) {
-            print_err(io, "line ", std::to_string(reader.line()), ": column " + c.name + " (" +
-                      std::string(field_name(c.field)) + "): ", code_name(r.error()));
+            print_err(io, "line ", std::to_string(reader.line()),
+                      ": column " + c.name + " (" + std::string(field_name(c.field)) + "): ",
+                      code_name(r.error()));
           } else if (reported == k_max_reported) {
             print_err(io, "further invalid values are only counted in the summary");
           }
@@ -701,8 +709,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   if (reader.error() != CsvErrc::ok) {
     writer.discard();
     out.abort();
-    print_err(io, "line ", std::to_string(reader.line()), ": malformed CSV: ",
-              csv_error_name(reader.error()));
+    print_err(io, "line ", std::to_string(reader.line()),
+              ": malformed CSV: ", csv_error_name(reader.error()));
     return k_exit_data;
   }
   if (!writer.flush() || !out.commit()) {
@@ -716,7 +724,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     total_invalid += c.invalid;
     total_empty += c.empty;
   }
-  print_err(io, "hash-file: rows=" + std::to_string(rows) + " hashed=" + std::to_string(total_hashed),
+  print_err(io,
+            "hash-file: rows=" + std::to_string(rows) + " hashed=" + std::to_string(total_hashed),
             " invalid=" + std::to_string(total_invalid) + " empty=" + std::to_string(total_empty),
             " duplicates=" + std::to_string(duplicates));
   for (const auto& c : cols) {

@@ -1,9 +1,9 @@
 #include "csv.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <string.h>  // explicit_bzero
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace hashgate::cli {
 
@@ -22,12 +22,18 @@ void wipe_string(std::string& s) noexcept {
 
 std::string_view csv_error_name(CsvErrc e) noexcept {
   switch (e) {
-    case CsvErrc::ok: return "ok";
-    case CsvErrc::unterminated_quote: return "unterminated_quote";
-    case CsvErrc::invalid_quote: return "invalid_quote";
-    case CsvErrc::oversized_field: return "oversized_field";
-    case CsvErrc::oversized_record: return "oversized_record";
-    case CsvErrc::read_error: return "read_error";
+    case CsvErrc::ok:
+      return "ok";
+    case CsvErrc::unterminated_quote:
+      return "unterminated_quote";
+    case CsvErrc::invalid_quote:
+      return "invalid_quote";
+    case CsvErrc::oversized_field:
+      return "oversized_field";
+    case CsvErrc::oversized_record:
+      return "oversized_record";
+    case CsvErrc::read_error:
+      return "read_error";
   }
   return "unknown";
 }

@@ -20,7 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // printf '%s' 'test@example.com' | sha256sum
-constexpr const char* k_em_sha256_hex = "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
+constexpr const char* k_em_sha256_hex =
+    "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
 // printf '%s' 'test@example.com' | openssl dgst -sha256 -binary | base64
 // (= node -e 'crypto.createHash("sha256").update("test@example.com").digest("base64")')
 constexpr const char* k_em_sha256_b64 = "lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTs=";
@@ -30,11 +31,14 @@ constexpr const char* k_em_sha1_hex = "567159d622ffbb50b11b0efd307be358624a26ee"
 constexpr const char* k_em_md5_hex = "55502f40dc8b7c769880b10874abc9d0";
 // printf '%s' 'test@example.com' | openssl dgst -sha256 -hmac secret
 // (= node -e 'crypto.createHmac("sha256","secret").update("test@example.com").digest("hex")')
-constexpr const char* k_em_hmac_secret_hex = "49e43229ee99dca2565241719b8341b04e71dd4de0628f991b5bea30a526e153";
+constexpr const char* k_em_hmac_secret_hex =
+    "49e43229ee99dca2565241719b8341b04e71dd4de0628f991b5bea30a526e153";
 // printf '%s' '31612345678' | sha256sum   (Meta: E.164 digits without '+')
-constexpr const char* k_ph_meta_hex = "e03d152bbe638d9fe7a04f9b88a67674bf15b73c0981755c16eb78d177721e03";
+constexpr const char* k_ph_meta_hex =
+    "e03d152bbe638d9fe7a04f9b88a67674bf15b73c0981755c16eb78d177721e03";
 // printf '%s' '+31612345678' | sha256sum  (Google/UID2: E.164 with '+')
-constexpr const char* k_ph_plus_hex = "fab7be8a931d1088a82f6acf9e468aaf6a3accc07d5112ee5d6fca93281e1583";
+constexpr const char* k_ph_plus_hex =
+    "fab7be8a931d1088a82f6acf9e468aaf6a3accc07d5112ee5d6fca93281e1583";
 
 struct RunResult {
   int code = -1;
@@ -117,7 +121,8 @@ TEST_F(CliE2e, Uid2DefaultsToBase64AndHonoursEncoding) {
   auto r = run({"hash", "--profile", "uid2", "--field", "em", "--", "test@example.com"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(k_em_sha256_b64) + "\n");
-  auto h = run({"hash", "--profile", "euid", "--field", "em", "--encoding", "hex", "--", "test@example.com"});
+  auto h = run({"hash", "--profile", "euid", "--field", "em", "--encoding", "hex", "--",
+                "test@example.com"});
   EXPECT_EQ(h.code, 0) << h.err;
   EXPECT_EQ(h.out, std::string(k_em_sha256_hex) + "\n");
   auto b = run({"hash", "--field", "em", "--encoding=base64", "--", "test@example.com"});
@@ -138,31 +143,42 @@ TEST_F(CliE2e, PhoneFormsPerProfile) {
 }
 
 TEST_F(CliE2e, LiverampSha1AndMd5) {
-  auto s1 = run({"hash", "--profile", "liveramp", "--field", "em", "--algo", "sha1", "--", "Test@Example.com"});
+  auto s1 = run({"hash", "--profile", "liveramp", "--field", "em", "--algo", "sha1", "--",
+                 "Test@Example.com"});
   EXPECT_EQ(s1.code, 0) << s1.err;
   EXPECT_EQ(s1.out, std::string(k_em_sha1_hex) + "\n");
-  auto m5 = run({"hash", "--profile", "liveramp", "--field", "em", "--algo=md5", "--", "test@example.com"});
+  auto m5 = run(
+      {"hash", "--profile", "liveramp", "--field", "em", "--algo=md5", "--", "test@example.com"});
   EXPECT_EQ(m5.code, 0) << m5.err;
   EXPECT_EQ(m5.out, std::string(k_em_md5_hex) + "\n");
 }
 
 TEST_F(CliE2e, HmacWithKeyFile) {
   write_all(path("key"), "secret\n");  // one trailing newline is not part of the key
-  auto r = run({"hash", "--field", "em", "--algo", "hmac-sha256", "--key-file", path("key").string(),
-                "--", "test@example.com"});
+  auto r = run({"hash", "--field", "em", "--algo", "hmac-sha256", "--key-file",
+                path("key").string(), "--", "test@example.com"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(k_em_hmac_secret_hex) + "\n");
-  EXPECT_EQ(run({"hash", "--field", "em", "--algo", "hmac-sha256", "--", "test@example.com"}).code, 64);
+  EXPECT_EQ(run({"hash", "--field", "em", "--algo", "hmac-sha256", "--", "test@example.com"}).code,
+            64);
   EXPECT_EQ(run({"hash", "--field", "em", "--algo", "hmac-sha256", "--key-file",
-                 path("missing").string(), "--", "test@example.com"}).code, 64);
+                 path("missing").string(), "--", "test@example.com"})
+                .code,
+            64);
   write_all(path("empty"), "");
   EXPECT_EQ(run({"hash", "--field", "em", "--algo", "hmac-sha256", "--key-file",
-                 path("empty").string(), "--", "test@example.com"}).code, 64);
-  EXPECT_EQ(run({"hash", "--field", "em", "--key-file", path("key").string(), "--", "test@example.com"}).code, 64);
+                 path("empty").string(), "--", "test@example.com"})
+                .code,
+            64);
+  EXPECT_EQ(
+      run({"hash", "--field", "em", "--key-file", path("key").string(), "--", "test@example.com"})
+          .code,
+      64);
 }
 
 TEST_F(CliE2e, StdinModeStripsCrAndKeepsLinesAligned) {
-  auto r = run({"hash", "--field", "em", "--", "-"}, "Test@Example.com\r\nnot-an-email\ntest@example.com\n");
+  auto r = run({"hash", "--field", "em", "--", "-"},
+               "Test@Example.com\r\nnot-an-email\ntest@example.com\n");
   EXPECT_EQ(r.code, 65);
   EXPECT_EQ(r.out, std::string(k_em_sha256_hex) + "\n\n" + k_em_sha256_hex + "\n");
   EXPECT_NE(r.err.find("em: invalid_email (value 2)"), std::string::npos) << r.err;
@@ -176,7 +192,8 @@ TEST_F(CliE2e, NormalizePrintsPlatformString) {
   auto r = run({"normalize", "--field", "em", "--", " Test@Example.COM "});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "test@example.com\n");
-  auto ph = run({"normalize", "--profile", "google", "--field", "ph", "--region", "NL", "--", "06 12345678"});
+  auto ph = run(
+      {"normalize", "--profile", "google", "--field", "ph", "--region", "NL", "--", "06 12345678"});
   EXPECT_EQ(ph.code, 0) << ph.err;
   EXPECT_EQ(ph.out, "+31612345678\n");
 }
@@ -189,12 +206,14 @@ TEST_F(CliE2e, UsageErrorsExit64) {
   EXPECT_EQ(run({"hash", "--field", "zz", "--", "test@example.com"}).code, 64);
   EXPECT_EQ(run({"hash", "--field", "em", "--profile", "nope", "--", "test@example.com"}).code, 64);
   EXPECT_EQ(run({"hash", "--field", "em", "--algo", "sha512", "--", "test@example.com"}).code, 64);
-  EXPECT_EQ(run({"hash", "--field", "em", "--encoding", "base32", "--", "test@example.com"}).code, 64);
+  EXPECT_EQ(run({"hash", "--field", "em", "--encoding", "base32", "--", "test@example.com"}).code,
+            64);
   EXPECT_EQ(run({"hash", "--field", "ph", "--region", "XX", "--", "0612345678"}).code, 64);
   EXPECT_EQ(run({"hash", "--field", "em"}).code, 64);  // no values
   EXPECT_EQ(run({"hash", "--field"}).code, 64);        // option without argument
   EXPECT_EQ(run({"normalize", "--field", "em", "--algo", "md5", "--", "a@b.co"}).code, 64);
-  EXPECT_EQ(run({"hash", "--field", "em", "--algo", "sha1", "--", "a@b.co"}).code, 64);  // not for meta
+  EXPECT_EQ(run({"hash", "--field", "em", "--algo", "sha1", "--", "a@b.co"}).code,
+            64);  // not for meta
   auto r = run({"hash", "--field", "em", "--bogus"});
   EXPECT_NE(r.err.find("--bogus"), std::string::npos);
   EXPECT_EQ(r.out, "");
@@ -211,9 +230,13 @@ TEST_F(CliE2e, HelpAndVersion) {
 
 TEST_F(CliE2e, StderrNeverContainsRawValues) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"em", "john.doe@@example.com"}, {"em", "jane.roe-at-example.org"},
-      {"em", "bad\xff\xfeutf8@example.com"}, {"ph", "call me 555 0199 maybe"},
-      {"ph", "+31 6"}, {"db", "31st of Smarch 1999"}, {"country", "Atlantisland"}};
+      {"em", "john.doe@@example.com"},
+      {"em", "jane.roe-at-example.org"},
+      {"em", "bad\xff\xfeutf8@example.com"},
+      {"ph", "call me 555 0199 maybe"},
+      {"ph", "+31 6"},
+      {"db", "31st of Smarch 1999"},
+      {"country", "Atlantisland"}};
   for (const auto& [field, value] : bad) {
     auto r = run({"hash", "--field", field, "--", value});
     EXPECT_EQ(r.code, 65) << field;
@@ -281,8 +304,9 @@ TEST_F(CliE2e, SharedNormalizationVectorsThroughNormalizeHashAndHashFile) {
     std::string quoted = "\"";
     for (char c : v.input) quoted += (c == '"') ? std::string("\"\"") : std::string(1, c);
     quoted += "\"";
-    auto file_args = std::vector<std::string>{"hash-file", "--profile", v.profile, "--columns",
-                                              "value=" + v.field, "--algo", v.algo, "--encoding", v.encoding};
+    auto file_args = std::vector<std::string>{"hash-file", "--profile",        v.profile,
+                                              "--columns", "value=" + v.field, "--algo",
+                                              v.algo,      "--encoding",       v.encoding};
     if (!v.region.empty()) file_args.push_back("--region=" + v.region);
     file_args.push_back("-");
     file_args.push_back("-o");
@@ -311,7 +335,8 @@ TEST_F(CliE2e, SharedNormalizationVectorsThroughNormalizeHashAndHashFile) {
 // ---- hash-file ----
 
 constexpr const char* k_crm_csv =
-    "\xEF\xBB\xBF" "id,email,phone,name\r\n"
+    "\xEF\xBB\xBF"
+    "id,email,phone,name\r\n"
     "1,\"Test@Example.com \",+31 6 12345678,\"Doe, Jane\"\r\n"
     "2,not-an-email,,Karel Appel\r\n"
     "3,test@example.com,0031612345678,\"Multi\r\nLine \"\"Quoted\"\"\"\r\n"
@@ -320,25 +345,35 @@ constexpr const char* k_crm_csv =
 
 TEST_F(CliE2e, HashFileRoundTrip) {
   write_all(path("in.csv"), k_crm_csv);
-  auto r = run({"hash-file", "--profile", "meta", "--columns", "email=em,phone=ph", "--drop-columns",
-                "name", path("in.csv").string(), "-o", path("out.csv").string()});
+  auto r = run({"hash-file", "--profile", "meta", "--columns", "email=em,phone=ph",
+                "--drop-columns", "name", path("in.csv").string(), "-o", path("out.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string out = read_all(path("out.csv"));
   std::string h = k_em_sha256_hex, p = k_ph_meta_hex;
-  EXPECT_EQ(out, "\xEF\xBB\xBF" "id,email_sha256,phone_sha256\r\n"
-                 "1," + h + "," + p + "\r\n"
-                 "2,,\r\n"
-                 "3," + h + "," + p + "\r\n"
-                 "4,,\r\n"
-                 "5," + h + "," + p + "\r\n");
-  for (const char* raw : {"Test@Example", "test@example", "not-an-email", "12345678", "Jane", "Karel",
-                          "Multi", "Repeat"}) {
+  EXPECT_EQ(out,
+            "\xEF\xBB\xBF"
+            "id,email_sha256,phone_sha256\r\n"
+            "1," +
+                h + "," + p +
+                "\r\n"
+                "2,,\r\n"
+                "3," +
+                h + "," + p +
+                "\r\n"
+                "4,,\r\n"
+                "5," +
+                h + "," + p + "\r\n");
+  for (const char* raw : {"Test@Example", "test@example", "not-an-email", "12345678", "Jane",
+                          "Karel", "Multi", "Repeat"}) {
     EXPECT_EQ(out.find(raw), std::string::npos) << raw;
     EXPECT_EQ(r.err.find(raw), std::string::npos) << raw;
   }
-  EXPECT_NE(r.err.find("rows=5 hashed=6 invalid=1 empty=3 duplicates=2"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("column email (em): hashed=3 invalid=1 empty=1"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("column phone (ph): hashed=3 invalid=0 empty=2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rows=5 hashed=6 invalid=1 empty=3 duplicates=2"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("column email (em): hashed=3 invalid=1 empty=1"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("column phone (ph): hashed=3 invalid=0 empty=2"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("line 3: column email (em): invalid_email"), std::string::npos) << r.err;
   // No temporary file is left next to the output.
   for (const auto& e : fs::directory_iterator(m_dir)) {
@@ -351,16 +386,19 @@ TEST_F(CliE2e, HashFileKeepsOtherColumnsByDefaultAndUsesStdio) {
                "email,city\nTest@example.com,\"Amsterdam, NL\"\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string("email_sha256,city\n") + k_em_sha256_hex + ",\"Amsterdam, NL\"\n");
-  EXPECT_NE(r.err.find("rows=1 hashed=1 invalid=0 empty=0 duplicates=0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rows=1 hashed=1 invalid=0 empty=0 duplicates=0"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(CliE2e, HashFileUid2AndHmacHeaders) {
-  auto r = run({"hash-file", "--profile", "uid2", "--columns", "e=em", "-", "-o", "-"}, "e\ntest@example.com\n");
+  auto r = run({"hash-file", "--profile", "uid2", "--columns", "e=em", "-", "-o", "-"},
+               "e\ntest@example.com\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string("e_sha256\n") + k_em_sha256_b64 + "\n");
   write_all(path("key"), "secret");
-  auto m = run({"hash-file", "--algo", "hmac-sha256", "--key-file", path("key").string(), "--columns",
-                "e=em", "-", "-o", "-"}, "e\ntest@example.com\n");
+  auto m = run({"hash-file", "--algo", "hmac-sha256", "--key-file", path("key").string(),
+                "--columns", "e=em", "-", "-o", "-"},
+               "e\ntest@example.com\n");
   ASSERT_EQ(m.code, 0) << m.err;
   EXPECT_EQ(m.out, std::string("e_hmac_sha256\n") + k_em_hmac_secret_hex + "\n");
 }
@@ -377,9 +415,12 @@ TEST_F(CliE2e, HashFileCountsDuplicatesAcrossManyReads) {
     csv += std::to_string(i) + ",\"" + em + "\",\"padding, padding, padding, padding\"\n";
   }
   write_all(path("dups.csv"), csv);
-  auto r = run({"hash-file", "--columns", "email=em", path("dups.csv").string(), "-o", path("o.csv").string()});
+  auto r = run({"hash-file", "--columns", "email=em", path("dups.csv").string(), "-o",
+                path("o.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("rows=3000 hashed=3000 invalid=0 empty=0 duplicates=2000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rows=3000 hashed=3000 invalid=0 empty=0 duplicates=2000"),
+            std::string::npos)
+      << r.err;
   std::string out = read_all(path("o.csv"));
   EXPECT_EQ(out.find("@example.com"), std::string::npos);
   EXPECT_EQ(out.find("EXAMPLE"), std::string::npos);
@@ -389,22 +430,26 @@ TEST_F(CliE2e, HashFileCountsDuplicatesAcrossManyReads) {
 }
 
 TEST_F(CliE2e, HashFileRegionAppliesToPhones) {
-  auto r = run({"hash-file", "--region=NL", "--columns", "tel=ph", "-", "-o", "-"}, "tel\n06 12345678\n");
+  auto r = run({"hash-file", "--region=NL", "--columns", "tel=ph", "-", "-o", "-"},
+               "tel\n06 12345678\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string("tel_sha256\n") + k_ph_meta_hex + "\n");
 }
 
 TEST_F(CliE2e, HashFileMalformedCsvLeavesNoFile) {
   write_all(path("out.csv"), "previous");
-  write_all(path("bad.csv"), "email,name\ntest@example.com,ok\n\"secret@example.com,unterminated\n");
-  auto r = run({"hash-file", "--columns", "email=em", path("bad.csv").string(), "-o", path("out.csv").string()});
+  write_all(path("bad.csv"),
+            "email,name\ntest@example.com,ok\n\"secret@example.com,unterminated\n");
+  auto r = run({"hash-file", "--columns", "email=em", path("bad.csv").string(), "-o",
+                path("out.csv").string()});
   EXPECT_EQ(r.code, 65);
   EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("unterminated_quote"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("secret"), std::string::npos);
   EXPECT_EQ(read_all(path("out.csv")), "previous");
   write_all(path("ragged.csv"), "email,name\ntest@example.com\n");
-  auto g = run({"hash-file", "--columns", "email=em", path("ragged.csv").string(), "-o", path("out2.csv").string()});
+  auto g = run({"hash-file", "--columns", "email=em", path("ragged.csv").string(), "-o",
+                path("out2.csv").string()});
   EXPECT_EQ(g.code, 65);
   EXPECT_NE(g.err.find("line 2"), std::string::npos) << g.err;
   EXPECT_FALSE(fs::exists(path("out2.csv")));
@@ -416,14 +461,19 @@ TEST_F(CliE2e, HashFileMalformedCsvLeavesNoFile) {
 TEST_F(CliE2e, HashFileUsageErrors) {
   write_all(path("in.csv"), "email,phone\na@b.co,1\n");
   const std::string in = path("in.csv").string(), out = path("out.csv").string();
-  EXPECT_EQ(run({"hash-file", in, "-o", out}).code, 64);                                // no --columns
-  EXPECT_EQ(run({"hash-file", "--columns", "email=em", in}).code, 64);                  // no -o
-  EXPECT_EQ(run({"hash-file", "--columns", "mail=em", in, "-o", out}).code, 64);        // not in header
-  EXPECT_EQ(run({"hash-file", "--columns", "email=xx", in, "-o", out}).code, 64);       // bad field
-  EXPECT_EQ(run({"hash-file", "--columns", "email", in, "-o", out}).code, 64);          // no =FIELD
-  EXPECT_EQ(run({"hash-file", "--columns", "email=em", "--drop-columns", "email", in, "-o", out}).code, 64);
-  EXPECT_EQ(run({"hash-file", "--columns", "email=em", "--drop-columns", "nope", in, "-o", out}).code, 64);
-  EXPECT_EQ(run({"hash-file", "--columns", "email=em", path("none.csv").string(), "-o", out}).code, 64);
+  EXPECT_EQ(run({"hash-file", in, "-o", out}).code, 64);                           // no --columns
+  EXPECT_EQ(run({"hash-file", "--columns", "email=em", in}).code, 64);             // no -o
+  EXPECT_EQ(run({"hash-file", "--columns", "mail=em", in, "-o", out}).code, 64);   // not in header
+  EXPECT_EQ(run({"hash-file", "--columns", "email=xx", in, "-o", out}).code, 64);  // bad field
+  EXPECT_EQ(run({"hash-file", "--columns", "email", in, "-o", out}).code, 64);     // no =FIELD
+  EXPECT_EQ(
+      run({"hash-file", "--columns", "email=em", "--drop-columns", "email", in, "-o", out}).code,
+      64);
+  EXPECT_EQ(
+      run({"hash-file", "--columns", "email=em", "--drop-columns", "nope", in, "-o", out}).code,
+      64);
+  EXPECT_EQ(run({"hash-file", "--columns", "email=em", path("none.csv").string(), "-o", out}).code,
+            64);
   EXPECT_EQ(run({"hash-file", "--columns", "email=em", "--profile", "x", in, "-o", out}).code, 64);
   EXPECT_FALSE(fs::exists(path("out.csv")));
   EXPECT_EQ(run({"hash-file", "--columns", "email=em", "-", "-o", out}, "").code, 65);  // no header

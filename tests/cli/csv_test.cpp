@@ -76,14 +76,19 @@ TEST(CliCsv, EmbeddedNewlinesCountLines) {
 }
 
 TEST(CliCsv, Utf8BomIsSkipped) {
-  auto p = parse("\xEF\xBB\xBF" "email\nx@y.z\n");
+  auto p = parse(
+      "\xEF\xBB\xBF"
+      "email\nx@y.z\n");
   EXPECT_EQ(p.error, CsvErrc::ok);
   EXPECT_TRUE(p.bom);
   EXPECT_EQ(p.rows, (Rows{{"email"}, {"x@y.z"}}));
 }
 
 TEST(CliCsv, BomSplitAcrossReads) {
-  auto p = parse("\xEF\xBB\xBF" "a,b\n1,2\n", 1);
+  auto p = parse(
+      "\xEF\xBB\xBF"
+      "a,b\n1,2\n",
+      1);
   EXPECT_EQ(p.error, CsvErrc::ok);
   EXPECT_TRUE(p.bom);
   EXPECT_EQ(p.rows, (Rows{{"a", "b"}, {"1", "2"}}));
@@ -140,7 +145,9 @@ TEST(CliCsv, OversizedFieldIsRejected) {
 }
 
 TEST(CliCsv, TinyChunksGiveSameResult) {
-  std::string text = "\xEF\xBB\xBF" "e,p\r\n\"a,\"\"b\"\"\nc\",2\r\nx,\r\n";
+  std::string text =
+      "\xEF\xBB\xBF"
+      "e,p\r\n\"a,\"\"b\"\"\nc\",2\r\nx,\r\n";
   auto big = parse(text);
   for (std::size_t chunk : {1u, 2u, 3u, 5u}) {
     auto small = parse(text, chunk);
@@ -187,10 +194,12 @@ TEST(CliCsv, WriterRoundTripsThroughReader) {
   Rows rows{{"h1", "h2"}, {"x\r\ny", "\""}, {",", ""}};
   std::string out;
   {
-    CsvWriter w([&out](const char* p, std::size_t n) {
-      out.append(p, n);
-      return true;
-    }, true);
+    CsvWriter w(
+        [&out](const char* p, std::size_t n) {
+          out.append(p, n);
+          return true;
+        },
+        true);
     for (const auto& r : rows) {
       for (const auto& f : r) w.field(f);
       w.end_record();
