@@ -186,6 +186,17 @@ TEST(SdkCountry, CodesAndNames) {
   EXPECT_EQ(norm(Field::country, "Thailand"), "th");
   EXPECT_EQ(norm(Field::country, "Germany"), "de");
   EXPECT_EQ(norm(Field::country, "zw"), "zw");
+  const std::pair<const char*, const char*> more[] = {
+      {"Viet Nam", "vn"}, {"Vietnam", "vn"}, {"South Korea", "kr"}, {"North Korea", "kp"},
+      {"North Macedonia", "mk"}, {"Czechia", "cz"}, {"Czech Republic", "cz"},
+      {"T\xC3\xBCrkiye", "tr"}, {"Saint Kitts and Nevis", "kn"}, {"Guinea-Bissau", "gw"},
+      {"Timor-Leste", "tl"}, {"Burma", "mm"}, {"Eswatini", "sz"}, {"R\xC3\xA9union", "re"},
+      {"Cura\xC3\xA7" "ao", "cw"}, {"S\xC3\xA3o Tom\xC3\xA9 and Pr\xC3\xADncipe", "st"},
+      {"Congo", "cg"}, {"DR Congo", "cd"}, {"Great Britain", "gb"}, {"ENGLAND", "gb"},
+      {"Russia", "ru"}, {"Iran", "ir"}, {"Syria", "sy"}, {"Bolivia", "bo"}, {"Zimbabwe", "zw"},
+      {"Aland Islands", "ax"}, {"Falkland Islands (Malvinas)", "fk"}, {"Holy See", "va"},
+      {"United Arab Emirates", "ae"}, {"Papua New Guinea", "pg"}, {"Andorra", "ad"}};
+  for (const auto& [name, code] : more) EXPECT_EQ(norm(Field::country, name), code) << name;
   EXPECT_EQ(norm(Field::country, "Atlantis"), "!invalid_country");
   EXPECT_EQ(norm(Field::country, "XX"), "!invalid_country");
   EXPECT_EQ(norm(Field::country, "\xD0\xA0\xD0\xA4"), "!invalid_country");  // Cyrillic "РФ"
