@@ -160,8 +160,8 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const 
   s += ",\"cmp_version\":" + std::to_string(tc.cmp_version);
   s += ",\"vendor_list_version\":" + std::to_string(tc.vendor_list_version);
   s += ",\"policy_version\":" + std::to_string(tc.policy_version);
-  s += ",\"created\":\"" + format_iso8601_utc(tc.created_unix()) + '"';
-  s += ",\"last_updated\":\"" + format_iso8601_utc(tc.last_updated_unix()) + '"';
+  s += ",\"created\":\"" + format_tc_time(tc.created_ds) + '"';
+  s += ",\"last_updated\":\"" + format_tc_time(tc.last_updated_ds) + '"';
   s += ",\"purposes_consent\":";
   append_json_int_array(s, tc.purposes_consent.to_vector());
   s += ",\"purposes_li\":";

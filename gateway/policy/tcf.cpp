@@ -372,6 +372,18 @@ std::string format_iso8601_utc(std::int64_t unix_seconds) {
   return std::string(buf.data());
 }
 
+std::string format_tc_time(std::int64_t deciseconds) {
+  std::string out = format_iso8601_utc(deciseconds / 10);
+  const auto tenth = deciseconds % 10;
+  if (tenth != 0) {
+    out.pop_back();  // 'Z'
+    out += '.';
+    out += static_cast<char>('0' + tenth);
+    out += "00Z";
+  }
+  return out;
+}
+
 void append_json_int_array(std::string& out, const std::vector<int>& ids) {
   out += '[';
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -418,8 +430,8 @@ void kv(std::string& out, std::string_view name, const IdSet& v) {
 std::string tc_string_to_json(const TcString& tc) {
   std::string out = "{";
   kv(out, "version", static_cast<long long>(tc.version));
-  kv(out, "created", format_iso8601_utc(tc.created_unix()));
-  kv(out, "last_updated", format_iso8601_utc(tc.last_updated_unix()));
+  kv(out, "created", format_tc_time(tc.created_ds));
+  kv(out, "last_updated", format_tc_time(tc.last_updated_ds));
   kv(out, "cmp_id", static_cast<long long>(tc.cmp_id));
   kv(out, "cmp_version", static_cast<long long>(tc.cmp_version));
   kv(out, "consent_screen", static_cast<long long>(tc.consent_screen));

@@ -107,6 +107,10 @@ unsigned publisher_restriction_types(const TcString& tc, int vendor_id, int purp
 /// Formats Unix seconds as ISO 8601 UTC, e.g. "2020-01-26T17:01:00Z".
 std::string format_iso8601_utc(std::int64_t unix_seconds);
 
+/// Formats a TC string time (deciseconds since the epoch) as ISO 8601 UTC: whole seconds as
+/// "2020-01-26T17:01:00Z", otherwise with milliseconds like JavaScript, "2020-01-26T17:01:00.700Z".
+std::string format_tc_time(std::int64_t deciseconds);
+
 /// Renders `tc` as one line of compact JSON with the pinned keys (see docs/tcf.md).
 std::string tc_string_to_json(const TcString& tc);
 

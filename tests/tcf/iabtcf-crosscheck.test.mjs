@@ -14,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const require = createRequire(path.join(root, 'package.json'));
 const {
-  TCModel, TCString, SegmentEncoder, Segment, PurposeRestriction, Base64Url,
+  TCModel, TCString, SegmentEncoder, Segment, PurposeRestriction, Base64Url, GVL,
 } = require('@iabtcf/core');
 
 const BIN = process.env.HASHGATE_BIN || path.join(root, 'build/bin/hashgate');
@@ -90,8 +90,8 @@ function randomModel() {
     use_non_standard_texts: rand() < 0.5,
     purpose_one_treatment: rand() < 0.5,
     publisher_cc: letters(),
-    // whole seconds between 2019 and 2030
-    created: int(1546300800, 1893456000),
+    // deciseconds between 2019 and 2030 (a third of them whole days, as CMPs write them)
+    created_ds: rand() < 0.33 ? int(17897, 21915) * 864000 : int(15463008000, 18934560000),
     special_feature_optins: pick(12, 12, rand()),
     purposes_consent: pick(24, 24, rand()),
     purposes_li: pick(24, 24, rand()),
@@ -101,7 +101,7 @@ function randomModel() {
     restrictions: [],
     publisher_tc: null,
   };
-  m.last_updated = m.created + int(0, 86400 * 90);
+  m.last_updated_ds = m.created_ds + int(0, 864000 * 90);
   const nr = rand() < 0.5 ? 0 : int(1, 4);
   const seen = new Set();
   for (let i = 0; i < nr; i++) {
@@ -140,8 +140,8 @@ function encode(m) {
   tc.useNonStandardStacks = m.use_non_standard_texts;
   tc.purposeOneTreatment = m.purpose_one_treatment;
   tc.publisherCountryCode = m.publisher_cc;
-  tc.created = new Date(m.created * 1000);
-  tc.lastUpdated = new Date(m.last_updated * 1000);
+  tc.created = new Date(m.created_ds * 100);
+  tc.lastUpdated = new Date(m.last_updated_ds * 100);
   tc.specialFeatureOptins.set(m.special_feature_optins);
   tc.purposeConsents.set(m.purposes_consent);
   tc.purposeLegitimateInterests.set(m.purposes_li);
@@ -170,7 +170,8 @@ function encode(m) {
   return segments.map((s) => SegmentEncoder.encode(tc, s)).join('.');
 }
 
-const iso = (sec) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+// hashgate prints whole seconds without a fraction and tenths like JavaScript (".700Z").
+const iso = (date) => date.toISOString().replace('.000Z', 'Z');
 
 function runDecode(strings) {
   assert.ok(existsSync(BIN), `hashgate binary not found at ${BIN} (set HASHGATE_BIN)`);
@@ -206,8 +207,8 @@ test(`hashgate tcf decode agrees with @iabtcf/core on ${MODELS} random TC models
     const d = out[i];
     const ctx = `model ${i}`;
     assert.equal(d.version, 2, ctx);
-    assert.equal(d.created, iso(m.created), ctx);
-    assert.equal(d.last_updated, iso(m.last_updated), ctx);
+    assert.equal(d.created, iso(new Date(m.created_ds * 100)), ctx);
+    assert.equal(d.last_updated, iso(new Date(m.last_updated_ds * 100)), ctx);
     for (const k of ['cmp_id', 'cmp_version', 'consent_screen', 'consent_language',
       'vendor_list_version', 'policy_version', 'is_service_specific', 'use_non_standard_texts',
       'purpose_one_treatment', 'publisher_cc', 'special_feature_optins', 'purposes_consent',
@@ -238,6 +239,8 @@ test('the reference decoder and hashgate agree on every official vector', () => 
     assert.equal(d.vendor_list_version, ref.vendorListVersion);
     assert.equal(d.policy_version, ref.policyVersion);
     assert.equal(d.created_unix, Math.floor(ref.created.getTime() / 1000));
+    assert.equal(d.created, iso(ref.created));
+    assert.equal(d.last_updated, iso(ref.lastUpdated));
     assert.deepEqual(d.purposes_consent, ids(ref.purposeConsents));
     assert.deepEqual(d.purposes_li, ids(ref.purposeLegitimateInterests));
     assert.deepEqual(d.special_feature_optins, ids(ref.specialFeatureOptins));
@@ -245,6 +248,117 @@ test('the reference decoder and hashgate agree on every official vector', () => 
     assert.deepEqual(d.vendor_li, ids(ref.vendorLegitimateInterests));
     assert.deepEqual(d.disclosed_vendors, ids(ref.vendorsDisclosed));
   });
+});
+
+/// A synthetic Global Vendor List: `n` vendors with random declared purposes.
+function syntheticGvl(n) {
+  const names = (k) => Object.fromEntries(Array.from({ length: k }, (_, i) => [i + 1,
+    { id: i + 1, name: `p${i + 1}`, description: '', illustrations: [] }]));
+  const vendors = {};
+  for (let id = 1; id <= n; id++) {
+    if (rand() < 0.15) continue;  // gaps in the id space, like the real GVL
+    const purposes = pick(11, 11, 0.4);
+    const legIntPurposes = pick(11, 11, 0.3).filter((p) => !purposes.includes(p) && p !== 1);
+    vendors[id] = {
+      id, name: `v${id}`, purposes, legIntPurposes,
+      flexiblePurposes: rand() < 0.5 ? [...purposes, ...legIntPurposes].filter((p) => p > 1) : [],
+      specialPurposes: rand() < 0.3 ? [1] : [], features: [], specialFeatures: pick(2, 2, 0.2),
+      policyUrl: 'https://example.invalid/p', usesCookies: false, cookieRefresh: false,
+      usesNonCookieAccess: false,
+    };
+  }
+  return new GVL({
+    gvlSpecificationVersion: 3, vendorListVersion: int(1, 4095), tcfPolicyVersion: 5,
+    lastUpdated: '2025-06-01T16:00:00Z', purposes: names(11), specialPurposes: names(2),
+    features: names(3), specialFeatures: names(2), stacks: {}, dataCategories: {}, vendors,
+  });
+}
+
+test('TCString.encode with a Global Vendor List: hashgate equals the reference decoder', () => {
+  const strings = [];
+  for (let g = 0; g < 10; g++) {
+    const gvl = syntheticGvl(int(50, MAX_VENDOR));
+    const ids = Object.keys(gvl.vendors).map(Number);
+    for (let i = 0; i < 30; i++) {
+      const tc = new TCModel(gvl);
+      tc.cmpId = int(2, 4095);
+      tc.cmpVersion = int(0, 4095);
+      tc.isServiceSpecific = rand() < 0.5;
+      tc.purposeOneTreatment = rand() < 0.3;
+      tc.publisherCountryCode = letters();
+      if (rand() < 0.5) tc.updated(); else tc.created = tc.lastUpdated = new Date(int(15463008000, 18934560000) * 100);
+      tc.purposeConsents.set(pick(11, 11, rand()));
+      tc.purposeLegitimateInterests.set(pick(11, 11, rand()));
+      tc.specialFeatureOptins.set(pick(2, 2, rand()));
+      tc.vendorConsents.set(ids.filter(() => rand() < 0.5));
+      tc.vendorLegitimateInterests.set(ids.filter(() => rand() < 0.3));
+      for (let r = int(0, 3); r > 0; r--) {
+        const pr = new PurposeRestriction(int(1, 11), int(0, 2));
+        for (const v of ids.filter(() => rand() < 0.1)) tc.publisherRestrictions.add(v, pr);
+      }
+      tc.publisherConsents.set(pick(11, 11, rand()));
+      tc.publisherLegitimateInterests.set(pick(11, 11, rand()));
+      tc.supportOOB = rand() < 0.5;
+      if (tc.supportOOB) tc.vendorsAllowed.set(ids.filter(() => rand() < 0.2));
+      strings.push(TCString.encode(tc, { isForVendors: rand() < 0.5 }));
+    }
+  }
+  const { status, stderr, out } = runDecode(strings);
+  assert.equal(status, 0, stderr);
+  assert.equal(out.length, strings.length);
+  const ids = (vec) => { const a = []; vec.forEach((v, id) => { if (v) a.push(id); }); return a; };
+  const segType = (seg) => parseInt(Base64Url.decode(seg.charAt(0)).slice(0, 3), 2);
+  let withRestrictions = 0;
+  const seen = { 1: 0, 2: 0, 3: 0, vendors: 0 };
+  strings.forEach((s, i) => {
+    const ref = TCString.decode(s);
+    const d = out[i];
+    const ctx = `string ${i}`;
+    const types = s.split('.').slice(1).map(segType);
+    for (const t of types) seen[t]++;
+    if (d.vendor_consent.length > 0) seen.vendors++;
+    assert.equal(d.created, iso(ref.created), ctx);
+    assert.equal(d.last_updated, iso(ref.lastUpdated), ctx);
+    assert.equal(d.cmp_id, ref.cmpId, ctx);
+    assert.equal(d.cmp_version, ref.cmpVersion, ctx);
+    assert.equal(d.consent_screen, ref.consentScreen, ctx);
+    assert.equal(d.consent_language, ref.consentLanguage, ctx);
+    assert.equal(d.vendor_list_version, ref.vendorListVersion, ctx);
+    assert.equal(d.policy_version, ref.policyVersion, ctx);
+    assert.equal(d.is_service_specific, ref.isServiceSpecific, ctx);
+    assert.equal(d.use_non_standard_texts, ref.useNonStandardStacks, ctx);
+    assert.equal(d.purpose_one_treatment, ref.purposeOneTreatment, ctx);
+    assert.equal(d.publisher_cc, ref.publisherCountryCode, ctx);
+    assert.deepEqual(d.special_feature_optins, ids(ref.specialFeatureOptins), ctx);
+    assert.deepEqual(d.purposes_consent, ids(ref.purposeConsents), ctx);
+    assert.deepEqual(d.purposes_li, ids(ref.purposeLegitimateInterests), ctx);
+    assert.deepEqual(d.vendor_consent, ids(ref.vendorConsents), ctx);
+    assert.deepEqual(d.vendor_li, ids(ref.vendorLegitimateInterests), ctx);
+    assert.equal(d.has_disclosed_vendors, types.includes(1), ctx);
+    assert.equal(d.has_allowed_vendors, types.includes(2), ctx);
+    assert.deepEqual(d.disclosed_vendors, ids(ref.vendorsDisclosed), ctx);
+    const restrictions = ref.publisherRestrictions.getRestrictions()
+      .map((pr) => ({ purpose: pr.purposeId, type: pr.restrictionType,
+        vendors: [...ref.publisherRestrictions.getVendors(pr)].sort((a, b) => a - b) }))
+      .filter((r) => r.vendors.length > 0)
+      .sort((a, b) => a.purpose - b.purpose || a.type - b.type);
+    if (restrictions.length) withRestrictions++;
+    assert.deepEqual(d.publisher_restrictions, restrictions, ctx);
+    if (types.includes(3)) {
+      assert.deepEqual(d.publisher_tc, {
+        purposes_consent: ids(ref.publisherConsents),
+        purposes_li: ids(ref.publisherLegitimateInterests),
+        num_custom_purposes: ref.numCustomPurposes,
+        custom_purposes_consent: ids(ref.publisherCustomConsents),
+        custom_purposes_li: ids(ref.publisherCustomLegitimateInterests),
+      }, ctx);
+    } else {
+      assert.equal(d.publisher_tc, null, ctx);
+    }
+  });
+  // Every segment type and non-trivial content must really occur.
+  assert.ok(withRestrictions > 20, `strings with publisher restrictions: ${withRestrictions}`);
+  assert.ok(seen[1] > 20 && seen[2] > 5 && seen[3] > 20 && seen.vendors > 200, JSON.stringify(seen));
 });
 
 test('invalid strings give exit 65, a reason on stderr and never the input', () => {

@@ -90,8 +90,8 @@ std::string normalise_value(const std::string& v) {
 std::string field_text(const TcString& tc, const std::string& key) {
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   if (key == "version") return std::to_string(tc.version);
-  if (key == "created") return format_iso8601_utc(tc.created_unix());
-  if (key == "last_updated") return format_iso8601_utc(tc.last_updated_unix());
+  if (key == "created") return format_tc_time(tc.created_ds);
+  if (key == "last_updated") return format_tc_time(tc.last_updated_ds);
   if (key == "cmp_id") return std::to_string(tc.cmp_id);
   if (key == "cmp_version") return std::to_string(tc.cmp_version);
   if (key == "consent_screen") return std::to_string(tc.consent_screen);
@@ -176,6 +176,8 @@ TEST(TcfDecode, IsoDatesMatchKnownEpochs) {
   EXPECT_EQ(format_iso8601_utc(951782400), "2000-02-29T00:00:00Z");
   EXPECT_EQ(format_iso8601_utc(1696118399), "2023-09-30T23:59:59Z");
   EXPECT_EQ(format_iso8601_utc(6871947673), "2187-10-06T10:21:13Z");  // (2^36-1)/10
+  EXPECT_EQ(format_tc_time(15800580600), "2020-01-26T17:01:00Z");
+  EXPECT_EQ(format_tc_time(15800580607), "2020-01-26T17:01:00.700Z");
 }
 
 TEST(TcfDecode, PaddingAndStandardBase64CharactersAreTolerated) {
