@@ -27,11 +27,21 @@ constexpr State k_states[] = {
     {"vi", "virginislands"},
 };
 
+// Removes ASCII digits in place (Meta's SDK drops numbers from city and state).
+void drop_digits(std::string& s) noexcept {
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < s.size(); ++r)
+    if (!is_digit(s[r])) s[w++] = s[r];
+  secure_zero(s.data() + w, s.size() - w);
+  s.resize(w);
+}
+
 }  // namespace
 
 Errc normalize_city_into(std::string_view v, std::string& out) {
-  // Meta: lowercase, no spaces, no punctuation; UTF-8 letters kept.
+  // Meta: lowercase, no spaces, no punctuation, no digits; UTF-8 letters kept.
   fold_text(v, out, false);
+  drop_digits(out);
   return out.empty() ? Errc::empty : Errc::ok;
 }
 
@@ -39,6 +49,7 @@ Errc normalize_state_into(std::string_view v, std::string& out) {
   // US states as their 2-letter code (also from full names); others lowercase, no
   // punctuation or spaces.
   fold_text(v, out, false);
+  drop_digits(out);
   if (out.empty()) return Errc::empty;
   for (const auto& s : k_states) {
     if (out == s.name) {

@@ -152,6 +152,8 @@ TEST(SdkNames, GoogleStripsPrefixesAndSuffixes) {
 TEST(SdkPlaces, CityStateZip) {
   EXPECT_EQ(norm(Field::ct, "New York"), "newyork");
   EXPECT_EQ(norm(Field::ct, "St. Louis"), "stlouis");
+  EXPECT_EQ(norm(Field::ct, "Paris 75001"), "paris");  // digits dropped (Meta SDK)
+  EXPECT_EQ(norm(Field::ct, "123"), "!empty");
   EXPECT_EQ(norm(Field::ct, "S\xC3\xA3o Paulo"), "s\xC3\xA3opaulo");
   EXPECT_EQ(norm(Field::ct, "'s-Hertogenbosch"), "shertogenbosch");
   EXPECT_EQ(norm(Field::st, "California"), "ca");
