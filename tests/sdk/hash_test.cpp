@@ -194,3 +194,40 @@ TEST(SdkDocVectors, NormalizationMdTable) {
 }
 
 }  // namespace
+
+namespace {
+
+// Cases of Google's Data Manager formatter tests (googleads/data-manager-python,
+// tests/formatter_test.py), run through the google profile.
+TEST(SdkGoogleFormatterCases, EmailPhoneNames) {
+  const auto& g = P(ProfileId::google);
+  const auto n = [&](Field f, std::string_view v) {
+    auto r = hashgate::normalize(f, v, g);
+    return r.ok() ? *r : "!" + std::string(hashgate::code_name(r.error()));
+  };
+  EXPECT_EQ(n(Field::em, "QuinnY@example.com"), "quinny@example.com");
+  EXPECT_EQ(n(Field::em, "QuinnY@EXAMPLE.com"), "quinny@example.com");
+  EXPECT_EQ(n(Field::em, "Jefferson.Loves.hiking@gmail.com"), "jeffersonloveshiking@gmail.com");
+  EXPECT_EQ(n(Field::em, "Jefferson.LOVES.Hiking@googlemail.com"), "jeffersonloveshiking@googlemail.com");
+  EXPECT_EQ(n(Field::em, "quinn"), "!invalid_email");
+  EXPECT_EQ(n(Field::em, " @googlemail.com"), "!invalid_email");
+  EXPECT_EQ(n(Field::em, " ...@gmail.com"), "!invalid_email");
+  EXPECT_EQ(n(Field::em, "  "), "!empty");
+  for (const char* v : {"1 800 555 0100", "18005550100", "+1 800-555-0100"})
+    EXPECT_EQ(n(Field::ph, v), "+18005550100") << v;
+  for (const char* v : {"441134960987", "+441134960987", "+44-113-496-0987"})
+    EXPECT_EQ(n(Field::ph, v), "+441134960987") << v;
+  EXPECT_EQ(n(Field::ph, " +A BCD EFG "), "!invalid_phone");
+  hashgate::Options b64;
+  b64.encoding = Encoding::base64;
+  EXPECT_EQ(h(Field::em, "  ALEXZ@example.com   ", ProfileId::google, b64),
+            "UJ6TMBm7KFoTSpM0uLtnnf950M4CPVKa9L10TUe0/Yo=");
+  EXPECT_EQ(h(Field::ph, "   +1-800-555-0100", ProfileId::google, b64),
+            "+09zpuxf23B31WTN0iw1VLQ85JFoVQw7EsVHt4xRezA=");
+  EXPECT_EQ(h(Field::fn, "  GivenName  ", ProfileId::google),
+            "128a07bfe2df877c52076e60d7774cf5baaa046c5a6c48daf30ff43ecca2f814");
+  EXPECT_EQ(h(Field::ln, "  FamilyName ", ProfileId::google),
+            "77762c287e61ce065bee5c15464012c6fbe088398b8057627d5577249430d574");
+}
+
+}  // namespace
