@@ -79,6 +79,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   struct Slot {
     std::optional<bhttp::response<bhttp::string_body>> res;
+    std::optional<api::Request> req;  ///< waiting for its turn (requests run one at a time, in order)
+    bool dispatched = false;
     bool close = false;
     std::string method;
     std::chrono::steady_clock::time_point start;
@@ -202,14 +204,29 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     slot->close = !keep_alive;
     slot->method = areq.method;
     slot->start = std::chrono::steady_clock::now();
+    slot->req = std::move(areq);
     m_queue.push_back(slot);
-    m_sh.gw.handle(std::move(areq), [self = this->shared_from_this(), slot](api::Response r) {
-      net::post(self->m_stream.get_executor(), [self, slot, r = std::move(r)]() mutable {
-        self->on_response(slot, std::move(r));
-      });
-    });
+    maybe_dispatch();
     if (keep_alive) do_read();
     else m_read_done = true;
+  }
+
+  // Pipelined requests are read ahead (up to the queue limit) but handled one at a time, in
+  // order, so a later request observes the effects of an earlier one (as in Beast's examples).
+  void maybe_dispatch() {
+    for (const auto& slot : m_queue) {
+      if (slot->res) continue;
+      if (slot->dispatched || !slot->req) return;
+      slot->dispatched = true;
+      api::Request req = std::move(*slot->req);
+      slot->req.reset();
+      m_sh.gw.handle(std::move(req), [self = this->shared_from_this(), slot](api::Response r) {
+        net::post(self->m_stream.get_executor(), [self, slot, r = std::move(r)]() mutable {
+          self->on_response(slot, std::move(r));
+        });
+      });
+      return;
+    }
   }
 
   void on_response(const std::shared_ptr<Slot>& slot, api::Response r) {
@@ -225,6 +242,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     access_log(m_sh, slot->method, r.route, r.status, std::chrono::steady_clock::now() - slot->start);
     slot->res = std::move(res);
     do_write();
+    maybe_dispatch();
   }
 
   void do_write() {

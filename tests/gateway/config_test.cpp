@@ -1,0 +1,76 @@
+// Unit tests of the strict configuration loader (gateway/config).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gateway/config/config.hpp"
+
+using hashgate::gw::config::ConfigError;
+using hashgate::gw::config::parse_config;
+
+namespace {
+
+const std::string k_tenant =
+    R"({"id":"t1","site_keys":[{"key":"pk_1","allowed_origins":["self","https://shop.example"]}],)"
+    R"("api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b"})";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(GatewayConfig, ParsesMinimalAndDefaults) {
+  auto c = parse_config(R"({"tenants":[)" + k_tenant + "]}");
+  ASSERT_EQ(c.tenants.size(), 1u);
+  EXPECT_EQ(c.tenants[0].id, "t1");
+  EXPECT_TRUE(c.tenants[0].gpc);
+  EXPECT_FALSE(c.tenants[0].set_uid_cookie);
+  EXPECT_EQ(c.max_events, 500u);
+  EXPECT_EQ(c.cookies.same_site, "Lax");
+  EXPECT_FALSE(c.tls());
+}
+
+TEST(GatewayConfig, ErrorsNameTheKey) {
+  EXPECT_NE(error_of("{"), "");
+  EXPECT_NE(error_of("{}").find("tenants"), std::string::npos);
+  EXPECT_NE(error_of(R"({"bogus":1,"tenants":[)" + k_tenant + "]}").find("bogus"), std::string::npos);
+  EXPECT_NE(error_of(R"({"listen":{"port":70000},"tenants":[)" + k_tenant + "]}").find("listen.port"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"threads":"2","tenants":[)" + k_tenant + "]}").find("threads"), std::string::npos);
+  EXPECT_NE(error_of(R"({"cookies":{"same_site":"lax"},"tenants":[)" + k_tenant + "]}").find("cookies.same_site"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"cookies":{"same_site":"None","secure":"never"},"tenants":[)" + k_tenant + "]}")
+                .find("cookies.secure"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tls":{"cert":"a.pem"},"tenants":[)" + k_tenant + "]}").find("tls.key"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["*"]}]}]})")
+                .find("tenants[0].site_keys[0].allowed_origins[0]"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain"}]})").find("tenants[0].api_key_sha256"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["https://a.example/path"]}]}]})")
+                .find("allowed_origins"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[)" + k_tenant + "," + k_tenant + "]}").find("duplicate"), std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","legal_basis":"contract","api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b"}]})")
+                .find("legal_basis"),
+            std::string::npos);
+}
+
+TEST(GatewayConfig, ErrorsNeverEchoSecrets) {
+  std::string e = error_of(R"({"tenants":[{"id":"x","api_key_sha256":"sk_very_secret_value"}]})");
+  EXPECT_EQ(e.find("sk_very_secret_value"), std::string::npos);
+}
+
+TEST(GatewayConfig, Sha256Hex) {
+  // printf %s sk_test | sha256sum
+  EXPECT_EQ(hashgate::gw::config::sha256_hex("sk_test"),
+            "12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b");
+}

@@ -1,0 +1,521 @@
+// Loopback integration tests: start the REAL hashgate-gateway binary on 127.0.0.1 with an
+// ephemeral port (--port-file) and a temporary data folder, and talk HTTP over raw sockets.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// printf %s test@example.com | sha256sum ; printf %s other@example.com | sha256sum
+const std::string k_em = "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
+const std::string k_em2 = "5b71ed5f946240dc76f3b7c24bdcbbc3528284ec5f4519249fb702686f0df5b8";
+// printf %s sk_test | sha256sum
+const std::string k_api_hash = "12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b";
+
+struct HttpResponse {
+  int status = 0;
+  std::multimap<std::string, std::string> headers;  // lowercase names
+  std::string body;
+  std::string header(const std::string& n) const {
+    auto it = headers.find(n);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+/// A blocking HTTP/1.1 client connection on 127.0.0.1 (keep-alive capable).
+class Conn {
+ public:
+  explicit Conn(int port) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{30, 0};
+    setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    m_ok = ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Conn() { ::close(m_fd); }
+  bool ok() const { return m_ok; }
+  bool send_raw(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+      ssize_t n = ::send(m_fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  void shutdown_write() { ::shutdown(m_fd, SHUT_WR); }
+  /// Reads one response (Content-Length framed); status 0 if the connection ended first.
+  HttpResponse read_response() {
+    HttpResponse r;
+    std::size_t hdr_end;
+    while ((hdr_end = m_buf.find("\r\n\r\n")) == std::string::npos)
+      if (!fill()) return r;
+    std::istringstream hs(m_buf.substr(0, hdr_end));
+    std::string line;
+    std::getline(hs, line);
+    if (line.size() < 12) return r;
+    r.status = std::stoi(line.substr(9, 3));
+    std::size_t len = 0;
+    while (std::getline(hs, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      auto c = line.find(':');
+      if (c == std::string::npos) continue;
+      std::string k = line.substr(0, c), v = line.substr(c + 1);
+      for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      if (k == "content-length") len = std::stoul(v);
+      r.headers.emplace(k, v);
+    }
+    m_buf.erase(0, hdr_end + 4);
+    while (m_buf.size() < len)
+      if (!fill()) break;
+    r.body = m_buf.substr(0, len);
+    m_buf.erase(0, std::min(len, m_buf.size()));
+    return r;
+  }
+  /// True if the server closed the connection (read returns 0 or an error).
+  bool closed_by_peer() {
+    char c;
+    ssize_t n = ::recv(m_fd, &c, 1, 0);
+    return n <= 0;
+  }
+
+ private:
+  bool fill() {
+    char b[16384];
+    ssize_t n = ::recv(m_fd, b, sizeof b, 0);
+    if (n <= 0) return false;
+    m_buf.append(b, static_cast<std::size_t>(n));
+    return true;
+  }
+  int m_fd = -1;
+  bool m_ok = false;
+  std::string m_buf;
+};
+
+std::string request(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::vector<std::string>& headers = {}, bool close = true) {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& h : headers) r += h + "\r\n";
+  if (!body.empty() || method == "POST") r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (close) r += "Connection: close\r\n";
+  return r + "\r\n" + body;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Owns one gateway process and its temporary folder.
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(const fs::path& dir) : m_dir(dir) {}
+  ~GatewayProcess() { stop(); }
+
+  bool start() {
+    fs::remove(m_dir / "port");
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::string out = (m_dir / "stdout.log").string(), err = (m_dir / "stderr.log").string();
+      freopen(out.c_str(), "a", stdout);
+      freopen(err.c_str(), "a", stderr);
+      setenv("HASHGATE_PORT", "0", 1);
+      setenv("HASHGATE_DATA_DIR", (m_dir / "var").c_str(), 1);
+      std::string cfg = (m_dir / "gateway.json").string(), port = (m_dir / "port").string();
+      execl(HASHGATE_GATEWAY_BIN, "hashgate-gateway", "--config", cfg.c_str(), "--port-file", port.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    m_pid = pid;
+    // Wait for readiness (the port file appears after bind); not a timing assertion.
+    for (int i = 0; i < 600; ++i) {
+      if (fs::exists(m_dir / "port")) {
+        m_port = std::stoi(read_file(m_dir / "port"));
+        return true;
+      }
+      int st;
+      if (waitpid(m_pid, &st, WNOHANG) == m_pid) {
+        m_pid = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  /// SIGTERM, then waits; returns the exit status (or -1).
+  int stop() {
+    if (m_pid <= 0) return -1;
+    kill(m_pid, SIGTERM);
+    int st = 0;
+    waitpid(m_pid, &st, 0);
+    m_pid = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+
+  int port() const { return m_port; }
+  HttpResponse call(const std::string& raw) {
+    Conn c(m_port);
+    if (!c.ok() || !c.send_raw(raw)) return {};
+    return c.read_response();
+  }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+
+ private:
+  fs::path m_dir;
+  pid_t m_pid = -1;
+  int m_port = 0;
+};
+
+class GatewayIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hashgate-gw-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    fs::create_directories(dir / "static/sub");
+    fs::create_directories(dir / "demo/checkout");
+    std::ofstream(dir / "static/hashgate.js") << "export const x = 1;\n";
+    std::ofstream(dir / "static/hashgate.wasm") << "\0asm";
+    std::ofstream(dir / "static/sub/index.html") << "<p>sub</p>";
+    std::ofstream(dir / "static/.secret") << "hidden";
+    std::ofstream(dir / "outside.txt") << "TOP-SECRET-OUTSIDE";
+    fs::create_symlink(dir / "outside.txt", dir / "static/link.txt");
+    std::ofstream(dir / "demo/checkout/index.html") << "<h1>checkout</h1>";
+    write_config();
+    gw = std::make_unique<GatewayProcess>(dir);
+    ASSERT_TRUE(gw->start()) << read_file(dir / "stderr.log");
+  }
+  void TearDown() override {
+    gw.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  void write_config() {
+    json cfg = {
+        {"listen", {{"address", "127.0.0.1"}, {"port", 8080}}},
+        {"threads", 2},
+        {"limits", {{"body_bytes", 65536}, {"header_bytes", 4096}, {"max_events", 500}}},
+        {"timeouts", {{"header_ms", 5000}, {"read_ms", 5000}, {"idle_ms", 5000}, {"drain_ms", 5000}}},
+        {"static", {{"sdk_root", (dir / "static").string()}, {"demo_root", (dir / "demo").string()}}},
+        {"store", {{"data_dir", "/nonexistent-overridden-by-env"}}},
+        {"tenants",
+         {{{"id", "demo"},
+           {"site_keys", {{{"key", "pk_demo"}, {"allowed_origins", {"self"}}}}},
+           {"api_key_sha256", k_api_hash},
+           {"set_uid_cookie", true},
+           {"retention_days", 30}}}}};
+    std::ofstream(dir / "gateway.json") << cfg.dump(2);
+  }
+
+  std::string events_body(const std::vector<std::string>& ids, const std::string& em = k_em) {
+    json evs = json::array();
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (const auto& id : ids)
+      evs.push_back({{"event_id", id}, {"type", "purchase"}, {"time", now}, {"ids", {{"em", em}}},
+                     {"online_ids", {{"fbp", "fb.1.1764374400123.1234567890"}}}, {"custom", {{"value", 59.95}, {"currency", "EUR"}}}});
+    return json{{"events", evs}}.dump();
+  }
+  HttpResponse api(const std::string& method, const std::string& target, const std::string& body = "") {
+    return gw->call(request(method, target, body, {"Authorization: Bearer sk_test", "Content-Type: application/json"}));
+  }
+  std::vector<json> export_all() {
+    auto r = api("GET", "/v1/events/export?since=0&limit=100000");
+    std::vector<json> out;
+    std::istringstream in(r.body);
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty()) out.push_back(json::parse(line));
+    return out;
+  }
+
+  fs::path dir;
+  std::unique_ptr<GatewayProcess> gw;
+};
+
+}  // namespace
+
+TEST_F(GatewayIntegration, GatewayServesEveryRoute) {
+  EXPECT_EQ(gw->call(request("GET", "/healthz")).status, 200);
+  EXPECT_EQ(gw->call(request("GET", "/readyz")).status, 200);
+  auto ev = api("POST", "/v1/events", events_body({"r1"}));
+  EXPECT_EQ(ev.status, 202) << ev.body;
+  EXPECT_EQ(json::parse(ev.body)["accepted"], 1);
+  auto ex = export_all();
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]["event_id"], "r1");
+  EXPECT_EQ(ex[0]["ids"]["em"], k_em);
+  auto au = api("GET", "/v1/audit?since=0");
+  EXPECT_EQ(au.status, 200);
+  EXPECT_NE(au.body.find("\"startup\""), std::string::npos);
+  auto m = gw->call(request("GET", "/metrics"));
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("hashgate_events_accepted_total 1"), std::string::npos);
+  EXPECT_NE(m.body.find("hashgate_store_commit_seconds_count"), std::string::npos);
+  auto st = gw->call(request("GET", "/v1/optout/status"));
+  EXPECT_EQ(st.status, 200);
+  EXPECT_EQ(json::parse(st.body)["opted_out"], false);
+  auto pre = gw->call(request("OPTIONS", "/v1/events?site_key=pk_demo", "",
+                              {"Origin: " + gw->origin(), "Access-Control-Request-Method: POST"}));
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.header("access-control-allow-origin"), gw->origin());
+  auto beacon = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}),
+                                 {"Origin: " + gw->origin(), "Content-Type: text/plain;charset=UTF-8"}));
+  EXPECT_EQ(beacon.status, 202);
+  EXPECT_EQ(beacon.header("access-control-allow-origin"), gw->origin());
+  EXPECT_NE(beacon.header("set-cookie").find("hg_uid="), std::string::npos);
+  EXPECT_EQ(gw->call(request("POST", "/v1/optin?site_key=pk_demo", "", {"Origin: " + gw->origin()})).status, 200);
+}
+
+TEST_F(GatewayIntegration, GatewayStaticFilesAndTraversal) {
+  auto js = gw->call(request("GET", "/sdk/hashgate.js"));
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.header("x-content-type-options"), "nosniff");
+  EXPECT_NE(js.header("content-security-policy"), "");
+  EXPECT_EQ(gw->call(request("GET", "/sdk/hashgate.wasm")).header("content-type"), "application/wasm");
+  EXPECT_EQ(gw->call(request("GET", "/sdk/sub/")).body, "<p>sub</p>");
+  EXPECT_EQ(gw->call(request("GET", "/sdk/sub")).status, 308);
+  auto root = gw->call(request("GET", "/"));
+  EXPECT_EQ(root.status, 200);
+  EXPECT_NE(root.body.find("/demo/checkout/"), std::string::npos);
+  EXPECT_EQ(gw->call(request("GET", "/demo/checkout/")).body, "<h1>checkout</h1>");
+  for (const char* bad : {"/sdk/../outside.txt", "/sdk/%2e%2e/outside.txt", "/sdk/%2E%2E%2Foutside.txt",
+                          "/sdk/..%2foutside.txt", "/sdk/link.txt", "/sdk/.secret", "/sdk/%2esecret",
+                          "/sdk/sub/..%5c..%5coutside.txt", "/sdk/%00", "/demo/../static/hashgate.js"}) {
+    auto r = gw->call(request("GET", bad));
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << bad << " -> " << r.status;
+    EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << bad;
+    EXPECT_EQ(r.body.find("hidden"), std::string::npos) << bad;
+  }
+}
+
+TEST_F(GatewayIntegration, GatewayErrorCodes) {
+  EXPECT_EQ(api("POST", "/v1/events", "{bad").status, 400);
+  EXPECT_EQ(api("POST", "/v1/events", "{\"events\":[\"\xFF\"]}").status, 400);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}), {"Content-Type: application/json"})).status, 401);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}), {"Authorization: Bearer nope", "Content-Type: application/json"})).status, 401);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"x"}),
+                             {"Origin: https://evil.example", "Content-Type: text/plain"})).status, 403);
+  EXPECT_EQ(gw->call(request("GET", "/nope")).status, 404);
+  EXPECT_EQ(gw->call(request("DELETE", "/v1/events")).status, 405);
+  EXPECT_EQ(api("POST", "/v1/events", std::string(70000, ' ')).status, 413);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", "{}", {"Authorization: Bearer sk_test", "Content-Type: text/xml"})).status, 415);
+  auto pii = api("POST", "/v1/events", events_body({"p"}, "someone@example.com"));
+  EXPECT_EQ(pii.status, 422);
+  EXPECT_EQ(json::parse(pii.body)["rejected"][0]["code"], "raw_pii");
+  EXPECT_EQ(gw->call(request("GET", "/healthz", "", {"X-Big: " + std::string(8000, 'a')})).status, 431);
+  EXPECT_EQ(gw->call("GARBAGE\r\n\r\n").status, 400);
+  auto m = gw->call(request("GET", "/metrics")).body;
+  for (const char* code : {"400", "401", "403", "404", "405", "413", "415", "422", "431"})
+    EXPECT_NE(m.find(std::string("hashgate_requests_total{code=\"") + code + "\"}"), std::string::npos) << code;
+  EXPECT_NE(m.find("hashgate_requests_rejected_total{reason=\"headers_too_large\"} 1"), std::string::npos);
+}
+
+TEST_F(GatewayIntegration, GatewayOptOutFlowPurgesAndExcludesFromExport) {
+  const std::string uid = "00112233445566778899aabbccddeeff";
+  const std::vector<std::string> browser = {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_uid=" + uid};
+  // The browser sends an event linking its hg_uid to em; a server sends one for em2 only.
+  EXPECT_EQ(gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}), browser)).status, 202);
+  EXPECT_EQ(api("POST", "/v1/events", events_body({"s1"}, k_em2)).status, 202);
+  EXPECT_EQ(api("POST", "/v1/events", events_body({"s2"})).status, 202);  // em, no uid
+  EXPECT_EQ(export_all().size(), 3u);
+  // Opt-out link from the privacy statement.
+  auto o = gw->call(request("GET", "/v1/optout", "", {"Cookie: hg_uid=" + uid, "Accept: text/html"}));
+  EXPECT_EQ(o.status, 200);
+  EXPECT_NE(o.header("content-type").find("text/html"), std::string::npos);
+  std::string cookies;
+  for (auto [it, end] = o.headers.equal_range("set-cookie"); it != end; ++it) cookies += it->second + "\n";
+  EXPECT_NE(cookies.find("hg_optout=1; Max-Age=34560000; Path=/; SameSite=Lax"), std::string::npos);
+  EXPECT_NE(cookies.find("hg_uid=; Max-Age=0"), std::string::npos);
+  // Fan-out: every event of the uid and of em (linked through the uid) is gone; em2 stays.
+  auto ex = export_all();
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]["event_id"], "s1");
+  // Ingest now drops: the cookie, and the suppression list for a server sending em.
+  auto c = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b2"}),
+                            {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_optout=1"}));
+  EXPECT_EQ(json::parse(c.body)["dropped"]["opted_out"], 1);
+  auto s = api("POST", "/v1/events", events_body({"s3"}));
+  EXPECT_EQ(json::parse(s.body)["dropped"]["suppressed"], 1);
+  // Server-side opt-out of em2 (CRM unsubscribe) purges s1.
+  auto p = api("POST", "/v1/optout", json{{"ids", {{"em", k_em2}}}}.dump());
+  EXPECT_EQ(p.status, 200);
+  EXPECT_EQ(export_all().size(), 0u);
+  auto st = gw->call(request("GET", "/v1/optout/status", "", {"Cookie: hg_optout=1"}));
+  EXPECT_EQ(json::parse(st.body)["opted_out"], true);
+  auto gpc = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"g1"}, k_em2),
+                              {"Origin: " + gw->origin(), "Content-Type: text/plain", "Sec-GPC: 1"}));
+  EXPECT_EQ(json::parse(gpc.body)["dropped"]["gpc"], 1);
+  auto m = gw->call(request("GET", "/metrics")).body;
+  EXPECT_NE(m.find("hashgate_events_dropped_total{reason=\"opted_out\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("hashgate_events_dropped_total{reason=\"gpc\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("hashgate_events_dropped_total{reason=\"suppressed\"} 1"), std::string::npos);
+}
+
+TEST_F(GatewayIntegration, GatewayDedupeAndRestartPersistence) {
+  EXPECT_EQ(json::parse(api("POST", "/v1/events", events_body({"d1", "d2"})).body)["accepted"], 2);
+  auto again = json::parse(api("POST", "/v1/events", events_body({"d1"})).body);
+  EXPECT_EQ(again["accepted"], 0);
+  EXPECT_EQ(again["dropped"]["duplicate"], 1);
+  EXPECT_EQ(api("POST", "/v1/optout", json{{"ids", {{"em", k_em2}}}}.dump()).status, 200);
+  EXPECT_EQ(gw->stop(), 0);
+  ASSERT_TRUE(gw->start());
+  EXPECT_EQ(export_all().size(), 2u);
+  EXPECT_EQ(json::parse(api("POST", "/v1/events", events_body({"d2"})).body)["dropped"]["duplicate"], 1);
+  EXPECT_EQ(json::parse(api("POST", "/v1/events", events_body({"n1"}, k_em2)).body)["dropped"]["suppressed"], 1);
+}
+
+TEST_F(GatewayIntegration, GatewayPipeliningKeepsOrder) {
+  Conn c(gw->port());
+  ASSERT_TRUE(c.ok());
+  std::string batch;
+  for (int i = 0; i < 12; ++i)
+    batch += request("POST", "/v1/events", events_body({"p" + std::to_string(i)}),
+                     {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false);
+  batch += request("GET", "/v1/events/export?since=0&limit=1000", "", {"Authorization: Bearer sk_test"}, true);
+  ASSERT_TRUE(c.send_raw(batch));
+  for (int i = 0; i < 12; ++i) {
+    auto r = c.read_response();
+    ASSERT_EQ(r.status, 202) << i;
+  }
+  auto ex = c.read_response();
+  EXPECT_EQ(ex.status, 200);
+  EXPECT_EQ(std::count(ex.body.begin(), ex.body.end(), '\n'), 12);
+}
+
+TEST_F(GatewayIntegration, GatewayManyConcurrentClients) {
+  constexpr int k_clients = 32, k_requests = 50;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> ts;
+  for (int c = 0; c < k_clients; ++c)
+    ts.emplace_back([&, c] {
+      Conn conn(gw->port());
+      if (!conn.ok()) return;
+      for (int i = 0; i < k_requests; ++i) {
+        std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
+        if (!conn.send_raw(request("POST", "/v1/events", events_body({id}),
+                                   {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)))
+          return;
+        auto r = conn.read_response();
+        if (r.status == 202 && json::parse(r.body)["accepted"] == 1) ++ok;
+      }
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), k_clients * k_requests);
+  EXPECT_EQ(export_all().size(), static_cast<std::size_t>(k_clients * k_requests));
+}
+
+TEST_F(GatewayIntegration, GatewaySurvivesHostileInput) {
+  {  // truncated body: Content-Length larger than what is sent, then close
+    Conn c(gw->port());
+    c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"events\":[");
+    c.shutdown_write();
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  {  // declared oversize body is refused from the header alone
+    Conn c(gw->port());
+    c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n");
+    EXPECT_EQ(c.read_response().status, 413);
+  }
+  std::string deep = "{\"events\":[" + std::string(5000, '[') + std::string(5000, ']') + "]}";
+  EXPECT_EQ(api("POST", "/v1/events", deep).status, 400);
+  std::string deep_obj = "{\"events\":[{\"custom\":";
+  for (int i = 0; i < 30; ++i) deep_obj += "{\"a\":";
+  deep_obj += "1" + std::string(30, '}') + "}]}";
+  EXPECT_EQ(api("POST", "/v1/events", deep_obj).status, 400);
+  EXPECT_EQ(api("POST", "/v1/events", "{\"events\":[{\"event_id\":\"\xED\xA0\x80\"}]}").status, 400);
+  EXPECT_EQ(api("POST", "/v1/events", std::string("{\"events\":[\0]}", 14)).status, 400);
+  EXPECT_EQ(gw->call("GET / HTTP/1.1\r\n" + std::string(10000, 'A') + "\r\n\r\n").status, 431);
+  EXPECT_EQ(gw->call("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n").status, 400);
+  {  // chunked body over the limit
+    Conn c(gw->port());
+    std::string chunk(40000, 'x');
+    std::string raw = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    char hex[16];
+    snprintf(hex, sizeof hex, "%zx", chunk.size());
+    raw += std::string(hex) + "\r\n" + chunk + "\r\n" + std::string(hex) + "\r\n" + chunk + "\r\n0\r\n\r\n";
+    c.send_raw(raw);
+    EXPECT_EQ(c.read_response().status, 413);
+  }
+  EXPECT_EQ(gw->call(request("GET", "/healthz")).status, 200);
+}
+
+TEST_F(GatewayIntegration, GatewayNeverLogsOrStoresRawIdentifiers) {
+  const std::string email = "leak.canary.7731@example.org";
+  const std::string phone = "+31 6 4417 2093";
+  const std::string phone_digits = "31644172093";
+  auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::vector<std::string> bodies = {
+      R"({"events":[{"event_id":"l1","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + email + R"("}}]})",
+      R"({"events":[{"event_id":"l2","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{"note":")" + phone + R"("}}]})",
+      R"({"events":[{"event_id":"l3","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{")" + email + R"(":1}}]})",
+      R"({"events":[{"event_id":"l4","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{"u":"https://x.example/?e=leak.canary.7731%40example.org"}}]})",
+      R"({"events":[{"event_id":"l5","type":"purchase","time":)" + now + R"(,"ids":{"ph":")" + phone_digits + R"("}}]})",
+      R"({"events":[{"event_id":"l6","type":")" + email + R"(","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("}}]})",
+      R"({"events":[{"event_id":"l7","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"online_ids":{"fbp":")" + phone_digits + R"("}}]})",
+      R"({")" + email + R"(":[]})",
+      "{\"events\":[{\"event_id\":\"" + email + "\xFF\"}]}",
+  };
+  for (const auto& b : bodies) {
+    auto r = api("POST", "/v1/events?email=" + email, b);
+    EXPECT_GE(r.status, 400) << r.status;
+    EXPECT_EQ(r.body.find("leak.canary"), std::string::npos);
+    EXPECT_EQ(r.body.find(phone_digits), std::string::npos);
+  }
+  EXPECT_EQ(api("POST", "/v1/optout", R"({"ids":{"em":")" + email + R"("}})").status, 422);
+  EXPECT_EQ(gw->call(request("GET", "/demo/" + email)).status, 404);
+  // One accepted event so the database has content too.
+  EXPECT_EQ(api("POST", "/v1/events", events_body({"fine"})).status, 202);
+  EXPECT_EQ(gw->stop(), 0);
+  std::vector<std::string> needles = {"leak.canary", "leak.canary.7731%40", phone, phone_digits, "4417 2093"};
+  std::size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    auto name = e.path().filename().string();
+    if (name == "gateway.json") continue;
+    bool is_log = name == "stdout.log" || name == "stderr.log";
+    bool in_var = e.path().string().find("/var/") != std::string::npos;
+    if (!is_log && !in_var) continue;
+    ++files;
+    std::string bytes = read_file(e.path());
+    for (const auto& n : needles) EXPECT_EQ(bytes.find(n), std::string::npos) << n << " found in " << name;
+  }
+  EXPECT_GE(files, 3u);  // logs + the database
+}
+
+TEST_F(GatewayIntegration, GatewayRefusesBadConfig) {
+  gw->stop();
+  std::ofstream(dir / "bad.json") << R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain_secret"}]})";
+  std::string cmd = std::string(HASHGATE_GATEWAY_BIN) + " --config " + (dir / "bad.json").string() + " > " +
+                    (dir / "bad.out").string() + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  EXPECT_NE(rc, 0);
+  std::string out = read_file(dir / "bad.out");
+  EXPECT_NE(out.find("tenants[0].api_key_sha256"), std::string::npos) << out;
+  EXPECT_EQ(out.find("sk_plain_secret"), std::string::npos);
+}
