@@ -87,3 +87,37 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
   const purchase = events.find((e) => JSON.stringify(e).includes(em_hex));
   assert.equal(purchase.type, 'purchase');
 });
+
+test('browser: checkout with the google and uid2 profiles stores the platform-normalized hashes', async () => {
+  const { requests, settle } = record_requests(browser.context);
+  const page = await browser.context.newPage();
+  const tag = randomBytes(4).toString('hex');
+  // gmail: google and uid2 drop the dots and the +tag of the local part (docs/DESIGN.md).
+  const cases = [
+    { profile: 'google', email: `Jane.Doe.${tag}+Shop@GMail.com`, normalized: `janedoe${tag}@gmail.com`,
+      phone: '+44 (0)20 7946 0958', region: 'GB', phone_normalized: '+442079460958' },
+    { profile: 'uid2', email: ` Max.Mustermann.${tag}+x@gmail.com`, normalized: `maxmustermann${tag}@gmail.com`,
+      phone: '030 1234567', region: 'DE', phone_normalized: '+49301234567' },
+  ];
+  for (const c of cases) {
+    await page.goto(`${gw.origin}/demo/checkout/`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await page.fill('#email', c.email);
+    await page.fill('#phone', c.phone);
+    await page.selectOption('#region', c.region);
+    await page.selectOption('#profile', c.profile);
+    await page.click('#buy');
+    await page.waitForFunction(() => document.body.dataset.done === '1');
+    assert.equal(await page.getAttribute('#outcome', 'data-kind'), 'ok', await page.textContent('#outcome'));
+  }
+  await settle();
+  const { text } = await export_events(gw.origin);
+  for (const c of cases) {
+    // The gateway stores ids canonical as lowercase hex, whatever encoding the profile sends.
+    assert.ok(text.includes(sha256_hex(c.normalized)), `${c.profile}: export holds sha256 of the normalized e-mail`);
+    assert.ok(text.includes(sha256_hex(c.phone_normalized)), `${c.profile}: export holds sha256 of the E.164 phone`);
+    const needles = [...leak_needles(c.email), ...leak_needles(c.normalized), ...leak_needles(c.phone, { phone: true }),
+      ...leak_needles(c.phone_normalized, { phone: true })];
+    assert.deepEqual(find_leaks(requests, needles), [], `${c.profile}: no raw value in any request`);
+  }
+});

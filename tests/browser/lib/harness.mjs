@@ -221,6 +221,8 @@ export function leak_needles(raw, { phone = false } = {}) {
     forms.add(digits);
     // A national form without the trunk 0 is also the subscriber number.
     if (digits.startsWith('0')) forms.add(digits.slice(1));
+    // The last 9 digits: the subscriber number without any country code or trunk prefix.
+    if (digits.length > 9) forms.add(digits.slice(-9));
   }
   return [...forms].filter((f) => f.length >= 6).map((f) => f.toLowerCase());
 }
