@@ -143,7 +143,7 @@ export async function start_gateway() {
   };
 
   // Readiness: poll /healthz until it answers (bounded number of tries, not a timing assertion).
-  for (let i = 0; i < 200; ++i) {
+  for (let i = 0; i < 600; ++i) {
     if (exited) break;
     try {
       const res = await fetch(`${origin}/healthz`);
