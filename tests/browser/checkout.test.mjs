@@ -36,7 +36,13 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
   const { requests, settle } = record_requests(browser.context);
   const page = await browser.context.newPage();
   const console_lines = [];
-  page.on('console', (m) => console_lines.push(m.text()));
+  const page_errors = [];
+  page.on('console', (m) => {
+    console_lines.push(m.text());
+    // CSP violations and script errors show up as console errors (a favicon 404 does not count).
+    if (m.type() === 'error' && !/favicon/.test(m.location().url || '')) page_errors.push(m.text());
+  });
+  page.on('pageerror', (e) => page_errors.push(e.message));
 
   await page.goto(`${gw.origin}/demo/checkout/`);
   await page.waitForFunction(() => document.body.dataset.ready);
@@ -64,6 +70,7 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
   assert.ok(shown.includes(ph_hex), 'the page shows the phone hash');
 
   await page.screenshot({ path: k_screenshot, fullPage: true });
+  assert.deepEqual(page_errors, [], 'no script errors or CSP violations on the checkout page');
 
   // Leak check over every request of the flow.
   await settle();
