@@ -1,5 +1,5 @@
-// First and last names (fn, ln): lowercase, no punctuation, UTF-8 kept; Google also drops
-// name prefixes and suffixes.
+// First and last names (fn, ln): lowercase, no punctuation, UTF-8 kept; Meta/LiveRamp drop
+// spaces, Google keeps single spaces and drops name prefixes and suffixes.
 #include "internal.hpp"
 
 namespace hashgate::detail {
@@ -35,8 +35,11 @@ void strip_affixes(std::string& s) {
 }  // namespace
 
 Errc normalize_name_into(Field, std::string_view v, const Profile& p, std::string& out) {
-  fold_text(v, out, true);
-  if (p.id == ProfileId::google) strip_affixes(out);
+  // Google keeps inner spaces (its formatter only trims and lowercases) and drops affixes;
+  // Meta's parameter builder removes every space ("John Smith" → "johnsmith").
+  const bool google = p.id == ProfileId::google;
+  fold_text(v, out, google);
+  if (google) strip_affixes(out);
   return out.empty() ? Errc::empty : Errc::ok;
 }
 

@@ -100,9 +100,11 @@ TEST(SdkNames, MetaLowercaseNoPunctuation) {
   EXPECT_EQ(norm(Field::fn, "Mary"), "mary");
   EXPECT_EQ(norm(Field::ln, "O'Brien"), "obrien");
   EXPECT_EQ(norm(Field::ln, "Smith-Jones"), "smithjones");
-  EXPECT_EQ(norm(Field::fn, "  Mary   Ann "), "mary ann");
+  EXPECT_EQ(norm(Field::fn, "  Mary   Ann "), "maryann");
+  EXPECT_EQ(norm(Field::fn, "  Mary   Ann ", ProfileId::google), "mary ann");
+  EXPECT_EQ(norm(Field::fn, "  Mary   Ann ", ProfileId::liveramp), "maryann");
   EXPECT_EQ(norm(Field::fn, "J.R.R."), "jrr");
-  EXPECT_EQ(norm(Field::fn, "Dr. John"), "dr john");  // Meta keeps titles
+  EXPECT_EQ(norm(Field::fn, "Dr. John"), "drjohn");  // Meta keeps titles
   EXPECT_EQ(norm(Field::fn, "..."), "!empty");
 }
 
@@ -133,9 +135,37 @@ TEST(SdkNames, NfdComposedToNfc) {
 
 TEST(SdkNames, EmojiAndSymbolsDropped) {
   EXPECT_EQ(norm(Field::fn, "Anna \xF0\x9F\x98\x80"), "anna");                         // 😀
+  EXPECT_EQ(norm(Field::fn, "Anna \xF0\x9F\x98\x80 Lena", ProfileId::google), "anna lena");
   EXPECT_EQ(norm(Field::fn, "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB Eva"), "eva");  // 👩‍💻
   EXPECT_EQ(norm(Field::fn, "\xE2\x9D\xA4\xEF\xB8\x8F"), "!empty");                    // ❤️ only
   EXPECT_EQ(norm(Field::ln, "D\xE2\x80\x99" "Angelo"), "dangelo");                     // ’ apostrophe
+}
+
+// Cases of Meta's parameter builder tests (facebook/capi-param-builder,
+// php/capi-param-builder/tests/PIIUtilsTest.php).
+TEST(SdkMetaParamBuilderCases, Fields) {
+  EXPECT_EQ(norm(Field::em, "  John.Doe@Example.COM  "), "john.doe@example.com");
+  EXPECT_EQ(norm(Field::em, "  Test.User+Tag@EXAMPLE.COM  "), "test.user+tag@example.com");
+  EXPECT_EQ(norm(Field::em, "invalid-email"), "!invalid_email");
+  EXPECT_EQ(norm(Field::ph, "+1 (555) 123-4567"), "15551234567");
+  EXPECT_EQ(norm(Field::db, "01/15/1990"), "19900115");
+  EXPECT_EQ(norm(Field::db, "invalid-date"), "!invalid_date");
+  EXPECT_EQ(norm(Field::ge, "  Male  "), "m");
+  EXPECT_EQ(norm(Field::ge, "  Female  "), "f");
+  EXPECT_EQ(norm(Field::ge, "unknown"), "!invalid_gender");
+  EXPECT_EQ(norm(Field::fn, "  John Smith  "), "johnsmith");
+  EXPECT_EQ(norm(Field::ln, "  Mary Johnson  "), "maryjohnson");
+  EXPECT_EQ(norm(Field::ct, "  New York  "), "newyork");
+  EXPECT_EQ(norm(Field::ct, "  San Francisco  "), "sanfrancisco");
+  EXPECT_EQ(norm(Field::st, "  California  "), "ca");
+  EXPECT_EQ(norm(Field::st, "  New York  "), "ny");
+  EXPECT_EQ(norm(Field::country, "  United States  "), "us");
+  EXPECT_EQ(norm(Field::country, "  Germany  "), "de");
+  EXPECT_EQ(norm(Field::zp, "  12345-6789  "), "12345");
+  EXPECT_EQ(norm(Field::zp, "  90210-1234  "), "90210");
+  // Deliberate difference: the param builder lowercases external_id ("User123" → "user123");
+  // we keep it byte for byte (see docs/normalization.md).
+  EXPECT_EQ(norm(Field::external_id, "  User123  "), "User123");
 }
 
 TEST(SdkNames, GoogleStripsPrefixesAndSuffixes) {
