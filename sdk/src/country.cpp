@@ -358,8 +358,9 @@ Errc normalize_country_into(std::string_view v, std::string& out) {
   if (out == "uk") out = "gb";  // the common (exceptionally reserved) code for the United Kingdom
   if (out.size() == 2) return region_by_code(out) ? Errc::ok : Errc::invalid_country;
   const auto find = [](std::string_view key) -> const CountryName* {
-    const auto* it = std::lower_bound(std::begin(k_names), std::end(k_names), key,
-                                      [](const CountryName& a, std::string_view k) { return a.key < k; });
+    const auto* it =
+        std::lower_bound(std::begin(k_names), std::end(k_names), key,
+                         [](const CountryName& a, std::string_view k) { return a.key < k; });
     return (it != std::end(k_names) && it->key == key) ? it : nullptr;
   };
   const CountryName* hit = find(out);

@@ -72,7 +72,10 @@ Errc normalize_date_into(std::string_view v, std::string& out) {
       // US order MM/DD/YYYY (Meta's example 2/16/1997), unless only DD/MM/YYYY is possible.
       m = parts[0];
       d = parts[1];
-      if (m > 12 && d <= 12) { m = parts[1]; d = parts[0]; }
+      if (m > 12 && d <= 12) {
+        m = parts[1];
+        d = parts[0];
+      }
     } else {
       // DD.MM.YYYY and DD-MM-YYYY (European order).
       d = parts[0];
@@ -102,9 +105,12 @@ Errc normalize_gender_into(std::string_view v, std::string& out) {
   if (v.size() >= sizeof w) return Errc::invalid_gender;
   for (std::size_t i = 0; i < v.size(); ++i) w[i] = to_lower(v[i]);
   const std::string_view s(w, v.size());
-  if (s == "m" || s == "male") out.push_back('m');
-  else if (s == "f" || s == "female") out.push_back('f');
-  else return Errc::invalid_gender;
+  if (s == "m" || s == "male")
+    out.push_back('m');
+  else if (s == "f" || s == "female")
+    out.push_back('f');
+  else
+    return Errc::invalid_gender;
   return Errc::ok;
 }
 

@@ -28,7 +28,7 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
     // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
     const std::string_view rest = v.substr(i);
     if (c >= 0xC2 && (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") ||
-        rest.starts_with("\xEF\xBB\xBF")))
+                      rest.starts_with("\xEF\xBB\xBF")))
       return Errc::invalid_email;
     if (c == '@') {
       if (at != std::string_view::npos) return Errc::invalid_email;
@@ -40,14 +40,20 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
   const std::string_view domain_raw = v.substr(at + 1);
   // The domain must be dotted, with no empty label.
   if (domain_raw.empty() || domain_raw.front() == '.' || domain_raw.back() == '.' ||
-      domain_raw.find('.') == std::string_view::npos || domain_raw.find("..") != std::string_view::npos)
+      domain_raw.find('.') == std::string_view::npos ||
+      domain_raw.find("..") != std::string_view::npos)
     return Errc::invalid_email;
 
   bool drop_dots = false, drop_tag = false;
   switch (p.id) {
-    case ProfileId::meta: break;
-    case ProfileId::google: drop_dots = drop_tag = is_gmail_or_googlemail(domain_raw); break;
-    case ProfileId::uid2: drop_dots = drop_tag = is_gmail(domain_raw); break;
+    case ProfileId::meta:
+      break;
+    case ProfileId::google:
+      drop_dots = drop_tag = is_gmail_or_googlemail(domain_raw);
+      break;
+    case ProfileId::uid2:
+      drop_dots = drop_tag = is_gmail(domain_raw);
+      break;
     case ProfileId::liveramp:
       drop_tag = true;
       drop_dots = is_gmail_or_googlemail(domain_raw);

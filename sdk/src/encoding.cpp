@@ -45,15 +45,17 @@ bool decode_base64(std::string_view s, std::span<std::uint8_t> out) noexcept {
     int chars = 0;
     for (std::size_t k = 0; k < 4; ++k) {
       const char c = s[i + k];
-      if (c == '=') { v <<= 6; continue; }
+      if (c == '=') {
+        v <<= 6;
+        continue;
+      }
       const int d = b64_value(c);
       if (d < 0) return false;
       v = (v << 6) | static_cast<std::uint32_t>(d);
       ++chars;
     }
     const std::uint8_t bytes[3] = {static_cast<std::uint8_t>(v >> 16),
-                                   static_cast<std::uint8_t>(v >> 8),
-                                   static_cast<std::uint8_t>(v)};
+                                   static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
     for (int k = 0; k < chars - 1 && o < n; ++k) out[o++] = bytes[k];
     // Non-canonical trailing bits (e.g. "...Z=" that decodes the same as "...Y=") are rejected.
     if (chars < 4 && (chars == 2 ? (v & 0xFFFF) : (v & 0xFF)) != 0) return false;

@@ -7,8 +7,8 @@ namespace detail {
 bool algo_allowed(Field f, Algo a, const Profile& p) noexcept {
   if (a == Algo::sha256 || a == Algo::hmac_sha256) return true;
   if (p.id != ProfileId::liveramp) return false;
-  if (f == Field::em) return true;                 // LiveRamp: sha256, sha1 or md5 e-mails
-  if (f == Field::ph) return a == Algo::sha1;      // LiveRamp: sha1 (or sha256) phones
+  if (f == Field::em) return true;             // LiveRamp: sha256, sha1 or md5 e-mails
+  if (f == Field::ph) return a == Algo::sha1;  // LiveRamp: sha1 (or sha256) phones
   return false;
 }
 
@@ -24,8 +24,10 @@ Errc hash_into(Field f, std::string_view value, const Profile& p, const Options&
   // A digest of the requested algorithm is re-encoded, never hashed again (HMAC excluded:
   // a keyed digest cannot be recognised).
   if (opt.algo != Algo::hmac_sha256 && decode_digest(value, n, std::span<std::uint8_t>(md, n))) {
-    if (enc == Encoding::hex) append_hex({md, n}, out);
-    else append_base64({md, n}, out);
+    if (enc == Encoding::hex)
+      append_hex({md, n}, out);
+    else
+      append_base64({md, n}, out);
     return Errc::ok;
   }
   std::string_view v;
@@ -36,8 +38,10 @@ Errc hash_into(Field f, std::string_view value, const Profile& p, const Options&
   secure_zero(scratch.data(), scratch.capacity());  // also bytes left beyond a shrink
   scratch.clear();
   if (e != Errc::ok) return e;
-  if (enc == Encoding::hex) append_hex({md, n}, out);
-  else append_base64({md, n}, out);
+  if (enc == Encoding::hex)
+    append_hex({md, n}, out);
+  else
+    append_base64({md, n}, out);
   return Errc::ok;
 }
 
@@ -68,7 +72,8 @@ std::vector<BatchItem> hash_batch(Field f, std::string_view buffer, const Profil
     if (end == std::string_view::npos) end = buffer.size();
     BatchItem& item = items[k];
     item.value.reserve(64);
-    item.error = detail::hash_into(f, buffer.substr(start, end - start), p, opt, scratch, item.value);
+    item.error =
+        detail::hash_into(f, buffer.substr(start, end - start), p, opt, scratch, item.value);
     start = end + 1;
   }
   secure_clear(scratch);

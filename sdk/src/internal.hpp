@@ -16,8 +16,12 @@ constexpr bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr char to_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 /// `s` without leading and trailing ASCII whitespace, U+00A0, U+FEFF and U+200B.
 std::string_view trim(std::string_view s) noexcept;
@@ -57,9 +61,9 @@ void fold_text(std::string_view v, std::string& out, bool keep_spaces);
 /// Calling-code table entry of a region (phone_table.cpp).
 struct CallingCode {
   char region[2];
-  std::uint16_t code;   ///< ITU-T E.164 country calling code (1..999)
-  char trunk[3];        ///< national (trunk) prefix, "" if none, e.g. "0", "8", "06"
-  char trunk_alt[2];    ///< an alternative one-digit trunk prefix, or ""
+  std::uint16_t code;  ///< ITU-T E.164 country calling code (1..999)
+  char trunk[3];       ///< national (trunk) prefix, "" if none, e.g. "0", "8", "06"
+  char trunk_alt[2];   ///< an alternative one-digit trunk prefix, or ""
 };
 /// The table entry of a region, or nullptr if the region has no calling code.
 const CallingCode* calling_code_of(Region r) noexcept;

@@ -5,10 +5,10 @@
 namespace hashgate::detail {
 namespace {
 
-constexpr std::string_view k_prefixes[] = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir",
-                                           "madam", "mme", "mlle", "herr", "frau", "rev"};
-constexpr std::string_view k_suffixes[] = {"jr", "sr", "ii", "iii", "iv", "md", "phd", "esq",
-                                           "dds", "jnr", "snr"};
+constexpr std::string_view k_prefixes[] = {"mr",  "mrs",   "ms",  "miss", "mx",   "dr",   "prof",
+                                           "sir", "madam", "mme", "mlle", "herr", "frau", "rev"};
+constexpr std::string_view k_suffixes[] = {"jr",  "sr",  "ii",  "iii", "iv", "md",
+                                           "phd", "esq", "dds", "jnr", "snr"};
 
 bool in(std::string_view w, std::span<const std::string_view> list) noexcept {
   for (const auto x : list)

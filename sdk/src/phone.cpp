@@ -5,8 +5,8 @@ namespace hashgate {
 namespace detail {
 namespace {
 
-constexpr std::size_t k_max_digits = 15;     // ITU-T E.164: at most 15 digits in all
-constexpr std::size_t k_min_digits = 7;      // shortest plausible country code + subscriber number
+constexpr std::size_t k_max_digits = 15;  // ITU-T E.164: at most 15 digits in all
+constexpr std::size_t k_min_digits = 7;   // shortest plausible country code + subscriber number
 constexpr std::size_t k_min_national = 4;
 constexpr std::size_t k_buf = 40;
 
@@ -33,7 +33,10 @@ bool starts_with(const char* d, std::size_t n, std::string_view prefix) noexcept
 std::size_t format_code(unsigned code, char* buf) noexcept {
   char tmp[4];
   std::size_t n = 0;
-  do { tmp[n++] = static_cast<char>('0' + code % 10); code /= 10; } while (code != 0);
+  do {
+    tmp[n++] = static_cast<char>('0' + code % 10);
+    code /= 10;
+  } while (code != 0);
   for (std::size_t i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
   return n;
 }
@@ -104,7 +107,10 @@ Errc normalize_phone_impl(std::string_view v, const Profile& p, Region region, s
   unsigned code = 0;
   for (std::size_t len = 1; len <= 3 && len < ne; ++len) {
     code = code * 10 + static_cast<unsigned>(e[len - 1] - '0');
-    if (e[0] != '0' && is_calling_code(code)) { ccn = len; break; }
+    if (e[0] != '0' && is_calling_code(code)) {
+      ccn = len;
+      break;
+    }
   }
   if (ccn == 0) return Errc::invalid_phone;
   // A trunk '0' written after the calling code ("+31 06...", "+44 020...") is dropped, except
@@ -118,13 +124,16 @@ Errc normalize_phone_impl(std::string_view v, const Profile& p, Region region, s
   }
   // 4. Length rules.
   const std::size_t national = ne - ccn;
-  if (ne > k_max_digits || ne < k_min_digits || national < k_min_national) return Errc::invalid_phone;
+  if (ne > k_max_digits || ne < k_min_digits || national < k_min_national)
+    return Errc::invalid_phone;
   if ((code == 1 || code == 7) && national != 10) return Errc::invalid_phone;  // NANP, RU/KZ
-  if (p.id == ProfileId::uid2 && ne < 10) return Errc::invalid_phone;  // UID2: 10-15 digits
+  if (p.id == ProfileId::uid2 && ne < 10) return Errc::invalid_phone;          // UID2: 10-15 digits
 
   out.clear();
   switch (p.id) {
-    case ProfileId::meta: out.append(e, ne); break;
+    case ProfileId::meta:
+      out.append(e, ne);
+      break;
     case ProfileId::google:
     case ProfileId::uid2:
       out.push_back('+');

@@ -10,20 +10,62 @@ struct State {
   std::string_view name;
 };
 constexpr State k_states[] = {
-    {"al", "alabama"}, {"ak", "alaska"}, {"az", "arizona"}, {"ar", "arkansas"},
-    {"ca", "california"}, {"co", "colorado"}, {"ct", "connecticut"}, {"de", "delaware"},
-    {"dc", "districtofcolumbia"}, {"fl", "florida"}, {"ga", "georgia"}, {"hi", "hawaii"},
-    {"id", "idaho"}, {"il", "illinois"}, {"in", "indiana"}, {"ia", "iowa"}, {"ks", "kansas"},
-    {"ky", "kentucky"}, {"la", "louisiana"}, {"me", "maine"}, {"md", "maryland"},
-    {"ma", "massachusetts"}, {"mi", "michigan"}, {"mn", "minnesota"}, {"ms", "mississippi"},
-    {"mo", "missouri"}, {"mt", "montana"}, {"ne", "nebraska"}, {"nv", "nevada"},
-    {"nh", "newhampshire"}, {"nj", "newjersey"}, {"nm", "newmexico"}, {"ny", "newyork"},
-    {"nc", "northcarolina"}, {"nd", "northdakota"}, {"oh", "ohio"}, {"ok", "oklahoma"},
-    {"or", "oregon"}, {"pa", "pennsylvania"}, {"ri", "rhodeisland"}, {"sc", "southcarolina"},
-    {"sd", "southdakota"}, {"tn", "tennessee"}, {"tx", "texas"}, {"ut", "utah"},
-    {"vt", "vermont"}, {"va", "virginia"}, {"wa", "washington"}, {"wv", "westvirginia"},
-    {"wi", "wisconsin"}, {"wy", "wyoming"}, {"as", "americansamoa"}, {"gu", "guam"},
-    {"mp", "northernmarianaislands"}, {"pr", "puertorico"}, {"vi", "usvirginislands"},
+    {"al", "alabama"},
+    {"ak", "alaska"},
+    {"az", "arizona"},
+    {"ar", "arkansas"},
+    {"ca", "california"},
+    {"co", "colorado"},
+    {"ct", "connecticut"},
+    {"de", "delaware"},
+    {"dc", "districtofcolumbia"},
+    {"fl", "florida"},
+    {"ga", "georgia"},
+    {"hi", "hawaii"},
+    {"id", "idaho"},
+    {"il", "illinois"},
+    {"in", "indiana"},
+    {"ia", "iowa"},
+    {"ks", "kansas"},
+    {"ky", "kentucky"},
+    {"la", "louisiana"},
+    {"me", "maine"},
+    {"md", "maryland"},
+    {"ma", "massachusetts"},
+    {"mi", "michigan"},
+    {"mn", "minnesota"},
+    {"ms", "mississippi"},
+    {"mo", "missouri"},
+    {"mt", "montana"},
+    {"ne", "nebraska"},
+    {"nv", "nevada"},
+    {"nh", "newhampshire"},
+    {"nj", "newjersey"},
+    {"nm", "newmexico"},
+    {"ny", "newyork"},
+    {"nc", "northcarolina"},
+    {"nd", "northdakota"},
+    {"oh", "ohio"},
+    {"ok", "oklahoma"},
+    {"or", "oregon"},
+    {"pa", "pennsylvania"},
+    {"ri", "rhodeisland"},
+    {"sc", "southcarolina"},
+    {"sd", "southdakota"},
+    {"tn", "tennessee"},
+    {"tx", "texas"},
+    {"ut", "utah"},
+    {"vt", "vermont"},
+    {"va", "virginia"},
+    {"wa", "washington"},
+    {"wv", "westvirginia"},
+    {"wi", "wisconsin"},
+    {"wy", "wyoming"},
+    {"as", "americansamoa"},
+    {"gu", "guam"},
+    {"mp", "northernmarianaislands"},
+    {"pr", "puertorico"},
+    {"vi", "usvirginislands"},
     {"vi", "virginislands"},
 };
 
@@ -65,15 +107,18 @@ Errc normalize_zip_into(std::string_view v, Region region, std::string& out) {
   out.clear();
   for (const char c : v) {
     if (is_space(c) || c == '-') continue;
-    if (static_cast<unsigned char>(c) >= 0x80 || !(is_alpha(c) || is_digit(c))) return Errc::invalid_value;
+    if (static_cast<unsigned char>(c) >= 0x80 || !(is_alpha(c) || is_digit(c)))
+      return Errc::invalid_value;
     out.push_back(to_lower(c));
   }
   if (out.empty()) return Errc::empty;
   bool all_digits = true;
   for (const char c : out) all_digits = all_digits && is_digit(c);
   const bool us = region.view() == "US";
-  if (all_digits && (us || out.size() == 9) && out.size() >= 5) out.resize(5);
-  else if (us) return Errc::invalid_value;  // a US ZIP code is 5 (or 9) digits
+  if (all_digits && (us || out.size() == 9) && out.size() >= 5)
+    out.resize(5);
+  else if (us)
+    return Errc::invalid_value;  // a US ZIP code is 5 (or 9) digits
   return Errc::ok;
 }
 

@@ -13,7 +13,7 @@ constexpr Profile k_profiles[] = {
     {ProfileId::liveramp, "liveramp", Encoding::hex},
 };
 
-constexpr std::string_view k_field_names[] = {"em", "ph", "fn", "ln", "db", "ge",
+constexpr std::string_view k_field_names[] = {"em", "ph", "fn", "ln",      "db",         "ge",
                                               "ct", "st", "zp", "country", "external_id"};
 
 // All 249 officially assigned ISO 3166-1 alpha-2 codes, concatenated in order.
@@ -66,19 +66,26 @@ std::optional<Algo> algo_by_name(std::string_view name) noexcept {
 
 std::string_view algo_name(Algo a) noexcept {
   switch (a) {
-    case Algo::sha256: return "sha256";
-    case Algo::sha1: return "sha1";
-    case Algo::md5: return "md5";
-    case Algo::hmac_sha256: return "hmac-sha256";
+    case Algo::sha256:
+      return "sha256";
+    case Algo::sha1:
+      return "sha1";
+    case Algo::md5:
+      return "md5";
+    case Algo::hmac_sha256:
+      return "hmac-sha256";
   }
   return "?";
 }
 
 std::size_t digest_size(Algo a) noexcept {
   switch (a) {
-    case Algo::sha1: return 20;
-    case Algo::md5: return 16;
-    default: return 32;
+    case Algo::sha1:
+      return 20;
+    case Algo::md5:
+      return 16;
+    default:
+      return 32;
   }
 }
 
@@ -88,7 +95,9 @@ std::optional<Encoding> encoding_by_name(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-std::string_view encoding_name(Encoding e) noexcept { return e == Encoding::hex ? "hex" : "base64"; }
+std::string_view encoding_name(Encoding e) noexcept {
+  return e == Encoding::hex ? "hex" : "base64";
+}
 
 std::optional<Region> region_by_code(std::string_view cc) noexcept {
   if (cc.size() != 2 || !detail::is_alpha(cc[0]) || !detail::is_alpha(cc[1])) return std::nullopt;

@@ -11,18 +11,37 @@ bool valid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
   while (i < n) {
     const unsigned c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len;
     unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) { len = 3; lo = 0xA0; }            // no overlongs
-    else if (c == 0xED) { len = 3; hi = 0x9F; }            // no surrogates
-    else if (c >= 0xE1 && c <= 0xEF) len = 3;
-    else if (c == 0xF0) { len = 4; lo = 0x90; }            // no overlongs
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) { len = 4; hi = 0x8F; }            // <= U+10FFFF
-    else return false;                                     // 80..C1, F5..FF
-    if (n - i < len) return false;                         // truncated
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c == 0xE0) {
+      len = 3;
+      lo = 0xA0;
+    }  // no overlongs
+    else if (c == 0xED) {
+      len = 3;
+      hi = 0x9F;
+    }  // no surrogates
+    else if (c >= 0xE1 && c <= 0xEF)
+      len = 3;
+    else if (c == 0xF0) {
+      len = 4;
+      lo = 0x90;
+    }  // no overlongs
+    else if (c >= 0xF1 && c <= 0xF3)
+      len = 4;
+    else if (c == 0xF4) {
+      len = 4;
+      hi = 0x8F;
+    }  // <= U+10FFFF
+    else
+      return false;                 // 80..C1, F5..FF
+    if (n - i < len) return false;  // truncated
     if (p[i + 1] < lo || p[i + 1] > hi) return false;
     for (std::size_t k = 2; k < len; ++k)
       if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -57,13 +76,25 @@ std::string_view trim(std::string_view s) noexcept {
   constexpr std::string_view k_multi[] = {"\xC2\xA0", "\xEF\xBB\xBF", "\xE2\x80\x8B"};
   for (bool again = true; again && !s.empty();) {
     again = false;
-    if (is_space(s.front())) { s.remove_prefix(1); again = true; continue; }
+    if (is_space(s.front())) {
+      s.remove_prefix(1);
+      again = true;
+      continue;
+    }
     for (const auto m : k_multi)
-      if (s.substr(0, m.size()) == m) { s.remove_prefix(m.size()); again = true; break; }
+      if (s.substr(0, m.size()) == m) {
+        s.remove_prefix(m.size());
+        again = true;
+        break;
+      }
   }
   for (bool again = true; again && !s.empty();) {
     again = false;
-    if (is_space(s.back())) { s.remove_suffix(1); again = true; continue; }
+    if (is_space(s.back())) {
+      s.remove_suffix(1);
+      again = true;
+      continue;
+    }
     for (const auto m : k_multi)
       if (s.size() >= m.size() && s.substr(s.size() - m.size()) == m) {
         s.remove_suffix(m.size());
@@ -84,7 +115,10 @@ Errc precheck(std::string_view value, std::string_view& out) noexcept {
 
 char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
   const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) { ++i; return c; }
+  if (c < 0x80) {
+    ++i;
+    return c;
+  }
   std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
   char32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
   for (std::size_t k = 1; k < len && i + k < s.size(); ++k)

@@ -14,7 +14,8 @@ using hashgate::Algo;
 std::string hex_digest(Algo a, const std::string& data, const std::string& key = {}) {
   std::uint8_t out[32];
   const auto* k = reinterpret_cast<const std::uint8_t*>(key.data());
-  const hashgate::Errc e = hashgate::digest(a, data, {out, hashgate::digest_size(a)}, {k, key.size()});
+  const hashgate::Errc e =
+      hashgate::digest(a, data, {out, hashgate::digest_size(a)}, {k, key.size()});
   EXPECT_EQ(e, hashgate::Errc::ok);
   return hashgate::to_hex({out, hashgate::digest_size(a)});
 }
@@ -82,13 +83,15 @@ TEST(SdkDigest, Rfc4231HmacSha256) {
             "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
   EXPECT_EQ(hex_digest(Algo::hmac_sha256, std::string(50, '\xcd'), k4),
             "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
-  EXPECT_EQ(hex_digest(Algo::hmac_sha256, "Test Using Larger Than Block-Size Key - Hash Key First", aa131),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
-  EXPECT_EQ(hex_digest(Algo::hmac_sha256,
-                       "This is a test using a larger than block-size key and a larger than block-size "
-                       "data. The key needs to be hashed before being used by the HMAC algorithm.",
+  EXPECT_EQ(hex_digest(Algo::hmac_sha256, "Test Using Larger Than Block-Size Key - Hash Key First",
                        aa131),
-            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(
+      hex_digest(Algo::hmac_sha256,
+                 "This is a test using a larger than block-size key and a larger than block-size "
+                 "data. The key needs to be hashed before being used by the HMAC algorithm.",
+                 aa131),
+      "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
 TEST(SdkDigest, Sha256EntryPoint) {
@@ -123,7 +126,8 @@ TEST(SdkEncoding, Base64Rfc4648) {
 }
 
 TEST(SdkEncoding, DecodeDigest) {
-  // sha256("user@example.com"), from: printf 'user@example.com' | sha256sum (and | xxd -r -p | base64)
+  // sha256("user@example.com"), from: printf 'user@example.com' | sha256sum (and | xxd -r -p |
+  // base64)
   const std::string hex = "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514";
   std::string upper = hex;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

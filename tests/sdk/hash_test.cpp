@@ -18,16 +18,19 @@ const hashgate::Profile& P(ProfileId id) { return hashgate::profile(id); }
 // Expected values computed independently with coreutils / the OpenSSL CLI, e.g.
 //   printf 'user@example.com' | sha256sum        (hex)
 //   ... | sha256sum | cut -c1-64 | xxd -r -p | base64   (base64)
-constexpr const char* k_user_sha256 = "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514";
+constexpr const char* k_user_sha256 =
+    "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514";
 constexpr const char* k_user_sha256_b64 = "tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=";
 constexpr const char* k_user_sha1 = "63a710569261a24b3766275b7000ce8d7b32e2f7";  // sha1sum
 constexpr const char* k_user_md5 = "b58996c504c5638798eb6b511e6f49af";           // md5sum
 // printf '6505551212' | sha1sum
 constexpr const char* k_lr_phone_sha1 = "f02288e672259432fe70d036212140bf2f4745af";
 // printf 'mary' | openssl dgst -sha256 -hmac key
-constexpr const char* k_mary_hmac_key = "4fc00008e8557ada897797583de5652683892f92a31797830e53baf3e1b03daa";
+constexpr const char* k_mary_hmac_key =
+    "4fc00008e8557ada897797583de5652683892f92a31797830e53baf3e1b03daa";
 // printf '+442079460958' | sha256sum
-constexpr const char* k_gb_phone = "f0bf0228144d9fe2bdf1da2d8ca698f17bf1410ee688b075c27062e47b6f0b6d";
+constexpr const char* k_gb_phone =
+    "f0bf0228144d9fe2bdf1da2d8ca698f17bf1410ee688b075c27062e47b6f0b6d";
 
 std::string h(Field f, std::string_view v, ProfileId id, hashgate::Options opt = {}) {
   auto r = hashgate::hash(f, v, P(id), opt);
@@ -44,8 +47,9 @@ hashgate::Options with(Algo a, std::optional<Encoding> e = std::nullopt) {
 TEST(SdkHash, DefaultEncodings) {
   EXPECT_EQ(h(Field::em, "USER@example.com", ProfileId::meta), k_user_sha256);
   EXPECT_EQ(h(Field::em, "USER@example.com", ProfileId::uid2), k_user_sha256_b64);
-  EXPECT_EQ(h(Field::em, "USER@example.com", ProfileId::google, with(Algo::sha256, Encoding::base64)),
-            k_user_sha256_b64);
+  EXPECT_EQ(
+      h(Field::em, "USER@example.com", ProfileId::google, with(Algo::sha256, Encoding::base64)),
+      k_user_sha256_b64);
   EXPECT_EQ(h(Field::em, "USER@example.com", ProfileId::uid2, with(Algo::sha256, Encoding::hex)),
             k_user_sha256);
   EXPECT_EQ(h(Field::ph, "+44 (0)20 7946 0958", ProfileId::google), k_gb_phone);
@@ -73,9 +77,12 @@ TEST(SdkHash, AlgorithmsPerProfile) {
   EXPECT_EQ(h(Field::em, "User@Example.com", ProfileId::liveramp, with(Algo::sha1)), k_user_sha1);
   EXPECT_EQ(h(Field::em, "User@Example.com", ProfileId::liveramp, with(Algo::md5)), k_user_md5);
   EXPECT_EQ(h(Field::ph, "(650) 555-1212", ProfileId::liveramp, with(Algo::sha1)), k_lr_phone_sha1);
-  EXPECT_EQ(h(Field::ph, "(650) 555-1212", ProfileId::liveramp, with(Algo::md5)), "!unsupported_algo");
-  EXPECT_EQ(h(Field::em, "user@example.com", ProfileId::meta, with(Algo::sha1)), "!unsupported_algo");
-  EXPECT_EQ(h(Field::em, "user@example.com", ProfileId::uid2, with(Algo::md5)), "!unsupported_algo");
+  EXPECT_EQ(h(Field::ph, "(650) 555-1212", ProfileId::liveramp, with(Algo::md5)),
+            "!unsupported_algo");
+  EXPECT_EQ(h(Field::em, "user@example.com", ProfileId::meta, with(Algo::sha1)),
+            "!unsupported_algo");
+  EXPECT_EQ(h(Field::em, "user@example.com", ProfileId::uid2, with(Algo::md5)),
+            "!unsupported_algo");
   EXPECT_EQ(h(Field::fn, "Mary", ProfileId::liveramp, with(Algo::md5)), "!unsupported_algo");
 }
 
@@ -98,7 +105,8 @@ TEST(SdkHash, ErrorsPropagate) {
 }
 
 TEST(SdkBatch, MatchesSingleCalls) {
-  const std::string buf = "USER@example.com\nbad\n\n" + std::string(k_user_sha256) + "\r\n  Jane@Example.com";
+  const std::string buf =
+      "USER@example.com\nbad\n\n" + std::string(k_user_sha256) + "\r\n  Jane@Example.com";
   const auto items = hashgate::hash_batch(Field::em, buf, P(ProfileId::meta));
   ASSERT_EQ(items.size(), 5u);
   EXPECT_EQ(items[0].error, Errc::ok);
@@ -208,7 +216,8 @@ TEST(SdkGoogleFormatterCases, EmailPhoneNames) {
   EXPECT_EQ(n(Field::em, "QuinnY@example.com"), "quinny@example.com");
   EXPECT_EQ(n(Field::em, "QuinnY@EXAMPLE.com"), "quinny@example.com");
   EXPECT_EQ(n(Field::em, "Jefferson.Loves.hiking@gmail.com"), "jeffersonloveshiking@gmail.com");
-  EXPECT_EQ(n(Field::em, "Jefferson.LOVES.Hiking@googlemail.com"), "jeffersonloveshiking@googlemail.com");
+  EXPECT_EQ(n(Field::em, "Jefferson.LOVES.Hiking@googlemail.com"),
+            "jeffersonloveshiking@googlemail.com");
   EXPECT_EQ(n(Field::em, "quinn"), "!invalid_email");
   EXPECT_EQ(n(Field::em, " @googlemail.com"), "!invalid_email");
   EXPECT_EQ(n(Field::em, " ...@gmail.com"), "!invalid_email");

@@ -14,7 +14,8 @@ using hashgate::ProfileId;
 const hashgate::Profile& P(ProfileId id) { return hashgate::profile(id); }
 
 // normalize() result as text, or "!" + error name.
-std::string norm(Field f, std::string_view v, ProfileId id = ProfileId::meta, const char* region = nullptr) {
+std::string norm(Field f, std::string_view v, ProfileId id = ProfileId::meta,
+                 const char* region = nullptr) {
   hashgate::Options opt;
   if (region != nullptr) opt.region = *hashgate::region_by_code(region);
   auto r = hashgate::normalize(f, v, P(id), opt);
@@ -30,7 +31,8 @@ TEST(SdkEmail, PerProfile) {
   const std::string gm = "John.Smith+Shop@GoogleMail.com";
   EXPECT_EQ(norm(Field::em, gm, ProfileId::meta), "john.smith+shop@googlemail.com");
   EXPECT_EQ(norm(Field::em, gm, ProfileId::google), "johnsmith@googlemail.com");
-  EXPECT_EQ(norm(Field::em, gm, ProfileId::uid2), "john.smith+shop@googlemail.com");  // gmail.com only
+  EXPECT_EQ(norm(Field::em, gm, ProfileId::uid2),
+            "john.smith+shop@googlemail.com");  // gmail.com only
   EXPECT_EQ(norm(Field::em, gm, ProfileId::liveramp), "johnsmith@googlemail.com");
   const std::string other = "Jane.Doe+News@Example.ORG";
   EXPECT_EQ(norm(Field::em, other, ProfileId::meta), "jane.doe+news@example.org");
@@ -40,9 +42,10 @@ TEST(SdkEmail, PerProfile) {
 }
 
 TEST(SdkEmail, Invalid) {
-  for (const char* bad : {"quinn", "test@@example.com", "a@b@example.com", "@example.com",
-                          "user@localhost", "user@.example.com", "user@example.", "user@example..com",
-                          "jane doe@example.com", "jane@exa mple.com", "jane\t@example.com", "user@"}) {
+  for (const char* bad :
+       {"quinn", "test@@example.com", "a@b@example.com", "@example.com", "user@localhost",
+        "user@.example.com", "user@example.", "user@example..com", "jane doe@example.com",
+        "jane@exa mple.com", "jane\t@example.com", "user@"}) {
     for (auto id : {ProfileId::meta, ProfileId::google, ProfileId::uid2, ProfileId::liveramp})
       EXPECT_EQ(norm(Field::em, bad, id), "!invalid_email") << bad;
   }
@@ -58,8 +61,14 @@ TEST(SdkEmail, InvisibleEdgesTrimmed) {
   EXPECT_EQ(norm(Field::em, "\xEF\xBB\xBFUser@Example.com\xC2\xA0"), "user@example.com");
   EXPECT_EQ(norm(Field::em, "\xE2\x80\x8B user@example.com \xE2\x80\x8B"), "user@example.com");
   EXPECT_EQ(norm(Field::em, "\xEF\xBB\xBF\xC2\xA0"), "!empty");
-  EXPECT_EQ(norm(Field::em, "us\xC2\xA0" "er@example.com"), "!invalid_email");  // inside: invalid
-  EXPECT_EQ(norm(Field::em, "user@exa\xE2\x80\x8B" "mple.com"), "!invalid_email");
+  EXPECT_EQ(norm(Field::em,
+                 "us\xC2\xA0"
+                 "er@example.com"),
+            "!invalid_email");  // inside: invalid
+  EXPECT_EQ(norm(Field::em,
+                 "user@exa\xE2\x80\x8B"
+                 "mple.com"),
+            "!invalid_email");
 }
 
 TEST(SdkEmail, NonAsciiOnlyAsciiLowercased) {
@@ -109,14 +118,21 @@ TEST(SdkNames, MetaLowercaseNoPunctuation) {
 }
 
 TEST(SdkNames, UnicodeLowercase) {
-  EXPECT_EQ(norm(Field::fn, "JOS\xC3\x89"), "jos\xC3\xA9");                    // É → é
-  EXPECT_EQ(norm(Field::ln, "\xC3\x91U\xC3\x91" "EZ"), "\xC3\xB1u\xC3\xB1" "ez");  // ÑUÑEZ
-  EXPECT_EQ(norm(Field::fn, "\xC5\x81UKASZ"), "\xC5\x82ukasz");                // Łukasz
-  EXPECT_EQ(norm(Field::ln, "\xC5\xA0KODA"), "\xC5\xA1koda");                  // Škoda
-  EXPECT_EQ(norm(Field::fn, "\xCE\x91\xCE\x9D\xCE\x9D\xCE\x91"), "\xCE\xB1\xCE\xBD\xCE\xBD\xCE\xB1");  // ΑΝΝΑ
-  EXPECT_EQ(norm(Field::fn, "\xD0\x98\xD0\x92\xD0\x90\xD0\x9D"), "\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD");  // ИВАН
-  EXPECT_EQ(norm(Field::fn, "\xD0\x81\xD0\xBB\xD0\xBA\xD0\xB0"), "\xD1\x91\xD0\xBB\xD0\xBA\xD0\xB0");  // Ёлка
-  EXPECT_EQ(norm(Field::ln, "M\xC3\x9CLLER"), "m\xC3\xBCller");                // MÜLLER
+  EXPECT_EQ(norm(Field::fn, "JOS\xC3\x89"), "jos\xC3\xA9");  // É → é
+  EXPECT_EQ(norm(Field::ln,
+                 "\xC3\x91U\xC3\x91"
+                 "EZ"),
+            "\xC3\xB1u\xC3\xB1"
+            "ez");                                               // ÑUÑEZ
+  EXPECT_EQ(norm(Field::fn, "\xC5\x81UKASZ"), "\xC5\x82ukasz");  // Łukasz
+  EXPECT_EQ(norm(Field::ln, "\xC5\xA0KODA"), "\xC5\xA1koda");    // Škoda
+  EXPECT_EQ(norm(Field::fn, "\xCE\x91\xCE\x9D\xCE\x9D\xCE\x91"),
+            "\xCE\xB1\xCE\xBD\xCE\xBD\xCE\xB1");  // ΑΝΝΑ
+  EXPECT_EQ(norm(Field::fn, "\xD0\x98\xD0\x92\xD0\x90\xD0\x9D"),
+            "\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD");  // ИВАН
+  EXPECT_EQ(norm(Field::fn, "\xD0\x81\xD0\xBB\xD0\xBA\xD0\xB0"),
+            "\xD1\x91\xD0\xBB\xD0\xBA\xD0\xB0");                                       // Ёлка
+  EXPECT_EQ(norm(Field::ln, "M\xC3\x9CLLER"), "m\xC3\xBCller");                        // MÜLLER
   EXPECT_EQ(norm(Field::ln, "\xE5\xB1\xB1\xE7\x94\xB0"), "\xE5\xB1\xB1\xE7\x94\xB0");  // 山田 kept
 }
 
@@ -126,7 +142,11 @@ TEST(SdkNames, NfdComposedToNfc) {
   EXPECT_EQ(norm(Field::fn, nfc), "jos\xC3\xA9");
   EXPECT_EQ(norm(Field::fn, nfd), "jos\xC3\xA9");
   EXPECT_EQ(norm(Field::ln, "Mu\xCC\x88ller"), "m\xC3\xBCller");  // u + U+0308
-  EXPECT_EQ(norm(Field::ln, "N\xCC\x83u\xC3\xB1" "ez"), "\xC3\xB1u\xC3\xB1" "ez");
+  EXPECT_EQ(norm(Field::ln,
+                 "N\xCC\x83u\xC3\xB1"
+                 "ez"),
+            "\xC3\xB1u\xC3\xB1"
+            "ez");
   const auto h1 = hashgate::hash(Field::fn, nfc, P(ProfileId::meta));
   const auto h2 = hashgate::hash(Field::fn, nfd, P(ProfileId::meta));
   ASSERT_TRUE(h1.ok() && h2.ok());
@@ -134,11 +154,15 @@ TEST(SdkNames, NfdComposedToNfc) {
 }
 
 TEST(SdkNames, EmojiAndSymbolsDropped) {
-  EXPECT_EQ(norm(Field::fn, "Anna \xF0\x9F\x98\x80"), "anna");                         // 😀
+  EXPECT_EQ(norm(Field::fn, "Anna \xF0\x9F\x98\x80"), "anna");  // 😀
   EXPECT_EQ(norm(Field::fn, "Anna \xF0\x9F\x98\x80 Lena", ProfileId::google), "anna lena");
-  EXPECT_EQ(norm(Field::fn, "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB Eva"), "eva");  // 👩‍💻
-  EXPECT_EQ(norm(Field::fn, "\xE2\x9D\xA4\xEF\xB8\x8F"), "!empty");                    // ❤️ only
-  EXPECT_EQ(norm(Field::ln, "D\xE2\x80\x99" "Angelo"), "dangelo");                     // ’ apostrophe
+  EXPECT_EQ(norm(Field::fn, "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB Eva"),
+            "eva");                                                  // 👩‍💻
+  EXPECT_EQ(norm(Field::fn, "\xE2\x9D\xA4\xEF\xB8\x8F"), "!empty");  // ❤️ only
+  EXPECT_EQ(norm(Field::ln,
+                 "D\xE2\x80\x99"
+                 "Angelo"),
+            "dangelo");  // ’ apostrophe
 }
 
 // Cases of Meta's parameter builder tests (facebook/capi-param-builder,
@@ -219,15 +243,39 @@ TEST(SdkCountry, CodesAndNames) {
   EXPECT_EQ(norm(Field::country, "Germany"), "de");
   EXPECT_EQ(norm(Field::country, "zw"), "zw");
   const std::pair<const char*, const char*> more[] = {
-      {"Viet Nam", "vn"}, {"Vietnam", "vn"}, {"South Korea", "kr"}, {"North Korea", "kp"},
-      {"North Macedonia", "mk"}, {"Czechia", "cz"}, {"Czech Republic", "cz"},
-      {"T\xC3\xBCrkiye", "tr"}, {"Saint Kitts and Nevis", "kn"}, {"Guinea-Bissau", "gw"},
-      {"Timor-Leste", "tl"}, {"Burma", "mm"}, {"Eswatini", "sz"}, {"R\xC3\xA9union", "re"},
-      {"Cura\xC3\xA7" "ao", "cw"}, {"S\xC3\xA3o Tom\xC3\xA9 and Pr\xC3\xADncipe", "st"},
-      {"Congo", "cg"}, {"DR Congo", "cd"}, {"Great Britain", "gb"}, {"ENGLAND", "gb"},
-      {"Russia", "ru"}, {"Iran", "ir"}, {"Syria", "sy"}, {"Bolivia", "bo"}, {"Zimbabwe", "zw"},
-      {"Aland Islands", "ax"}, {"Falkland Islands (Malvinas)", "fk"}, {"Holy See", "va"},
-      {"United Arab Emirates", "ae"}, {"Papua New Guinea", "pg"}, {"Andorra", "ad"}};
+      {"Viet Nam", "vn"},
+      {"Vietnam", "vn"},
+      {"South Korea", "kr"},
+      {"North Korea", "kp"},
+      {"North Macedonia", "mk"},
+      {"Czechia", "cz"},
+      {"Czech Republic", "cz"},
+      {"T\xC3\xBCrkiye", "tr"},
+      {"Saint Kitts and Nevis", "kn"},
+      {"Guinea-Bissau", "gw"},
+      {"Timor-Leste", "tl"},
+      {"Burma", "mm"},
+      {"Eswatini", "sz"},
+      {"R\xC3\xA9union", "re"},
+      {"Cura\xC3\xA7"
+       "ao",
+       "cw"},
+      {"S\xC3\xA3o Tom\xC3\xA9 and Pr\xC3\xADncipe", "st"},
+      {"Congo", "cg"},
+      {"DR Congo", "cd"},
+      {"Great Britain", "gb"},
+      {"ENGLAND", "gb"},
+      {"Russia", "ru"},
+      {"Iran", "ir"},
+      {"Syria", "sy"},
+      {"Bolivia", "bo"},
+      {"Zimbabwe", "zw"},
+      {"Aland Islands", "ax"},
+      {"Falkland Islands (Malvinas)", "fk"},
+      {"Holy See", "va"},
+      {"United Arab Emirates", "ae"},
+      {"Papua New Guinea", "pg"},
+      {"Andorra", "ad"}};
   for (const auto& [name, code] : more) EXPECT_EQ(norm(Field::country, name), code) << name;
   EXPECT_EQ(norm(Field::country, "Atlantis"), "!invalid_country");
   EXPECT_EQ(norm(Field::country, "XX"), "!invalid_country");
@@ -244,8 +292,8 @@ TEST(SdkDate, Layouts) {
   EXPECT_EQ(norm(Field::db, "1900-01-01"), "19000101");
   EXPECT_EQ(norm(Field::db, "2024-12-31"), "20241231");  // a past date (tests run after 2024)
   for (const char* v : {"1997-02-30", "1900-02-29", "2023-02-29", "13/13/1997", "1997-13-01",
-                        "1997-00-10", "97-02-16", "16/02/97", "abc", "1997-02-16T00:00", "1997-02/16",
-                        "0000-01-01", "199702160", "1899-12-31", "2199-01-01"})
+                        "1997-00-10", "97-02-16", "16/02/97", "abc", "1997-02-16T00:00",
+                        "1997-02/16", "0000-01-01", "199702160", "1899-12-31", "2199-01-01"})
     EXPECT_EQ(norm(Field::db, v), "!invalid_date") << v;
 }
 

@@ -51,7 +51,7 @@ TEST(SdkPhone, NationalWithRegion) {
   EXPECT_EQ(ph("(650)555-1212", "US"), "16505551212");
   EXPECT_EQ(ph("1-650-555-1212", "US"), "16505551212");
   EXPECT_EQ(ph("650 555 1212", "CA"), "16505551212");
-  EXPECT_EQ(ph("06 1234 5678", "IT"), "390612345678");     // IT: 0 is part of the number
+  EXPECT_EQ(ph("06 1234 5678", "IT"), "390612345678");  // IT: 0 is part of the number
   EXPECT_EQ(ph("347 123 4567", "IT"), "393471234567");
   EXPECT_EQ(ph("8 (912) 345-67-89", "RU"), "79123456789");  // RU trunk prefix 8
   EXPECT_EQ(ph("8 029 123-45-67", "BY"), "375291234567");   // BY trunk prefix 8
@@ -77,31 +77,31 @@ TEST(SdkPhone, Errors) {
   EXPECT_EQ(ph("+1 650 CALL NOW"), "!invalid_phone");
   EXPECT_EQ(ph("650-555-1212 ext 3", "US"), "!invalid_phone");
   EXPECT_EQ(ph("650-555-1212x3", "US"), "!invalid_phone");
-  EXPECT_EQ(ph("+31 6 12"), "!invalid_phone");                  // too short
+  EXPECT_EQ(ph("+31 6 12"), "!invalid_phone");  // too short
   EXPECT_EQ(ph("12", "NL"), "!invalid_phone");
-  EXPECT_EQ(ph("+31 6 1234 5678 9012 3"), "!invalid_phone");    // 16 digits > E.164's 15
-  EXPECT_EQ(ph("+1 650 555 121"), "!invalid_phone");            // NANP needs 10 digits
+  EXPECT_EQ(ph("+31 6 1234 5678 9012 3"), "!invalid_phone");  // 16 digits > E.164's 15
+  EXPECT_EQ(ph("+1 650 555 121"), "!invalid_phone");          // NANP needs 10 digits
   EXPECT_EQ(ph("+1 650 555 12123"), "!invalid_phone");
-  EXPECT_EQ(ph("+999 1234 5678"), "!invalid_phone");            // unassigned calling code
+  EXPECT_EQ(ph("+999 1234 5678"), "!invalid_phone");  // unassigned calling code
   EXPECT_EQ(ph("+0 123 456 789"), "!invalid_phone");
   EXPECT_EQ(ph("++31 6 12345678"), "!invalid_phone");
   EXPECT_EQ(ph("06+12345678", "NL"), "!invalid_phone");
   EXPECT_EQ(ph("#31612345678"), "!invalid_phone");
   EXPECT_EQ(ph("()- "), "!invalid_phone");
-  EXPECT_EQ(ph("06 12345678", "BV"), "!invalid_region");       // ISO region without a plan
+  EXPECT_EQ(ph("06 12345678", "BV"), "!invalid_region");  // ISO region without a plan
   EXPECT_EQ(ph("+683 4002", nullptr, ProfileId::uid2), "!invalid_phone");  // UID2: >= 10 digits
-  EXPECT_EQ(ph("+683 4002"), "6834002");                        // Niue: 7 digits is a real length
+  EXPECT_EQ(ph("+683 4002"), "6834002");  // Niue: 7 digits is a real length
 }
 
 // Examples of the UID2 "Normalization and Encoding" page (IABTechLab/uid2docs,
 // docs/getting-started/gs-normalization-encoding.md) and Snap's Conversions API parameters page.
 TEST(SdkPhone, PublishedExamples) {
   EXPECT_EQ(ph("1 (234) 567-8901", nullptr, ProfileId::uid2), "+12345678901");
-  EXPECT_EQ(ph("65 1234 5678", nullptr, ProfileId::uid2), "+6512345678");     // Singapore
-  EXPECT_EQ(ph("(02) 1234 5678", "AU", ProfileId::uid2), "+61212345678");    // Sydney
+  EXPECT_EQ(ph("65 1234 5678", nullptr, ProfileId::uid2), "+6512345678");  // Singapore
+  EXPECT_EQ(ph("(02) 1234 5678", "AU", ProfileId::uid2), "+61212345678");  // Sydney
   EXPECT_EQ(ph("(02) 1234 5678", nullptr, ProfileId::uid2), "!phone_needs_region");
-  EXPECT_EQ(ph("+44 844 412 4653"), "448444124653");                         // Snap / Meta form
-  EXPECT_EQ(ph("(800)555-0100", "US", ProfileId::google), "+18005550100");   // Google Data Manager
+  EXPECT_EQ(ph("+44 844 412 4653"), "448444124653");                        // Snap / Meta form
+  EXPECT_EQ(ph("(800)555-0100", "US", ProfileId::google), "+18005550100");  // Google Data Manager
 }
 
 TEST(SdkPhone, LiveRampUsNational) {
@@ -119,13 +119,20 @@ namespace {
 // All 249 ISO 3166-1 alpha-2 codes (ISO 3166 Maintenance Agency list), written out here
 // independently of the SDK's tables.
 constexpr std::string_view k_iso =
-    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS "
-    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE "
-    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
-    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC "
-    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA "
-    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
-    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO "
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR "
+    "BS "
+    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC "
+    "EE "
+    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK "
+    "HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB "
+    "LC "
+    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ "
+    "NA "
+    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU "
+    "RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN "
+    "TO "
     "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 // North American Numbering Plan members (+1, 10-digit national numbers).
 constexpr std::string_view k_nanp =

@@ -17,8 +17,10 @@ struct Row {
 std::vector<std::string> split_tabs(const std::string& s) {
   std::vector<std::string> out(1);
   for (const char c : s) {
-    if (c == '\t') out.emplace_back();
-    else out.back().push_back(c);
+    if (c == '\t')
+      out.emplace_back();
+    else
+      out.back().push_back(c);
   }
   return out;
 }
@@ -48,7 +50,8 @@ std::vector<Row> load_rows() {
     if (line_no == 1 || line.empty()) continue;  // header
     auto cols = split_tabs(line);
     cols.resize(9);
-    rows.push_back({line_no, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]});
+    rows.push_back(
+        {line_no, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]});
   }
   return rows;
 }

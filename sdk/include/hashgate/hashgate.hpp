@@ -17,9 +17,9 @@ namespace hashgate {
 
 /// Options for normalize() and hash().
 struct Options {
-  Region region{};                 ///< default region for national phone numbers (empty: none)
-  Algo algo = Algo::sha256;        ///< digest algorithm
-  std::optional<Encoding> encoding;///< output encoding; the profile's default when empty
+  Region region{};                      ///< default region for national phone numbers (empty: none)
+  Algo algo = Algo::sha256;             ///< digest algorithm
+  std::optional<Encoding> encoding;     ///< output encoding; the profile's default when empty
   std::span<const std::uint8_t> key{};  ///< HMAC key, required for Algo::hmac_sha256
 };
 
@@ -31,7 +31,8 @@ Result<std::string> normalize(Field f, std::string_view value, const Profile& p,
 /// Normalizes then hashes `value`, returning the encoded digest. Input that already is a digest
 /// of the requested algorithm (hex of either case, or base64 of the raw bytes) is re-encoded in
 /// the requested encoding, never hashed again.
-Result<std::string> hash(Field f, std::string_view value, const Profile& p, const Options& opt = {});
+Result<std::string> hash(Field f, std::string_view value, const Profile& p,
+                         const Options& opt = {});
 
 /// One result of hash_batch(): the encoded digest, or the error for that entry.
 struct BatchItem {

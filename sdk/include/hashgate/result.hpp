@@ -35,8 +35,8 @@ class [[nodiscard]] Result {
 /// Propagates an error: `HG_TRY(auto x, f());` declares x from the value or returns the error.
 #define HG_TRY_CONCAT_(a, b) a##b
 #define HG_TRY_NAME_(l) HG_TRY_CONCAT_(hg_try_result_, l)
-#define HG_TRY(decl, expr)                                           \
-  auto HG_TRY_NAME_(__LINE__) = (expr);                              \
+#define HG_TRY(decl, expr)                                            \
+  auto HG_TRY_NAME_(__LINE__) = (expr);                               \
   if (!HG_TRY_NAME_(__LINE__)) return HG_TRY_NAME_(__LINE__).error(); \
   decl = std::move(HG_TRY_NAME_(__LINE__)).value()
 

@@ -27,8 +27,8 @@ enum class Encoding : std::uint8_t { hex, base64 };
 /// Per-profile constants. Obtain one with profile(ProfileId) or profile_by_name().
 struct Profile {
   ProfileId id;
-  std::string_view name;          ///< "meta", "google", "uid2", "liveramp"
-  Encoding default_encoding;      ///< base64 for uid2, hex otherwise
+  std::string_view name;      ///< "meta", "google", "uid2", "liveramp"
+  Encoding default_encoding;  ///< base64 for uid2, hex otherwise
 };
 
 /// The profile record for an id.
@@ -55,7 +55,9 @@ std::string_view encoding_name(Encoding e) noexcept;
 struct Region {
   std::array<char, 2> code{};
   bool empty() const noexcept { return code[0] == 0; }
-  std::string_view view() const noexcept { return empty() ? std::string_view{} : std::string_view(code.data(), 2); }
+  std::string_view view() const noexcept {
+    return empty() ? std::string_view{} : std::string_view(code.data(), 2);
+  }
 };
 /// Parses a region code in either case; nullopt unless it is a known ISO 3166 alpha-2 code.
 std::optional<Region> region_by_code(std::string_view cc) noexcept;
