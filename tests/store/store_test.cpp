@@ -166,6 +166,10 @@ TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
   sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);  // schema version written by the migrations
+  sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 
@@ -643,4 +647,27 @@ TEST_F(StoreTest, StoreScrubWaitsForReaderThenCompletes) {
   sqlite3_close(db);
   flush();  // the next commit retries the truncation
   EXPECT_EQ(all_files().find(marker), std::string::npos);
+}
+
+TEST_F(StoreTest, StoreExportFiltersSuppressedEvenIfNotPurged) {
+  open();
+  const std::string a = hex_id(0x51);
+  opt_out("t", {a}, "");
+  // A row that bypassed the writer (e.g. restored from an old backup) is still never exported.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((m_dir / "hashgate.db").string().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const std::string sql =
+      "INSERT INTO events(tenant, event_id, type, time, received, ids) VALUES"
+      " ('t', 'restored', 'lead', 1, 1, '{\"em\":\"" + a + "\"}'),"
+      " ('t', 'fine', 'lead', 2, 2, '{\"em\":\"" + hex_id(0x52) + "\"}');";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"fine"});
+  flush();
+  bool noted = false;
+  for (const auto& e : m_store->audit("t", 0, 100)) {
+    if (e.action == "export") noted = nlohmann::json::parse(e.detail).value("suppressed_skipped", 0) == 1;
+  }
+  EXPECT_TRUE(noted);
 }
