@@ -298,8 +298,15 @@ int value_command(std::span<char*> args, const Io& io, bool do_hash) {
     return true;
   };
 
+  // stdio's own buffers would keep copies of raw (stdin) and normalized (stdout) values: give
+  // them static buffers that are zeroed at the end. Done before any I/O on the streams.
+  static char s_in_buf[1 << 16];
+  static char s_out_buf[1 << 16];
+  std::setvbuf(io.out, s_out_buf, ::isatty(::fileno(io.out)) == 1 ? _IOLBF : _IOFBF,
+               sizeof s_out_buf);
   bool stopped = false;
   if (a.values.size() == 1 && std::string_view(a.values[0]) == "-") {
+    std::setvbuf(io.in, s_in_buf, _IOFBF, sizeof s_in_buf);
     char* line = nullptr;
     std::size_t cap = 0;
     ssize_t n;
@@ -329,7 +336,10 @@ int value_command(std::span<char*> args, const Io& io, bool do_hash) {
       }
     }
   }
-  if (std::fflush(io.out) != 0) {
+  const bool flushed = std::fflush(io.out) == 0;
+  secure_zero(s_in_buf, sizeof s_in_buf);
+  secure_zero(s_out_buf, sizeof s_out_buf);
+  if (!flushed) {
     print_err(io, "cannot write the output");
     return k_exit_io;
   }
