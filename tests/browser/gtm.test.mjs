@@ -77,3 +77,26 @@ test('browser: the GTM snippet page sends the queued command and later pushes', 
   assert.deepEqual(find_leaks(requests, needles), []);
   assert.ok(!(await page.textContent('#tag-log')).toLowerCase().includes(tag), 'the tag log redacts values');
 });
+
+test('browser: with Global Privacy Control the GTM snippet sends nothing and the page says why', async () => {
+  const b = await launch_browser();
+  try {
+    const email = `gtm.gpc.${randomBytes(4).toString('hex')}@example.com`;
+    await b.context.addInitScript((e) => {
+      Object.defineProperty(navigator, 'globalPrivacyControl', { get: () => true, configurable: true });
+      window.dataLayer = [{ event: 'purchase', value: 1, currency: 'EUR', user_data: { email: e } }];
+    }, email);
+    const { requests, settle } = record_requests(b.context);
+    const before_export = await export_events(gw.origin);
+    const page = await b.context.newPage();
+    await page.goto(`${gw.origin}/demo/gtm/`);
+    await page.waitForFunction(() => Number(document.getElementById('send-outcome').dataset.count) >= 1);
+    assert.equal(await page.getAttribute('#send-outcome', 'data-kind'), 'blocked', await page.textContent('#send-outcome'));
+    assert.match(await page.textContent('#send-outcome'), /purchase: not sent \(gpc\)/);
+    await settle();
+    assert.equal(requests.filter((r) => r.url.includes('/v1/events')).length, 0, 'no event request at all');
+    assert.equal((await export_events(gw.origin)).text, before_export.text, 'the export is unchanged');
+  } finally {
+    await b.close();
+  }
+});
