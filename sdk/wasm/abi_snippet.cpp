@@ -21,9 +21,9 @@ std::int32_t snippet_hash(std::string_view in, Field f, const Profile& p, const 
     if (!valid_utf8(in)) return wasm::put_error(Errc::invalid_utf8, used);
     auto norm = f == Field::em ? normalize_email(in, p) : normalize_phone(in, p, opt.region);
     if (!norm) return wasm::put_error(norm.error(), used);
-    Errc e = digest(Algo::sha256, *norm, md);
+    const bool ok = sha256(*norm, std::span<std::uint8_t, 32>(md));
     secure_clear(*norm);
-    if (e != Errc::ok) return wasm::put_error(e, used);
+    if (!ok) return wasm::put_error(Errc::internal, used);
   }
   std::string out = enc == Encoding::hex ? to_hex(md) : to_base64(md);
   secure_zero(md.data(), md.size());

@@ -25,7 +25,8 @@ export function readTsv(file) {
 
 /**
  * Runs `hashgate hash --profile P --field F [--region CC] -- -` over `values` (one per line)
- * and returns one output line per value ('' for invalid).
+ * and returns one output line per value ('' for invalid), or {unsupported: code} when the CLI
+ * refuses the field/profile combination as a whole (exit 64).
  */
 export function cliHash(profile, field, region, values, extra = []) {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} missing: run make build (or set HASHGATE_CLI)`);
@@ -33,6 +34,8 @@ export function cliHash(profile, field, region, values, extra = []) {
   if (region) args.push('--region', region);
   args.push(...extra, '--', '-');
   const r = spawnSync(cliPath, args, { input: values.join('\n') + '\n', maxBuffer: 64 << 20 });
+  const unsupported = r.status === 64 && /: (unsupported_\w+)/.exec(r.stderr.toString());
+  if (unsupported) return { unsupported: unsupported[1] };  // e.g. a field the profile lacks
   if (r.status !== 0 && r.status !== 65) {
     throw new Error(`hashgate CLI exited ${r.status}: ${r.stderr.toString().slice(0, 300)}`);
   }

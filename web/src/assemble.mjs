@@ -22,7 +22,7 @@ if (!outDir) {
 }
 const pkg = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8'));
 const src = (f) => readFileSync(join(here, f), 'utf8');
-const b64 = (f) => readFileSync(f).toString('base64');
+const hex = (f) => readFileSync(f).toString('hex');
 
 /** Lists a module's imports; the loader stubs them, so there must be none it would call. */
 function imports(file) {
@@ -33,12 +33,12 @@ function imports(file) {
 const header = `// hashgate ${pkg.version} — ${pkg.license}. Built by web/build.sh; do not edit.\n`;
 const version = `const HG_VERSION = ${JSON.stringify(pkg.version)};\n`;
 
-const mjsBody = version + `const HG_WASM = "${b64(fullWasm)}";\n` + src('core.js') + src('transport.js') +
+const mjsBody = version + `const HG_WASM = "${hex(fullWasm)}";\n` + src('core.js') + src('transport.js') +
   src('hashgate.js');
 const mjsMin = await minify(mjsBody + '\nexport { Hashgate };\nexport default Hashgate;\n', {
   module: true, ecma: 2020, compress: { passes: 2 }, mangle: true,
 });
-const snippetBody = version + `const HG_WASM = "${b64(snippetWasm)}";\n` + src('core.js') + src('transport.js') +
+const snippetBody = version + `const HG_WASM = "${hex(snippetWasm)}";\n` + src('core.js') + src('transport.js') +
   src('snippet.js');
 const snippetMin = await minify(`(function(){"use strict";\n${snippetBody}\n})();`, {
   ecma: 2020, compress: { passes: 2, toplevel: true }, mangle: { toplevel: true },

@@ -38,25 +38,38 @@ function hgRegion(region) {
   return r.charCodeAt(0) | (r.charCodeAt(1) << 8);
 }
 
-/** Decodes base64 (the embedded wasm) to bytes; atob exists in browsers and Node >= 16. */
-function hgBase64Bytes(b64) {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+/**
+ * Decodes the embedded wasm. It is embedded as hex, not base64: hex keeps the byte patterns that
+ * gzip finds, so it gzips ~13% smaller than base64 (measured in docs/web.md).
+ */
+function hgHexBytes(hex) {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
   return out;
 }
 
-/** Compiles and instantiates a standalone wasm module; every import is a stub that traps. */
-async function hgInstantiate(b64) {
-  const module = await WebAssembly.compile(hgBase64Bytes(b64));
+/**
+ * Compiles and instantiates a standalone wasm module. The only WASI call given a real answer is
+ * clock_time_get (the current year bounds dates of birth); any other import traps.
+ */
+async function hgInstantiate(hex) {
+  const module = await WebAssembly.compile(hgHexBytes(hex));
+  let memory = null;
+  const known = {
+    clock_time_get(clockId, precision, outPtr) {
+      new DataView(memory.buffer).setBigUint64(outPtr, BigInt(Date.now()) * 1000000n, true);
+      return 0;
+    },
+  };
   const imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind !== 'function') continue;
-    (imports[imp.module] = imports[imp.module] || {})[imp.name] = () => {
+    (imports[imp.module] = imports[imp.module] || {})[imp.name] = known[imp.name] || (() => {
       throw new Error('hashgate: unexpected wasm import ' + imp.name);
-    };
+    });
   }
   const instance = await WebAssembly.instantiate(module, imports);
+  memory = instance.exports.memory;
   if (instance.exports._initialize) instance.exports._initialize();
   return new HgCore(instance.exports);
 }

@@ -1,5 +1,5 @@
 // hashgate.mjs façade: the Hashgate class (every field, profile, algorithm; batch; send; opt-out).
-// web/build.sh concatenates: header, `const HG_WASM = "<base64 full module>"`, core.js,
+// web/build.sh concatenates: header, `const HG_WASM = "<hex of the full module>"`, core.js,
 // transport.js, this file, then `export { Hashgate }; export default Hashgate;`.
 
 let hgCorePromise = null;

@@ -1,5 +1,5 @@
 // hashgate.min.js: the tag-manager snippet. web/build.sh wraps, in one IIFE: `const HG_WASM =
-// "<base64 snippet module>"`, core.js, transport.js, this file. E-mail and phone, profiles
+// "<hex of the snippet module>"`, core.js, transport.js, this file. E-mail and phone, profiles
 // meta/google/uid2, SHA-256; a command queue on window.hashgate:
 //   window.hashgate = window.hashgate || [];
 //   hashgate.push(['init', {gateway, siteKey, profile, region}]);
