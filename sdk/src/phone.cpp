@@ -8,7 +8,9 @@ namespace {
 constexpr std::size_t k_max_digits = 15;  // ITU-T E.164: at most 15 digits in all
 constexpr std::size_t k_min_digits = 7;   // shortest plausible country code + subscriber number
 constexpr std::size_t k_min_national = 4;
+constexpr std::size_t k_max_collected = 24;
 constexpr std::size_t k_buf = 40;
+static_assert(k_max_collected + 3 <= k_buf);
 
 bool is_separator(std::string_view v, std::size_t& i) noexcept {
   const char c = v[i];
@@ -55,7 +57,9 @@ Errc normalize_phone_impl(std::string_view v, const Profile& p, Region region, s
   for (std::size_t i = 0; i < v.size();) {
     const char c = v[i];
     if (is_digit(c)) {
-      if (nd >= k_buf - 1) return Errc::invalid_phone;
+      // E.164's 15 digits plus an international or trunk prefix never need more than 20;
+      // the cap also keeps e (digits + a 3-digit calling code) inside its buffer.
+      if (nd >= k_max_collected) return Errc::invalid_phone;
       d[nd++] = c;
       ++i;
     } else if (c == '+') {
