@@ -549,7 +549,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   if (a.drop_columns && !a.drop_columns->empty()) drops = split_list(*a.drop_columns);
 
   // Input.
-  const std::string& in_path = a.values[0];
+  const std::string in_path = a.values[0];
   int in_fd = io.in_fd;
   bool close_in = false;
   if (in_path != "-") {
