@@ -5,15 +5,9 @@ namespace hashgate {
 namespace detail {
 namespace {
 
-bool ieq(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (to_lower(a[i]) != b[i]) return false;
-  return true;
-}
-bool is_gmail(std::string_view domain) noexcept { return ieq(domain, "gmail.com"); }
+bool is_gmail(std::string_view domain) noexcept { return iequals_ascii(domain, "gmail.com"); }
 bool is_gmail_or_googlemail(std::string_view domain) noexcept {
-  return ieq(domain, "gmail.com") || ieq(domain, "googlemail.com");
+  return iequals_ascii(domain, "gmail.com") || iequals_ascii(domain, "googlemail.com");
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ constexpr char to_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+/// True if `a` and `b` are equal ignoring ASCII case.
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
+
 /// `s` without leading and trailing ASCII whitespace, U+00A0, U+FEFF and U+200B.
 std::string_view trim(std::string_view s) noexcept;
 

@@ -25,29 +25,22 @@ constexpr std::string_view k_iso_regions =
     "PHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTK"
     "TLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
 
-bool ieq(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (detail::to_lower(a[i]) != detail::to_lower(b[i])) return false;
-  return true;
-}
-
 }  // namespace
 
 const Profile& profile(ProfileId id) noexcept { return k_profiles[static_cast<int>(id)]; }
 
 const Profile* profile_by_name(std::string_view name) noexcept {
-  if (ieq(name, "euid")) return &k_profiles[2];
+  if (detail::iequals_ascii(name, "euid")) return &k_profiles[2];
   for (const auto& p : k_profiles)
-    if (ieq(name, p.name)) return &p;
+    if (detail::iequals_ascii(name, p.name)) return &p;
   return nullptr;
 }
 
 std::optional<Field> field_by_name(std::string_view name) noexcept {
-  if (ieq(name, "email")) return Field::em;
-  if (ieq(name, "phone")) return Field::ph;
+  if (detail::iequals_ascii(name, "email")) return Field::em;
+  if (detail::iequals_ascii(name, "phone")) return Field::ph;
   for (std::size_t i = 0; i < std::size(k_field_names); ++i)
-    if (ieq(name, k_field_names[i])) return static_cast<Field>(i);
+    if (detail::iequals_ascii(name, k_field_names[i])) return static_cast<Field>(i);
   return std::nullopt;
 }
 
@@ -57,10 +50,10 @@ std::string_view field_name(Field f) noexcept {
 }
 
 std::optional<Algo> algo_by_name(std::string_view name) noexcept {
-  if (ieq(name, "sha256")) return Algo::sha256;
-  if (ieq(name, "sha1")) return Algo::sha1;
-  if (ieq(name, "md5")) return Algo::md5;
-  if (ieq(name, "hmac-sha256")) return Algo::hmac_sha256;
+  if (detail::iequals_ascii(name, "sha256")) return Algo::sha256;
+  if (detail::iequals_ascii(name, "sha1")) return Algo::sha1;
+  if (detail::iequals_ascii(name, "md5")) return Algo::md5;
+  if (detail::iequals_ascii(name, "hmac-sha256")) return Algo::hmac_sha256;
   return std::nullopt;
 }
 
@@ -90,8 +83,8 @@ std::size_t digest_size(Algo a) noexcept {
 }
 
 std::optional<Encoding> encoding_by_name(std::string_view name) noexcept {
-  if (ieq(name, "hex")) return Encoding::hex;
-  if (ieq(name, "base64")) return Encoding::base64;
+  if (detail::iequals_ascii(name, "hex")) return Encoding::hex;
+  if (detail::iequals_ascii(name, "base64")) return Encoding::base64;
   return std::nullopt;
 }
 

@@ -70,6 +70,13 @@ void secure_clear(std::string& s) noexcept {
 
 namespace detail {
 
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+
 std::string_view trim(std::string_view s) noexcept {
   // ASCII whitespace, U+00A0 (no-break space), U+FEFF (byte order mark) and U+200B (zero-width
   // space): invisible characters that copy-paste and spreadsheets leave around values.

@@ -43,12 +43,14 @@ std::string_view field_name(Field f) noexcept;
 
 /// Parses "sha256", "sha1", "md5", "hmac-sha256"; nullopt if unknown.
 std::optional<Algo> algo_by_name(std::string_view name) noexcept;
+/// Canonical name of algorithm `a` ("sha256", "sha1", "md5", "hmac-sha256").
 std::string_view algo_name(Algo a) noexcept;
 /// Digest length in bytes: 32, 20, 16, 32.
 std::size_t digest_size(Algo a) noexcept;
 
 /// Parses "hex" or "base64"; nullopt if unknown.
 std::optional<Encoding> encoding_by_name(std::string_view name) noexcept;
+/// Canonical name of encoding `e` ("hex" or "base64").
 std::string_view encoding_name(Encoding e) noexcept;
 
 /// An ISO 3166-1 alpha-2 region, upper-case ("NL"), or empty for none.
