@@ -367,7 +367,7 @@ Errc normalize_country_into(std::string_view v, std::string& out) {
   if (hit == nullptr && out.size() > 3 && std::string_view(out).substr(0, 3) == "the")
     hit = find(std::string_view(out).substr(3));  // "The Netherlands", "the Czech Republic"
   if (hit == nullptr) return Errc::invalid_country;
-  out.assign(hit->code, 2);
+  assign_zeroed(out, std::string_view(hit->code, 2));
   return Errc::ok;
 }
 

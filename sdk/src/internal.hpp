@@ -23,6 +23,10 @@ constexpr char to_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+/// Replaces the content of `s` with `value`, zeroing the old bytes first (no residue of a
+/// longer normalized value is left in the buffer).
+void assign_zeroed(std::string& s, std::string_view value);
+
 /// True if `a` and `b` are equal ignoring ASCII case.
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
 

@@ -95,7 +95,7 @@ Errc normalize_state_into(std::string_view v, std::string& out) {
   if (out.empty()) return Errc::empty;
   for (const auto& s : k_states) {
     if (out == s.name) {
-      out.assign(s.code, 2);
+      assign_zeroed(out, std::string_view(s.code, 2));
       break;
     }
   }
@@ -115,10 +115,12 @@ Errc normalize_zip_into(std::string_view v, Region region, std::string& out) {
   bool all_digits = true;
   for (const char c : out) all_digits = all_digits && is_digit(c);
   const bool us = region.view() == "US";
-  if (all_digits && (us || out.size() == 9) && out.size() >= 5)
+  if (all_digits && (us || out.size() == 9) && out.size() >= 5) {
+    secure_zero(out.data() + 5, out.size() - 5);
     out.resize(5);
-  else if (us)
+  } else if (us) {
     return Errc::invalid_value;  // a US ZIP code is 5 (or 9) digits
+  }
   return Errc::ok;
 }
 

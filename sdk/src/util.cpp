@@ -70,6 +70,11 @@ void secure_clear(std::string& s) noexcept {
 
 namespace detail {
 
+void assign_zeroed(std::string& s, std::string_view value) {
+  secure_zero(s.data(), s.size());
+  s.assign(value);
+}
+
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
