@@ -63,11 +63,18 @@ const row = (name, raw) => {
 row('hashgate-full.wasm', readFileSync(fullWasm));
 row('hashgate-snippet.wasm', readFileSync(snippetWasm));
 for (const [name, text] of Object.entries(outputs)) row(name, Buffer.from(text));
+/** Imports the loader in core.js answers (anything else would trap at run time). */
+const k_known_imports = new Set(['wasi_snapshot_preview1.clock_time_get', 'wasi_snapshot_preview1.proc_exit']);
 for (const f of [fullWasm, snippetWasm]) {
   const list = imports(f);
   console.log(`web: ${f.split('/').pop()} imports: ${list.length ? list.join(', ') : 'none'}`);
+  const unknown = list.filter((i) => !k_known_imports.has(i));
+  if (unknown.length) {
+    console.error(`web: ${f.split('/').pop()} needs imports the loader does not provide: ${unknown.join(', ')}`);
+    over = true;
+  }
 }
 if (over) {
-  console.error('web: size budget exceeded');
+  console.error('web: size budget exceeded or unknown wasm imports');
   process.exit(1);
 }
