@@ -16,6 +16,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -278,14 +279,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         self->lowest().socket().close(ec);
       });
     } else {
+      // Lingering close: half-close, then discard what the client still sends (at most 1 s) so
+      // that unread request bytes do not turn the close into a RST that destroys our answer.
       error_code ec;
       lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-      lowest().socket().close(ec);
+      if (ec || m_reading) return lowest().socket().close(ec), void();  // a read is still pending
+      lowest().expires_after(std::chrono::seconds(1));
+      linger();
     }
+  }
+
+  void linger() {
+    lowest().async_read_some(net::buffer(m_scratch),
+                             [self = this->shared_from_this()](error_code ec, std::size_t) {
+                               if (!ec) return self->linger();
+                               error_code ignored;
+                               self->lowest().socket().close(ignored);
+                             });
   }
 
   Stream m_stream;
   beast::flat_buffer m_buffer;
+  std::array<char, 4096> m_scratch{};
   Shared& m_sh;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
   std::deque<std::shared_ptr<Slot>> m_queue;

@@ -215,6 +215,14 @@ class GatewayIntegration : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
+  /// Rewrites the config with `patch` merged in (RFC 7396) and restarts the gateway.
+  bool restart_with(const json& patch) {
+    gw->stop();
+    json cfg = json::parse(read_file(dir / "gateway.json"));
+    cfg.merge_patch(patch);
+    std::ofstream(dir / "gateway.json") << cfg.dump(2);
+    return gw->start();
+  }
   void write_config() {
     json cfg = {
         {"listen", {{"address", "127.0.0.1"}, {"port", 8080}}},
@@ -518,4 +526,59 @@ TEST_F(GatewayIntegration, GatewayRefusesBadConfig) {
   std::string out = read_file(dir / "bad.out");
   EXPECT_NE(out.find("tenants[0].api_key_sha256"), std::string::npos) << out;
   EXPECT_EQ(out.find("sk_plain_secret"), std::string::npos);
+}
+
+namespace {
+
+int run(const std::string& cmd) { return std::system(cmd.c_str()); }
+
+}  // namespace
+
+TEST_F(GatewayIntegration, GatewayServesTlsWithHstsAndSecureCookies) {
+  std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
+  ASSERT_EQ(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                " -days 1 -subj /CN=localhost >/dev/null 2>&1"), 0);
+  ASSERT_TRUE(restart_with({{"tls", {{"cert", cert}, {"key", key}}}}));
+  std::string base = "https://127.0.0.1:" + std::to_string(gw->port());
+  std::string hdr = (dir / "tls.headers").string(), out = (dir / "tls.body").string();
+  ASSERT_EQ(run("curl -sk -o " + out + " -D " + hdr + " " + base + "/healthz"), 0);
+  std::string h = read_file(hdr);
+  EXPECT_NE(h.find("HTTP/1.1 200"), std::string::npos) << h;
+  EXPECT_NE(h.find("Strict-Transport-Security: max-age="), std::string::npos) << h;
+  // A browser event over TLS gets a Secure, HttpOnly hg_uid cookie; the self origin is https.
+  std::string body = (dir / "ev.json").string();
+  std::ofstream(body) << events_body({"tls1"});
+  ASSERT_EQ(run("curl -sk -o " + out + " -D " + hdr + " -H 'Content-Type: text/plain' -H 'Origin: " + base +
+                "' --data-binary @" + body + " '" + base + "/v1/events?site_key=pk_demo'"), 0);
+  h = read_file(hdr);
+  EXPECT_NE(h.find("HTTP/1.1 202"), std::string::npos) << h << read_file(out);
+  EXPECT_NE(h.find("; Secure; HttpOnly"), std::string::npos) << h;
+  // Plain HTTP on the TLS port is not served.
+  EXPECT_NE(gw->call(request("GET", "/healthz")).status, 200);
+}
+
+TEST_F(GatewayIntegration, GatewayCapsConnections) {
+  ASSERT_TRUE(restart_with({{"limits", {{"max_connections", 2}}}}));
+  Conn a(gw->port()), b(gw->port());
+  ASSERT_TRUE(a.send_raw(request("GET", "/healthz", "", {}, false)));
+  ASSERT_TRUE(b.send_raw(request("GET", "/healthz", "", {}, false)));
+  EXPECT_EQ(a.read_response().status, 200);
+  EXPECT_EQ(b.read_response().status, 200);
+  Conn c(gw->port());
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "1");
+}
+
+TEST_F(GatewayIntegration, GatewayExitsCleanlyOnSigtermAndKeepsData) {
+  // SIGTERM closes idle keep-alive connections, exits 0, and what was acknowledged persists.
+  Conn c(gw->port());
+  ASSERT_TRUE(c.send_raw(request("POST", "/v1/events", events_body({"drain1"}),
+                                 {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(gw->stop(), 0);
+  EXPECT_TRUE(c.closed_by_peer());
+  ASSERT_TRUE(gw->start());
+  EXPECT_EQ(export_all().size(), 1u);
 }
