@@ -70,8 +70,9 @@ StaticFile StaticFiles::get(std::string_view rel, std::string_view mount) const 
   StaticFile out;
   if (!available()) return out;
   std::string decoded = policy::percent_decode(rel, false);
-  if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos ||
-      !policy::valid_utf8(decoded)) {
+  bool control = false;
+  for (unsigned char c : decoded) control = control || c < 0x20 || c == 0x7f;
+  if (control || decoded.find('\\') != std::string::npos || !policy::valid_utf8(decoded)) {
     out.status = 400;
     return out;
   }
@@ -103,9 +104,7 @@ StaticFile StaticFiles::get(std::string_view rel, std::string_view mount) const 
   if (fs::is_directory(*real, ec)) {
     if (!trailing_slash) {
       out.status = 308;
-      std::string loc(mount);
-      for (const auto& s : segs) loc += s + "/";
-      out.location = loc;
+      out.location = std::string(mount) + std::string(rel) + "/";  // still encoded, as received
       return out;
     }
     auto idx = real_path(*real + "/index.html");

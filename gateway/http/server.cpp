@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -96,7 +97,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       : m_stream(std::move(socket), ctx), m_sh(sh) {
     ++m_sh.gw.metrics().connections();
   }
-  ~Session() override { --m_sh.gw.metrics().connections(); }
+  ~Session() override {
+    // The read buffer held raw request bytes (possibly a rejected identifier): zero it.
+    m_buffer.consume(m_buffer.size());
+    auto region = m_buffer.prepare(m_buffer.capacity());
+    OPENSSL_cleanse(region.data(), region.size());
+    --m_sh.gw.metrics().connections();
+  }
 
   void run() {
     net::dispatch(m_stream.get_executor(), [self = this->shared_from_this()] { self->on_run(); });

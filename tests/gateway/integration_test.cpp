@@ -314,7 +314,7 @@ TEST_F(GatewayIntegration, GatewayStaticFilesAndTraversal) {
   EXPECT_EQ(gw->call(request("GET", "/demo/checkout/")).body, "<h1>checkout</h1>");
   for (const char* bad : {"/sdk/../outside.txt", "/sdk/%2e%2e/outside.txt", "/sdk/%2E%2E%2Foutside.txt",
                           "/sdk/..%2foutside.txt", "/sdk/link.txt", "/sdk/.secret", "/sdk/%2esecret",
-                          "/sdk/sub/..%5c..%5coutside.txt", "/sdk/%00", "/demo/../static/hashgate.js"}) {
+                          "/sdk/sub/..%5c..%5coutside.txt", "/sdk/%00", "/sdk/sub%0d%0aX:%20y", "/demo/../static/hashgate.js"}) {
     auto r = gw->call(request("GET", bad));
     EXPECT_TRUE(r.status == 400 || r.status == 404) << bad << " -> " << r.status;
     EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << bad;
