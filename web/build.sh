@@ -15,14 +15,18 @@ bdir="${HASHGATE_WASM_BUILD_DIR:-$root/build-wasm}"
 ossl=$(third_party/openssl-wasm.sh)
 echo "web: OpenSSL wasm at $ossl"
 
-cmake --preset wasm -B "$bdir" -DHASHGATE_OPENSSL_WASM_DIR="$ossl" >/dev/null
+# MinSizeRel's -Os is cleared: with emcc 3.1.6 any -Os/-Oz on a command line turns inlining off,
+# whatever -O follows; sdk/wasm/CMakeLists.txt sets the levels (docs/performance.md, web part).
+cmake --preset wasm -B "$bdir" -DHASHGATE_OPENSSL_WASM_DIR="$ossl" -DCMAKE_CXX_FLAGS_MINSIZEREL=-DNDEBUG >/dev/null
 cmake --build "$bdir" -j"$jobs" --target hashgate_wasm_full hashgate_wasm_snippet
 
 mkdir -p "$bdir/opt"
 for m in full snippet; do
   # emcc already ran wasm-opt; a second -Oz pass with stripping squeezes a little more.
-  wasm-opt -Oz --strip-debug --strip-producers "$bdir/bin/hashgate-$m.wasm" -o "$bdir/opt/hashgate-$m.wasm" 2>/dev/null ||
-    wasm-opt -Oz --strip-debug "$bdir/bin/hashgate-$m.wasm" -o "$bdir/opt/hashgate-$m.wasm"
+  # The full module uses wasm SIMD (its batch SHA-256); the snippet must not.
+  feat=(); [[ $m == full ]] && feat=(--enable-simd)
+  wasm-opt "${feat[@]}" -Oz --strip-debug --strip-producers "$bdir/bin/hashgate-$m.wasm" -o "$bdir/opt/hashgate-$m.wasm" 2>/dev/null ||
+    wasm-opt "${feat[@]}" -Oz --strip-debug "$bdir/bin/hashgate-$m.wasm" -o "$bdir/opt/hashgate-$m.wasm"
 done
 
 node web/src/assemble.mjs "$bdir/opt/hashgate-full.wasm" "$bdir/opt/hashgate-snippet.wasm" web/dist

@@ -91,6 +91,35 @@ class HgCore {
   }
 
   /**
+   * The hot single call: hg_hash on `value` with selectors f, p, r, a, e and no key. No array,
+   * closure or view is created per call. Returns the digest string or the negated error index.
+   */
+  hash(value, f, p, r, a, e) {
+    const heap = this.heap();
+    const { read, written } = hgEncoder.encodeInto(value, heap);
+    if (read < value.length) {
+      heap.fill(0);
+      return -5;  // too_long: does not fit the buffer
+    }
+    let n = -17;
+    try {
+      n = this.x.hg_hash(written, f, p, r, a, e, 0);
+      return n < 0 ? n : hgDecoder.decode(this.head(n));
+    } finally {
+      heap.fill(0, 0, n > written ? n : written);
+    }
+  }
+
+  /** A cached view of the first `n` bytes of the buffer (results are short: one per length). */
+  head(n) {
+    if (!this.heads || this.heads.buffer !== this.x.memory.buffer) {
+      this.heads = [];
+      this.heads.buffer = this.x.memory.buffer;
+    }
+    return this.heads[n] || (this.heads[n] = this.heap().subarray(0, n));
+  }
+
+  /**
    * Writes `value` into the buffer and runs export `fn` on it (see run()). Returns the result
    * string, or a negative number: the negated error index.
    */

@@ -58,7 +58,18 @@ class Hashgate {
    */
   hash(field, value, opts) {
     if (typeof value !== 'string') throw hgInputError('invalid_value', field);
-    const r = this._core.call('hg_hash', value, this._sel(field, opts, true), opts && opts.key);
+    const o = opts || {};
+    let r;
+    if (o.key === undefined || o.key === null) {
+      // Hot path: selectors passed as plain ints, no array or closure per call.
+      r = this._core.hash(value, hgSelect(HG_FIELDS, field, 'unsupported_field'),
+        hgSelect(HG_PROFILES, o.profile || this._cfg.profile, 'unsupported_profile'),
+        hgRegion(o.region !== undefined ? o.region : this._cfg.region),
+        o.algo ? hgSelect(HG_ALGOS, o.algo, 'unsupported_algo') : 0,
+        o.encoding ? hgSelect(HG_ENCODINGS, o.encoding, 'unsupported_encoding') : HG_ENCODING_DEFAULT);
+    } else {
+      r = this._core.call('hg_hash', value, this._sel(field, o, true), o.key);
+    }
     if (typeof r !== 'string') hgThrow(r, field);
     return r;
   }
@@ -80,51 +91,57 @@ class Hashgate {
     const o = opts || {};
     const field = o.field || 'em';
     const sel = this._sel(field, o, true);
-    const out = new Array(values.length).fill(null);
+    const n = values.length;
+    const out = new Array(n).fill(null);
     const core = this._core;
     const heap = core.heap();
-    const keyLen = o.key ? (typeof o.key === 'string' ? hgEncoder.encode(o.key).length : o.key.length) : 0;
-    const room = core.size - keyLen;  // input bytes (with separators) per wasm call
-    const maxItems = Math.floor(core.size / 100);  // each result line is at most 90 bytes
-    let pending = [];
+    let key = null;
+    if (o.key !== undefined && o.key !== null) {
+      key = typeof o.key === 'string' ? hgEncoder.encode(o.key) : o.key;
+      if (!(key instanceof Uint8Array)) throw hgInputError('missing_key', field);
+    }
+    const keyLen = key ? key.length : 0;
     let used = 0;
-    const flush = () => {
-      if (!pending.length) return;
-      const r = core.run('hg_hash_batch', used, sel, o.key);
-      if (typeof r !== 'string') hgThrow(r, field);
-      const lines = r.split('\n');
-      for (let i = 0; i < pending.length; i++) {
-        const line = lines[i];
-        out[pending[i]] = line && line[0] !== '!' ? line : null;
-      }
-      pending = [];
-      used = 0;
-    };
     try {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (typeof v !== 'string') continue;
-        if (v.includes('\n')) {
-          flush();  // hash() reuses the buffer
-          try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
+      for (let i = 0; i < n;) {
+        // A run of plain values that surely fits: UTF-8 needs at most 3 bytes per UTF-16 unit,
+        // plus the separator, a result slot (at most 64 bytes) and its status byte.
+        let j = i;
+        let room = core.size - keyLen;
+        for (; j < n; j++) {
+          const v = values[j];
+          if (typeof v !== 'string' || v.includes('\n')) break;
+          room -= v.length * 3 + 66;
+          if (room < 0) break;
+        }
+        if (j === i) {  // not a string (null), a value with a newline, or too long for one call
+          const v = values[i];
+          if (typeof v === 'string') {
+            try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
+          }
+          i++;
           continue;
         }
-        for (let pass = 0; pass < 2; pass++) {
-          const { read, written } = hgEncoder.encodeInto(v, heap.subarray(used, room - 1));
-          if (read === v.length && pending.length < maxItems) {
-            used += written;
-            heap[used++] = 10;
-            pending.push(i);
-            break;
-          }
-          heap.fill(0, used, room);
-          if (pass === 0 && pending.length) { flush(); continue; }
-          break;  // longer than the whole buffer: null
+        const count = j - i;
+        const { written } = hgEncoder.encodeInto(count === 1 ? values[i] : values.slice(i, j).join('\n'), heap);
+        used = written;
+        if (key) heap.set(key, written);
+        const off = written + keyLen;
+        used = off + count * 65;
+        const w = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
+        if (w < 0) hgThrow(w, field);
+        const text = hgDecoder.decode(heap.subarray(off, off + count * w));
+        const status = off + count * w;
+        for (let k = 0; k < count; k++) {
+          if (heap[status + k] === 0) out[i + k] = text.slice(k * w, k * w + w);
         }
+        heap.fill(0, 0, status + count);
+        used = 0;
+        i = j;
       }
-      flush();
     } finally {
-      heap.fill(0, 0, room);
+      if (used) heap.fill(0, 0, Math.min(used, core.size));
+      if (key && typeof o.key === 'string') key.fill(0);
     }
     return out;
   }
