@@ -142,8 +142,8 @@ export function post_events(origin, events, { agent, api_key = 'sk_test' } = {})
 }
 
 /** Every exported event of the API key's tenant, as parsed NDJSON lines (pages through `limit`). */
-export async function export_all(origin, { api_key = 'sk_test', limit = 1000 } = {}) {
-  const r = await request(origin, 'GET', `/v1/events/export?since=0&limit=${limit * 1000}`, {
+export async function export_all(origin, { api_key = 'sk_test', limit = 100000 } = {}) {
+  const r = await request(origin, 'GET', `/v1/events/export?since=0&limit=${limit}`, {
     headers: { authorization: `Bearer ${api_key}` },
   });
   if (r.status !== 200) throw new Error(`export answered ${r.status}: ${r.body.slice(0, 200)}`);

@@ -23,10 +23,10 @@ function make_cert(dir) {
 function https_get(port, pathname, ca, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', port, path: pathname, method: 'GET', ca, headers }, (res) => {
+      const protocol = res.socket.getProtocol();
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(),
-        protocol: res.socket.getProtocol?.() }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(), protocol }));
     });
     req.on('error', reject);
     req.end();
