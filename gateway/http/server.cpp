@@ -152,6 +152,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void on_header(error_code ec) {
     if (ec) return on_read_error(ec);
+    // "Expect: 100-continue" (curl sends it for bodies over 1 KiB): the headers passed the
+    // limits, so invite the body — only when no earlier response is pending (order).
+    if (m_queue.empty() && !m_writing &&
+        beast::iequals(m_parser->get()[bhttp::field::expect], "100-continue")) {
+      m_writing = true;
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      lowest().expires_after(m_sh.cfg.read_timeout);
+      bhttp::async_write(m_stream, *cont, [self = this->shared_from_this(), cont](error_code ec2, std::size_t) {
+        self->m_writing = false;
+        if (ec2) {
+          self->m_reading = false;
+          self->m_read_done = true;
+          return self->do_close();
+        }
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     lowest().expires_after(m_sh.cfg.read_timeout);
     bhttp::async_read(m_stream, m_buffer, *m_parser,
                       [self = this->shared_from_this()](error_code ec2, std::size_t) {

@@ -582,3 +582,18 @@ TEST_F(GatewayIntegration, GatewayExitsCleanlyOnSigtermAndKeepsData) {
   ASSERT_TRUE(gw->start());
   EXPECT_EQ(export_all().size(), 1u);
 }
+
+TEST_F(GatewayIntegration, GatewayAnswersExpectContinue) {
+  Conn c(gw->port());
+  std::string body = events_body({"x1"});
+  ASSERT_TRUE(c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\n"
+                         "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n"));
+  EXPECT_EQ(c.read_response().status, 100);
+  ASSERT_TRUE(c.send_raw(body));
+  EXPECT_EQ(c.read_response().status, 202);
+  // An oversize declared body is refused without inviting it.
+  Conn d(gw->port());
+  ASSERT_TRUE(d.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n"));
+  EXPECT_EQ(d.read_response().status, 413);
+}
