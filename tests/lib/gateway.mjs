@@ -104,9 +104,9 @@ export async function start_gateway(config, { env = {}, timeout_ms = 20000, heal
 
 /**
  * One HTTP/1.1 request over loopback. Resolves {status, headers, body}; rejects on socket errors.
- * `agent` may be a keep-alive http.Agent.
+ * `agent` may be a keep-alive http.Agent; by default each request has its own connection.
  */
-export function request(origin, method, pathname, { headers = {}, body, agent, timeout_ms = 30000 } = {}) {
+export function request(origin, method, pathname, { headers = {}, body, agent = false, timeout_ms = 30000 } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(`${origin}${pathname}`, { method, headers, agent, timeout: timeout_ms }, (res) => {
       const chunks = [];
