@@ -157,7 +157,7 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_hash(std::uint32_t in_len, std::uint32_t fi
   return n;
 }
 
-/// Hashes `count` '\n'-separated values (input and key as for hg_hash) into fixed-width slots:
+/// Hashes `count` NUL-separated values (input and key as for hg_hash) into fixed-width slots:
 /// value k's encoded digest at out_off + k * width, then one status byte per value at
 /// out_off + count * width + k (0 = ok, else the Errc). Returns the width, or -errc for the call.
 /// SHA-256 goes through the 4-lane SIMD digest; the other algorithms through the SDK.
@@ -188,7 +188,7 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_hash_batch(std::uint32_t in_len, std::uint3
   std::size_t start = 0;
   std::uint32_t k = 0;
   for (; k < count && start <= in.size(); ++k) {
-    std::size_t end = in.find('\n', start);
+    std::size_t end = in.find('\0', start);
     if (end == std::string_view::npos) end = in.size();
     const std::string_view v = in.substr(start, end - start);
     start = end + 1;

@@ -110,11 +110,11 @@ class Hashgate {
         let room = core.size - keyLen;
         for (; j < n; j++) {
           const v = values[j];
-          if (typeof v !== 'string' || v.includes('\n')) break;
+          if (typeof v !== 'string' || v.includes('\0')) break;
           room -= v.length * 3 + 66;
           if (room < 0) break;
         }
-        if (j === i) {  // not a string (null), a value with a newline, or too long for one call
+        if (j === i) {  // not a string (null), a value with a NUL (the separator), or too long
           const v = values[i];
           if (typeof v === 'string') {
             try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
@@ -123,7 +123,7 @@ class Hashgate {
           continue;
         }
         const count = j - i;
-        const { written } = hgEncoder.encodeInto(count === 1 ? values[i] : values.slice(i, j).join('\n'), heap);
+        const { written } = hgEncoder.encodeInto(count === 1 ? values[i] : values.slice(i, j).join('\0'), heap);
         used = written;
         if (key) heap.set(key, written);
         const off = written + keyLen;
