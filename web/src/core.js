@@ -96,10 +96,25 @@ class HgCore {
    */
   hash(value, f, p, r, a, e) {
     const heap = this.heap();
-    const { read, written } = hgEncoder.encodeInto(value, heap);
-    if (read < value.length) {
-      heap.fill(0);
-      return -5;  // too_long: does not fit the buffer
+    // Short ASCII values (nearly all identifiers) are copied code unit by code unit: cheaper than
+    // an encodeInto call and its result object. Anything else goes through the encoder.
+    let written = value.length;
+    if (written <= 128) {
+      for (let i = 0; i < written; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 127) { written = -1; break; }
+        heap[i] = c;
+      }
+    } else {
+      written = -1;
+    }
+    if (written < 0) {
+      const res = hgEncoder.encodeInto(value, heap);
+      written = res.written;
+      if (res.read < value.length) {
+        heap.fill(0);
+        return -5;  // too_long: does not fit the buffer
+      }
     }
     let n = -17;
     try {
