@@ -42,9 +42,10 @@ test-web:
 test-browser:
 	@if ls tests/browser/*.test.mjs >/dev/null 2>&1; then node --test --test-concurrency=1 tests/browser/; else echo "test-browser: no suites yet"; fi
 
-## Crash durability (kill -9), overload, slow clients, timeouts, connection cap, TLS.
+## Whole-gateway suites: crash durability (kill -9), overload, slow clients, timeouts, connection
+## cap, TLS (tests/reliability) and end-to-end flows over restarts (tests/e2e).
 test-reliability:
-	@node --test --test-concurrency=1 tests/reliability/
+	@node --test --test-concurrency=1 tests/reliability/ tests/e2e/
 
 test-asan: deps
 	@cmake --preset asan >/dev/null

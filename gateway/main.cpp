@@ -25,6 +25,25 @@ void usage(std::FILE* to) {
       to);
 }
 
+/// Writes a "policy" audit entry when a tenant's consent policy differs from the last one the
+/// audit log recorded for it (first start-up included). The policy holds no personal data.
+void audit_policy_change(hashgate::gw::Store& store, const hashgate::gw::config::Tenant& t, std::int64_t now) {
+  const std::string policy = nlohmann::json{
+      {"legal_basis", t.legal_basis},
+      {"gpc", t.gpc},
+      {"set_uid_cookie", t.set_uid_cookie},
+      {"retention_days", t.retention_days},
+      {"tcf",
+       {{"vendor_id", t.tcf.vendor_id},
+        {"required_purposes", t.tcf.required_purposes},
+        {"require_vendor_consent", t.tcf.require_vendor_consent},
+        {"strict_policy_version", t.tcf.strict_policy_version}}}}.dump();
+  std::string last;
+  for (const auto& e : store.audit(t.id, 0, static_cast<std::size_t>(-1)))
+    if (e.action == "policy") last = e.detail;
+  if (last != policy) store.append_audit(hashgate::gw::AuditEntry{now, t.id, "policy", policy});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,9 +111,11 @@ int main(int argc, char** argv) {
     const int port = server->port();
     gateway.set_port(port);
     const std::int64_t now = api::system_now();
-    for (const auto& t : cfg.tenants)
+    for (const auto& t : cfg.tenants) {
       store->append_audit(AuditEntry{now, t.id, "startup",
                                      nlohmann::json{{"config_sha256", cfg.source_sha256}, {"port", port}}.dump()});
+      audit_policy_change(*store, t, now);
+    }
     gateway.run_retention();
     if (!port_file.empty()) {
       std::string tmp = port_file + ".tmp";
