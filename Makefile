@@ -1,5 +1,6 @@
 # hashgate — the two user commands are `make run` and `make test`; the rest are their parts.
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 HASHGATE_PORT ?= 8080
 HASHGATE_DATA_DIR ?= ./var
