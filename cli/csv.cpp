@@ -220,7 +220,9 @@ void CsvWriter::write_raw(std::string_view bytes) { m_buf.append(bytes); }
 void CsvWriter::field(std::string_view value) {
   if (!m_first_in_record) m_buf.push_back(m_delim);
   m_first_in_record = false;
-  bool quote = false;
+  // A field that starts with UTF-8 BOM bytes is quoted, or at the start of a file a reader would
+  // take those bytes for a byte-order mark and drop them.
+  bool quote = value.substr(0, 3) == "\xEF\xBB\xBF";
   for (char ch : value) {
     if (ch == m_delim || ch == '"' || ch == '\n' || ch == '\r') {
       quote = true;

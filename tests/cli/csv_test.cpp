@@ -211,6 +211,27 @@ TEST(CliCsv, WriterRoundTripsThroughReader) {
   EXPECT_EQ(p.rows, rows);
 }
 
+TEST(CliCsv, WriterQuotesAFieldThatStartsWithBomBytes) {
+  // Found by fuzz_csv (tests/fuzz/regressions/fuzz_csv): unquoted, such a first field would be
+  // read back as a byte-order mark and lose its first three bytes.
+  Rows rows{{"\xEF\xBB\xBFid", "x"}, {"a", "\xEF\xBB\xBF"}};
+  std::string out;
+  {
+    CsvWriter w([&out](const char* p, std::size_t n) {
+      out.append(p, n);
+      return true;
+    });
+    for (const auto& r : rows) {
+      for (const auto& f : r) w.field(f);
+      w.end_record();
+    }
+  }
+  EXPECT_EQ(out.substr(0, 1), "\"");
+  auto p = parse(out);
+  EXPECT_EQ(p.error, CsvErrc::ok);
+  EXPECT_EQ(p.rows, rows);
+}
+
 TEST(CliCsv, RandomRecordsRoundTripAtAnyChunkSize) {
   // Deterministic pseudo-random fields over an alphabet heavy in CSV metacharacters.
   const std::string alphabet = "a,\"\r\n xé";

@@ -11,7 +11,8 @@ using namespace hashgate::cli;
 
 namespace {
 
-std::vector<std::vector<std::string>> parse(std::string_view text, std::size_t chunk, CsvErrc& err) {
+std::vector<std::vector<std::string>> parse(std::string_view text, std::size_t chunk, CsvErrc& err,
+                                            bool& had_bom) {
   std::size_t pos = 0;
   CsvOptions opt;
   opt.chunk_bytes = chunk;
@@ -32,6 +33,7 @@ std::vector<std::vector<std::string>> parse(std::string_view text, std::size_t c
     for (std::size_t i = 0; i < rec.size(); ++i) row.emplace_back(rec[i]);
   }
   err = reader.error();
+  had_bom = reader.had_bom();
   return out;
 }
 
@@ -42,12 +44,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = 1 + in.byte() % 17;
   const std::string_view text = in.rest();
   CsvErrc err = CsvErrc::ok;
-  const auto rows = parse(text, chunk, err);
+  bool had_bom = false;
+  const auto rows = parse(text, chunk, err, had_bom);
   if (err != CsvErrc::ok) return 0;
 
   std::string written;
   {
     CsvWriter writer([&](const char* p, std::size_t n) { written.append(p, n); return true; });
+    // Like hash-file: a BOM the reader skipped is written back, so a field that itself starts
+    // with BOM bytes is not taken for one on the second read.
+    if (had_bom) writer.write_raw("\xEF\xBB\xBF");
     for (const auto& row : rows) {
       for (const auto& f : row) writer.field(f);
       writer.end_record();
@@ -55,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     HG_FUZZ_CHECK(writer.flush());
   }
   CsvErrc err2 = CsvErrc::ok;
-  const auto again = parse(written, 7, err2);
+  bool bom2 = false;
+  const auto again = parse(written, 7, err2, bom2);
   HG_FUZZ_CHECK(err2 == CsvErrc::ok);
   // Records that consist of one empty field are written as empty lines, which the reader skips.
   std::vector<std::vector<std::string>> expect;
