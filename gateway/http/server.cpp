@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -48,7 +49,30 @@ struct Shared {
   std::mutex mu;
   std::list<std::weak_ptr<struct SessionBase>> sessions;
   std::mutex log_mu;
+  std::string log_buf;  ///< access-log lines not yet written (guarded by log_mu)
+  std::chrono::steady_clock::time_point log_flushed = std::chrono::steady_clock::now();
 };
+
+/// Writes the buffered access-log lines to stdout. The caller holds sh.log_mu.
+void flush_log_locked(Shared& sh) {
+  if (!sh.log_buf.empty()) {
+    std::fwrite(sh.log_buf.data(), 1, sh.log_buf.size(), stdout);
+    std::fflush(stdout);
+    sh.log_buf.clear();
+  }
+  sh.log_flushed = std::chrono::steady_clock::now();
+}
+
+/// Writes the buffered access-log lines to stdout (from the periodic timer and at shutdown).
+void flush_log(Shared& sh) {
+  std::lock_guard lk(sh.log_mu);
+  flush_log_locked(sh);
+}
+
+/// Access-log lines are batched: one write per k_log_flush_bytes or k_log_flush_interval
+/// instead of one write system call per request.
+constexpr std::size_t k_log_flush_bytes = 16 * 1024;
+constexpr std::chrono::milliseconds k_log_flush_interval{200};
 
 struct SessionBase {
   virtual ~SessionBase() = default;
@@ -69,10 +93,16 @@ void access_log(Shared& sh, std::string_view method, std::string_view route, int
   for (char c : method.substr(0, 10))
     if (c >= 'A' && c <= 'Z') m.push_back(c);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  char line[160];
+  int n = std::snprintf(line, sizeof line, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
+                        static_cast<int>(std::min<std::size_t>(route.size(), 40)), route.data(), status,
+                        us / 1000.0);
+  if (n <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lk(sh.log_mu);
-  std::fprintf(stdout, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
-               static_cast<int>(route.size()), route.data(), status, us / 1000.0);
-  std::fflush(stdout);
+  sh.log_buf.append(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
+  if (sh.log_buf.size() >= k_log_flush_bytes || now - sh.log_flushed >= k_log_flush_interval)
+    flush_log_locked(sh);
 }
 
 template <class Stream>
@@ -370,6 +400,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !m_acceptor.is_open()) return;
     if (!ec) {
+      error_code nd;
+      socket.set_option(tcp::no_delay(true), nd);  // answers go out at once (no Nagle delay)
       if (m_sh.draining || static_cast<std::size_t>(m_sh.gw.metrics().connections().load()) >= m_sh.cfg.max_connections) {
         reject(std::move(socket));
       } else {
@@ -422,7 +454,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 struct Server::Impl {
   Impl(api::Gateway& g, const config::Config& c)
       : gw(g), cfg(c), ioc(c.threads), sh(g, c), signals(ioc, SIGINT, SIGTERM),
-        retention(ioc), drain(ioc) {}
+        retention(ioc), drain(ioc), log_timer(ioc) {}
 
   api::Gateway& gw;
   const config::Config& cfg;
@@ -433,6 +465,7 @@ struct Server::Impl {
   net::signal_set signals;
   net::steady_timer retention;
   net::steady_timer drain;
+  net::steady_timer log_timer;
   std::atomic<bool> stopping{false};
   std::chrono::steady_clock::time_point drain_deadline;
 
@@ -445,8 +478,18 @@ struct Server::Impl {
     });
   }
 
+  void schedule_log_flush() {
+    log_timer.expires_after(k_log_flush_interval);
+    log_timer.async_wait([this](error_code ec) {
+      if (ec) return;
+      flush_log(sh);
+      if (!stopping) schedule_log_flush();
+    });
+  }
+
   void begin_shutdown() {
     if (stopping.exchange(true)) return;
+    flush_log(sh);
     std::fprintf(stdout, "hashgate-gateway: shutting down, draining in-flight requests\n");
     std::fflush(stdout);
     sh.draining = true;
@@ -455,6 +498,7 @@ struct Server::Impl {
     error_code ec;
     signals.cancel(ec);
     retention.cancel();
+    log_timer.cancel();
     {
       std::lock_guard lk(sh.mu);
       for (auto& w : sh.sessions)
@@ -507,10 +551,12 @@ void Server::run() {
     if (!ec) im.begin_shutdown();
   });
   im.schedule_retention();
+  im.schedule_log_flush();
   std::vector<std::thread> threads;
   for (int i = 1; i < im.cfg.threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
   im.ioc.run();
   for (auto& t : threads) t.join();
+  flush_log(im.sh);
 }
 
 void Server::stop() {

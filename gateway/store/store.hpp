@@ -37,7 +37,9 @@ struct StoreConfig {
   std::string data_dir;                 ///< folder for hashgate.db (+ -wal, -shm)
   Durability durability = Durability::full;
   std::size_t queue_high_water = 20000; ///< pending events above which submit() refuses (→ 503)
-  std::chrono::milliseconds max_batch_delay{2};  ///< group commit: wait at most this long to batch
+  /// Group commit: how long the writer waits for more submits before committing. 0 (default):
+  /// commit at once with whatever is queued; submits arriving during a commit form the next batch.
+  std::chrono::milliseconds max_batch_delay{0};
   std::size_t max_batch_events = 4096;  ///< group commit: at most this many events per transaction
   /// Wall clock in unix seconds for audit times, link first/last seen and suppression `added`;
   /// empty means the system clock (tests inject a controllable one).
