@@ -1161,13 +1161,23 @@ Response Gateway::optout_status(const Request& req, const Auth& auth) {
 
 // ---- export / audit -------------------------------------------------------------------------
 
-Response Gateway::export_events(const Request& req, const Auth& auth) {
-  auto q = query_of(req.target);
-  std::int64_t since = 0, limit = 1000;
+namespace {
+
+/// Reads export's and audit's `since` (unix seconds, default 0) and `limit` (1-100000, default
+/// 1000) query parameters; returns the message for a bad one, or nullptr.
+const char* since_and_limit(const std::string& target, std::int64_t& since, std::int64_t& limit) {
+  auto q = query_of(target);
   if (q.count("since") && !parse_int(q["since"], 0, INT64_MAX / 2, since))
-    return error(400, "invalid_parameter", "since must be unix seconds (a non-negative integer)");
-  if (q.count("limit") && !parse_int(q["limit"], 1, 100000, limit))
-    return error(400, "invalid_parameter", "limit must be an integer 1-100000");
+    return "since must be unix seconds (a non-negative integer)";
+  if (q.count("limit") && !parse_int(q["limit"], 1, 100000, limit)) return "limit must be an integer 1-100000";
+  return nullptr;
+}
+
+}  // namespace
+
+Response Gateway::export_events(const Request& req, const Auth& auth) {
+  std::int64_t since = 0, limit = 1000;
+  if (const char* bad = since_and_limit(req.target, since, limit)) return error(400, "invalid_parameter", bad);
   auto lines = m_store.export_events(auth.tenant->id, since, static_cast<std::size_t>(limit));
   Response r;
   for (auto& l : lines) {
@@ -1179,12 +1189,8 @@ Response Gateway::export_events(const Request& req, const Auth& auth) {
 }
 
 Response Gateway::audit(const Request& req, const Auth& auth) {
-  auto q = query_of(req.target);
   std::int64_t since = 0, limit = 1000;
-  if (q.count("since") && !parse_int(q["since"], 0, INT64_MAX / 2, since))
-    return error(400, "invalid_parameter", "since must be unix seconds (a non-negative integer)");
-  if (q.count("limit") && !parse_int(q["limit"], 1, 100000, limit))
-    return error(400, "invalid_parameter", "limit must be an integer 1-100000");
+  if (const char* bad = since_and_limit(req.target, since, limit)) return error(400, "invalid_parameter", bad);
   auto entries = m_store.audit(auth.tenant->id, since, static_cast<std::size_t>(limit));
   Response r;
   for (const auto& e : entries) {

@@ -3,6 +3,8 @@
 // and delimited plain digit runs in national or E.164-without-plus shape. See docs/gateway-api.md.
 #include "gateway/policy/pii_guard.hpp"
 
+#include "hashgate/hashgate.hpp"
+
 #include <openssl/crypto.h>
 
 #include <array>
@@ -223,47 +225,16 @@ PiiKind find_pii_in_integer(std::string_view digits) {
 }
 
 std::optional<std::string> canonical_digest(std::string_view s, std::size_t bytes) {
-  static const char* k_hex = "0123456789abcdef";
-  if (s.size() == bytes * 2) {
-    std::string out(s.size(), '\0');
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      int v = hexval(s[i]);
-      if (v < 0) return std::nullopt;
-      out[i] = k_hex[v];
-    }
-    return out;
-  }
-  if (bytes == 32 && s.size() == 44 && s[43] == '=' && s[42] != '=') {
-    auto val = [](char c) -> int {
-      if (c >= 'A' && c <= 'Z') return c - 'A';
-      if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-      if (c >= '0' && c <= '9') return c - '0' + 52;
-      if (c == '+') return 62;
-      if (c == '/') return 63;
-      return -1;
-    };
-    std::array<unsigned char, 33> raw{};
-    std::size_t o = 0;
-    for (std::size_t i = 0; i < 44; i += 4) {
-      int v[4];
-      for (int k = 0; k < 4; ++k) v[k] = (i + k == 43) ? 0 : val(s[i + k]);
-      for (int k = 0; k < 4; ++k)
-        if (v[k] < 0) return std::nullopt;
-      std::uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-      raw[o++] = (n >> 16) & 0xFF;
-      if (o < 33) raw[o++] = (n >> 8) & 0xFF;
-      if (o < 33) raw[o++] = n & 0xFF;
-    }
-    // 43 significant chars carry 258 bits; the last 2 bits of char 42 must be zero (canonical).
-    if (val(s[42]) & 0x3) return std::nullopt;
-    std::string out;
-    for (std::size_t i = 0; i < 32; ++i) {
-      out.push_back(k_hex[raw[i] >> 4]);
-      out.push_back(k_hex[raw[i] & 15]);
-    }
-    return out;
-  }
-  return std::nullopt;
+  // Exactly the digest's hex (either case) or, for SHA-256 only, its padded standard base64.
+  // Surrounding whitespace never passes: the exact length is checked before the SDK's decoder
+  // (which trims) sees the value, and trimming would make it shorter.
+  std::array<std::uint8_t, 64> raw{};
+  if (bytes == 0 || bytes > raw.size()) return std::nullopt;
+  if (s.size() != bytes * 2 && !(bytes == 32 && s.size() == 44)) return std::nullopt;
+  if (!hashgate::decode_digest(s, bytes, raw)) return std::nullopt;
+  std::string out = hashgate::to_hex(std::span<const std::uint8_t>(raw.data(), bytes));
+  hashgate::secure_zero(raw.data(), raw.size());
+  return out;
 }
 
 bool valid_online_id(std::string_view s) {
