@@ -2,12 +2,12 @@
 // body) is recorded and searched for the raw e-mail and phone in any case or encoding.
 // (c) The gateway stored the purchase: the export (Bearer sk_demo) holds the sha256 hex of the
 // normalized e-mail and phone, computed here with node:crypto.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  export_events, find_leaks, launch_browser, leak_needles, record_requests, require_artifacts,
-  sha256_hex, start_gateway,
+  export_events, find_leaks, leak_needles, record_requests, sha256_hex,
+  use_gateway,
 } from './lib/harness.mjs';
 
 const k_tag = randomBytes(4).toString('hex');
@@ -18,23 +18,11 @@ const k_phone = '06 4827 1953';           // NL mobile, national form
 const k_phone_normalized = '31648271953'; // meta: E.164 digits without '+'
 export const k_screenshot = '/tmp/hashgate-checkout.png';
 
-let gw;
-let browser;
-
-before(async () => {
-  require_artifacts();
-  gw = await start_gateway();
-  browser = await launch_browser();
-});
-
-after(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const env = use_gateway();
 
 test('browser: checkout demo sends only hashes and the gateway stores the purchase', async () => {
-  const { requests, settle } = record_requests(browser.context);
-  const page = await browser.context.newPage();
+  const { requests, settle } = record_requests(env.browser.context);
+  const page = await env.browser.context.newPage();
   const console_lines = [];
   const page_errors = [];
   page.on('console', (m) => {
@@ -44,7 +32,7 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
   });
   page.on('pageerror', (e) => page_errors.push(e.message));
 
-  await page.goto(`${gw.origin}/demo/checkout/`);
+  await page.goto(`${env.gw.origin}/demo/checkout/`);
   await page.waitForFunction(() => document.body.dataset.ready);
   assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true',
     `checkout page could not load hashgate: ${await page.textContent('#load-state')}`);
@@ -86,7 +74,7 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
   assert.deepEqual(find_leaks([{ url: '', method: 'console', headers: {}, body: console_lines.join('\n') }], needles), []);
 
   // (c) The gateway stored it: the export carries both hashes, never the raw values.
-  const { text, events } = await export_events(gw.origin);
+  const { text, events } = await export_events(env.gw.origin);
   assert.ok(events.length >= 1, 'the export has the stored event');
   assert.ok(text.includes(em_hex), 'the export holds sha256(normalized e-mail)');
   assert.ok(text.includes(ph_hex), 'the export holds sha256(normalized phone)');
@@ -96,8 +84,8 @@ test('browser: checkout demo sends only hashes and the gateway stores the purcha
 });
 
 test('browser: checkout with the google and uid2 profiles stores the platform-normalized hashes', async () => {
-  const { requests, settle } = record_requests(browser.context);
-  const page = await browser.context.newPage();
+  const { requests, settle } = record_requests(env.browser.context);
+  const page = await env.browser.context.newPage();
   const tag = randomBytes(4).toString('hex');
   // gmail: google and uid2 drop the dots and the +tag of the local part (docs/DESIGN.md).
   const cases = [
@@ -107,7 +95,7 @@ test('browser: checkout with the google and uid2 profiles stores the platform-no
       phone: '030 1234567', region: 'DE', phone_normalized: '+49301234567' },
   ];
   for (const c of cases) {
-    await page.goto(`${gw.origin}/demo/checkout/`);
+    await page.goto(`${env.gw.origin}/demo/checkout/`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     await page.fill('#email', c.email);
     await page.fill('#phone', c.phone);
@@ -118,7 +106,7 @@ test('browser: checkout with the google and uid2 profiles stores the platform-no
     assert.equal(await page.getAttribute('#outcome', 'data-kind'), 'ok', await page.textContent('#outcome'));
   }
   await settle();
-  const { text } = await export_events(gw.origin);
+  const { text } = await export_events(env.gw.origin);
   for (const c of cases) {
     // The gateway stores ids canonical as lowercase hex, whatever encoding the profile sends.
     assert.ok(text.includes(sha256_hex(c.normalized)), `${c.profile}: export holds sha256 of the normalized e-mail`);

@@ -1,33 +1,21 @@
 // (e) The tag-manager demo: commands queued in window.hashgate before hashgate.min.js loads are
 // run once it loads (a purchase from the data layer), and a command pushed afterwards runs at
 // once. Both arrive at the gateway as hashes only.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  export_events, find_leaks, launch_browser, leak_needles, record_requests, require_artifacts,
-  sha256_hex, start_gateway,
+  export_events, find_leaks, launch_browser, leak_needles, record_requests, sha256_hex,
+  use_gateway,
 } from './lib/harness.mjs';
 
-let gw;
-let browser;
-
-before(async () => {
-  require_artifacts();
-  gw = await start_gateway();
-  browser = await launch_browser();
-});
-
-after(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const env = use_gateway();
 
 /** Polls the export (bounded tries, no timing assertion) until it contains `needle`. */
 async function export_containing(needle) {
   let last = '';
   for (let i = 0; i < 100; ++i) {
-    last = (await export_events(gw.origin)).text;
+    last = (await export_events(env.gw.origin)).text;
     if (last.includes(needle)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -38,15 +26,15 @@ test('browser: the GTM snippet page sends the queued command and later pushes', 
   const tag = randomBytes(4).toString('hex');
   const queued_email = `GTM.Buyer.${tag}@Example.com`;
   const later_email = `newsletter.${tag}@example.net`;
-  const { requests, settle } = record_requests(browser.context);
+  const { requests, settle } = record_requests(env.browser.context);
   // The site's data layer for this order (datalayer.js keeps an existing purchase entry).
-  await browser.context.addInitScript((email) => {
+  await env.browser.context.addInitScript((email) => {
     window.dataLayer = [{ event: 'purchase', value: 12.5, currency: 'EUR', user_data: { email } }];
   }, queued_email);
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
 
   const first_post = page.waitForResponse((r) => r.url().includes('/v1/events') && r.request().method() === 'POST');
-  await page.goto(`${gw.origin}/demo/gtm/`);
+  await page.goto(`${env.gw.origin}/demo/gtm/`);
   const res = await first_post;
   assert.ok(res.status() >= 200 && res.status() < 300, `POST /v1/events answered ${res.status()}`);
   await page.waitForFunction(() => document.getElementById('snippet-state').dataset.kind);
@@ -87,15 +75,15 @@ test('browser: with Global Privacy Control the GTM snippet sends nothing and the
       window.dataLayer = [{ event: 'purchase', value: 1, currency: 'EUR', user_data: { email: e } }];
     }, email);
     const { requests, settle } = record_requests(b.context);
-    const before_export = await export_events(gw.origin);
+    const before_export = await export_events(env.gw.origin);
     const page = await b.context.newPage();
-    await page.goto(`${gw.origin}/demo/gtm/`);
+    await page.goto(`${env.gw.origin}/demo/gtm/`);
     await page.waitForFunction(() => Number(document.getElementById('send-outcome').dataset.count) >= 1);
     assert.equal(await page.getAttribute('#send-outcome', 'data-kind'), 'blocked', await page.textContent('#send-outcome'));
     assert.match(await page.textContent('#send-outcome'), /purchase: not sent \(gpc\)/);
     await settle();
     assert.equal(requests.filter((r) => r.url.includes('/v1/events')).length, 0, 'no event request at all');
-    assert.equal((await export_events(gw.origin)).text, before_export.text, 'the export is unchanged');
+    assert.equal((await export_events(env.gw.origin)).text, before_export.text, 'the export is unchanged');
   } finally {
     await b.close();
   }

@@ -1,33 +1,21 @@
 // The publisher login demo hashes the e-mail at sign-in, keeps only the hash as the session's
 // user id, sends a 'login' event with hashes only, and the gateway stores it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  export_events, find_leaks, launch_browser, leak_needles, record_requests, require_artifacts,
-  sha256_hex, start_gateway,
+  export_events, find_leaks, leak_needles, record_requests, sha256_hex,
+  use_gateway,
 } from './lib/harness.mjs';
 
-let gw;
-let browser;
-
-before(async () => {
-  require_artifacts();
-  gw = await start_gateway();
-  browser = await launch_browser();
-});
-
-after(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const env = use_gateway();
 
 test('browser: login demo links the hashed e-mail to the session and stores a login event', async () => {
   const email = `Reader.${randomBytes(4).toString('hex')}@Example.nl`;
   const password = `pw-${randomBytes(6).toString('hex')}`;
-  const { requests, settle } = record_requests(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(`${gw.origin}/demo/login/`);
+  const { requests, settle } = record_requests(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.gw.origin}/demo/login/`);
   await page.waitForFunction(() => document.body.dataset.ready);
   assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', await page.textContent('#load-state'));
 
@@ -48,7 +36,7 @@ test('browser: login demo links the hashed e-mail to the session and stores a lo
   await settle();
   const needles = [...leak_needles(email), ...leak_needles(password)];
   assert.deepEqual(find_leaks(requests, needles), []);
-  const { text, events } = await export_events(gw.origin);
+  const { text, events } = await export_events(env.gw.origin);
   assert.ok(text.includes(em_hex), 'the export holds the login hash');
   assert.equal(events.find((e) => JSON.stringify(e).includes(em_hex)).type, 'login');
 });

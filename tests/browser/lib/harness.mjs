@@ -3,6 +3,7 @@
 // config derived from examples/config/gateway.json, drives Debian's Chromium through
 // playwright-core, and records every request a page makes.
 import { spawn, spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -243,4 +244,23 @@ export function find_leaks(requests, needles) {
     }
   }
   return hits;
+}
+
+/**
+ * Registers the calling test file's before/after hooks: checks the artefacts (`cli` also needs the
+ * native CLI), starts the gateway and, unless `browser` is false, Chromium; stops both afterwards.
+ * Returns an object whose `gw` and `browser` are set once the `before` hook has run.
+ */
+export function use_gateway({ browser = true, cli = false } = {}) {
+  const env = { gw: null, browser: null };
+  before(async () => {
+    require_artifacts({ cli });
+    env.gw = await start_gateway();
+    if (browser) env.browser = await launch_browser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.gw?.stop();
+  });
+  return env;
 }
