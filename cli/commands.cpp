@@ -36,8 +36,9 @@ constexpr std::string_view k_usage =
     "VALUE... | -\n"
     "      print the hash of each value, one per line\n"
     "  hash-file --columns COL=F[,COL=F...] [--profile P] [--region CC] [--algo A [--key-file K]]\n"
-    "            [--encoding E] [--drop-columns COL[,COL...]] IN.csv|- -o OUT.csv|-\n"
-    "      hash the named columns of a CSV file (header row required)\n"
+    "            [--encoding E] [--keep-columns COL[,COL...]] IN.csv|- -o OUT.csv|-\n"
+    "      hash the named columns of a CSV file (header row required); other columns are\n"
+    "      dropped unless listed in --keep-columns (keep only columns without personal data)\n"
     "  tcf decode STRING\n"
     "      decode an IAB TCF consent string\n"
     "\n"
@@ -54,7 +55,8 @@ constexpr std::string_view k_usage =
 /// Options common to the commands, as given on the command line.
 struct Args {
   std::string profile = "meta";
-  std::optional<std::string> field, region, algo, key_file, encoding, columns, drop_columns, output;
+  std::optional<std::string> field, region, algo, key_file, encoding, columns, keep_columns,
+      drop_columns, output;
   std::vector<char*> values;  ///< positional arguments (values, or the input file)
   bool help = false;
 };
@@ -123,6 +125,8 @@ int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io)
       slot = &out.encoding;
     } else if (name == "--columns" && (allowed & k_opt_file)) {
       slot = &out.columns;
+    } else if (name == "--keep-columns" && (allowed & k_opt_file)) {
+      slot = &out.keep_columns;
     } else if (name == "--drop-columns" && (allowed & k_opt_file)) {
       slot = &out.drop_columns;
     } else if ((name == "-o" || name == "--output") && (allowed & k_opt_file)) {
@@ -545,7 +549,8 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     }
     cols.push_back(HashedColumn{std::string(spec.substr(0, eq)), *f});
   }
-  std::vector<std::string_view> drops;
+  std::vector<std::string_view> keeps, drops;
+  if (a.keep_columns && !a.keep_columns->empty()) keeps = split_list(*a.keep_columns);
   if (a.drop_columns && !a.drop_columns->empty()) drops = split_list(*a.drop_columns);
 
   // Input.
@@ -596,8 +601,9 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     }
     return found;
   };
-  // kind: 0 keep, 1 drop, 2 + k: hashed column k.
-  std::vector<std::size_t> kind(ncols, 0);
+  // kind: 0 keep, 1 drop, 2 + k: hashed column k. A column is dropped unless it is hashed or
+  // listed in --keep-columns: a raw column never reaches the output by default.
+  std::vector<std::size_t> kind(ncols, 1);
   for (std::size_t k = 0; k < cols.size(); ++k) {
     int n = find_col(cols[k].name, cols[k].index);
     if (n != 1) {
@@ -605,25 +611,34 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
                 n == 0 ? " is not in the header" : " appears more than once in the header");
       return k_exit_usage;
     }
-    if (kind[cols[k].index] != 0) {
+    if (kind[cols[k].index] >= 2) {
       print_err(io, "--columns: column ", cols[k].name, " is named twice");
       return k_exit_usage;
     }
     kind[cols[k].index] = 2 + k;
   }
-  for (std::string_view d : drops) {
-    std::size_t idx = 0;
-    if (find_col(d, idx) == 0) {
-      print_err(io, "--drop-columns: column ", d, " is not in the header");
-      return k_exit_usage;
-    }
-    for (std::size_t i = 0; i < ncols; ++i) {
-      if (header[i] != d) continue;
-      if (kind[i] >= 2) {
-        print_err(io, "--drop-columns: column ", d, " is also in --columns");
+  // --keep-columns marks columns to pass through; --drop-columns (the default for every other
+  // column) is still accepted and checked, so that existing scripts keep working.
+  for (const auto& [list, option, mark] : {std::tuple{&keeps, "--keep-columns", std::size_t{0}},
+                                           std::tuple{&drops, "--drop-columns", std::size_t{1}}}) {
+    for (std::string_view d : *list) {
+      std::size_t idx = 0;
+      if (find_col(d, idx) == 0) {
+        print_err(io, option, ": column ", d, " is not in the header");
         return k_exit_usage;
       }
-      kind[i] = 1;
+      for (std::size_t i = 0; i < ncols; ++i) {
+        if (header[i] != d) continue;
+        if (kind[i] >= 2) {
+          print_err(io, option, ": column ", d, " is also in --columns");
+          return k_exit_usage;
+        }
+        if (mark == 1 && kind[i] == 0) {
+          print_err(io, option, ": column ", d, " is also in --keep-columns");
+          return k_exit_usage;
+        }
+        kind[i] = mark;
+      }
     }
   }
 

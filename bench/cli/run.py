@@ -58,7 +58,7 @@ def main():
         out_py = os.path.join(tmp, "out-python.csv")
         print(f"[cli] generating {ROWS} rows", file=sys.stderr)
         subprocess.run([sys.executable, os.path.join(HERE, "gen_csv.py"), src, str(ROWS)], check=True)
-        # --drop-columns: the CLI passes unlisted columns through; the Python peer writes only the
+        # --drop-columns (the default since hash-file drops unlisted columns) kept for clarity; the Python peer writes only the
         # two hashes, so both tools produce the same columns.
         cli_cmd = [CLI, "hash-file", "--profile", "meta", "--columns", "email=em,phone=ph",
                    "--drop-columns", "first_name", src, "-o", out_cli]

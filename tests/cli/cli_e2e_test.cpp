@@ -346,7 +346,8 @@ constexpr const char* k_crm_csv =
 TEST_F(CliE2e, HashFileRoundTrip) {
   write_all(path("in.csv"), k_crm_csv);
   auto r = run({"hash-file", "--profile", "meta", "--columns", "email=em,phone=ph",
-                "--drop-columns", "name", path("in.csv").string(), "-o", path("out.csv").string()});
+                "--keep-columns", "id", "--drop-columns", "name", path("in.csv").string(), "-o",
+                path("out.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   std::string out = read_all(path("out.csv"));
   std::string h = k_em_sha256_hex, p = k_ph_meta_hex;
@@ -381,13 +382,24 @@ TEST_F(CliE2e, HashFileRoundTrip) {
   }
 }
 
-TEST_F(CliE2e, HashFileKeepsOtherColumnsByDefaultAndUsesStdio) {
-  auto r = run({"hash-file", "--columns=email=em", "-", "-o", "-"},
-               "email,city\nTest@example.com,\"Amsterdam, NL\"\n");
+TEST_F(CliE2e, HashFileDropsOtherColumnsUnlessKeptAndUsesStdio) {
+  // By default a column that is not hashed never reaches the output: it may hold personal data.
+  const std::string in = "email,name,city\nTest@example.com,Jane Doe,\"Amsterdam, NL\"\n";
+  auto r = run({"hash-file", "--columns=email=em", "-", "-o", "-"}, in);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, std::string("email_sha256,city\n") + k_em_sha256_hex + ",\"Amsterdam, NL\"\n");
+  EXPECT_EQ(r.out, std::string("email_sha256\n") + k_em_sha256_hex + "\n");
   EXPECT_NE(r.err.find("rows=1 hashed=1 invalid=0 empty=0 duplicates=0"), std::string::npos)
       << r.err;
+  // --keep-columns passes the listed columns through, in input order.
+  r = run({"hash-file", "--columns=email=em", "--keep-columns=city", "-", "-o", "-"}, in);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("email_sha256,city\n") + k_em_sha256_hex + ",\"Amsterdam, NL\"\n");
+  EXPECT_EQ(r.out.find("Jane"), std::string::npos);
+  // A column cannot be both hashed and kept, nor kept and dropped; unknown names are usage errors.
+  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=email", "-", "-o", "-"}, in).code, 64);
+  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=city", "--drop-columns=city", "-",
+                 "-o", "-"}, in).code, 64);
+  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=nope", "-", "-o", "-"}, in).code, 64);
 }
 
 TEST_F(CliE2e, HashFileUid2AndHmacHeaders) {
@@ -415,8 +427,8 @@ TEST_F(CliE2e, HashFileCountsDuplicatesAcrossManyReads) {
     csv += std::to_string(i) + ",\"" + em + "\",\"padding, padding, padding, padding\"\n";
   }
   write_all(path("dups.csv"), csv);
-  auto r = run({"hash-file", "--columns", "email=em", path("dups.csv").string(), "-o",
-                path("o.csv").string()});
+  auto r = run({"hash-file", "--columns", "email=em", "--keep-columns", "id,note",
+                path("dups.csv").string(), "-o", path("o.csv").string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("rows=3000 hashed=3000 invalid=0 empty=0 duplicates=2000"),
             std::string::npos)
