@@ -522,37 +522,29 @@ void Gateway::route(Request& req, Done& done) {
     r.route = "metrics";
     return done(std::move(r));
   }
+  // Runs `handler` with the request's credentials, or answers 401 (no or bad key) / 403 (with
+  // `forbidden` as the message) under `route`.
+  static constexpr const char* k_key_required = "a valid site key or API key is required";
+  auto with_auth = [&](const char* route, const char* forbidden, auto&& handler) {
+    Auth a = authenticate(req);
+    if (!a.status) return handler(a);
+    Response r = error(a.status, a.reason, a.status == 401 ? k_key_required : forbidden);
+    r.route = route;
+    done(std::move(r));
+  };
   if (path == "/v1/events") {
     if (m != "POST") return method_not_allowed("POST, OPTIONS", "events");
-    Auth a = authenticate(req);
-    if (a.status) {
-      Response r = error(a.status, a.reason, a.status == 401 ? "a valid site key or API key is required"
-                                                              : "this origin may not use this site key");
-      r.route = "events";
-      return done(std::move(r));
-    }
-    return post_events(req, done, a);
+    return with_auth("events", "this origin may not use this site key",
+                     [&](const Auth& a) { post_events(req, done, a); });
   }
   if (path == "/v1/optout") {
     if (m == "GET") return get_optout(req, done);
     if (m != "POST") return method_not_allowed("GET, POST, OPTIONS", "optout");
-    Auth a = authenticate(req);
-    if (a.status) {
-      Response r = error(a.status, a.reason, "a valid site key or API key is required");
-      r.route = "optout";
-      return done(std::move(r));
-    }
-    return post_optout(req, done, a);
+    return with_auth("optout", k_key_required, [&](const Auth& a) { post_optout(req, done, a); });
   }
   if (path == "/v1/optin") {
     if (m != "POST") return method_not_allowed("POST, OPTIONS", "optin");
-    Auth a = authenticate(req);
-    if (a.status) {
-      Response r = error(a.status, a.reason, "a valid site key or API key is required");
-      r.route = "optin";
-      return done(std::move(r));
-    }
-    return post_optin(req, done, a);
+    return with_auth("optin", k_key_required, [&](const Auth& a) { post_optin(req, done, a); });
   }
   if (path == "/v1/optout/status") {
     if (m != "GET") return method_not_allowed("GET, OPTIONS", "optout_status");
