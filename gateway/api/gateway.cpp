@@ -578,6 +578,27 @@ void Gateway::route(Request& req, Done& done) {
   return done(std::move(r));
 }
 
+namespace {
+
+/// The request's valid hg_uid cookie value, or empty.
+std::string uid_cookie(const Request& req) {
+  auto cookies = cookies_of(req);
+  if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) return it->second;
+  return {};
+}
+
+/// What an asynchronous answer needs of the request for CORS and cookies (origin, host, TLS),
+/// without its body: the store's callback may outlive the request.
+Request cors_view(const Request& req) {
+  Request meta;
+  meta.tls = req.tls;
+  for (const auto& h : req.headers)
+    if (h.first == "origin" || h.first == "host") meta.headers.push_back(h);
+  return meta;
+}
+
+}  // namespace
+
 // ---- events ---------------------------------------------------------------------------------
 
 void Gateway::post_events(Request& req, Done done, const Auth& auth) {
@@ -932,9 +953,7 @@ std::string optout_page(bool ok) {
 }  // namespace
 
 void Gateway::get_optout(Request& req, Done done) {
-  auto cookies = cookies_of(req);
-  std::string uid;
-  if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) uid = it->second;
+  std::string uid = uid_cookie(req);
   // A site key narrows the suppression to one tenant; without it the browser's hg_uid is
   // suppressed for every tenant (the cookie is the gateway's, not a tenant's).
   std::vector<const config::Tenant*> tenants;
@@ -1038,14 +1057,8 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
   }
   std::string uid;
   bool browser = auth.kind == Auth::Kind::site;
-  if (browser) {
-    auto cookies = cookies_of(req);
-    if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) uid = it->second;
-  }
-  Request meta;
-  meta.tls = req.tls;
-  for (const auto& h : req.headers)
-    if (h.first == "origin" || h.first == "host") meta.headers.push_back(h);
+  if (browser) uid = uid_cookie(req);
+  const Request meta = cors_view(req);
   auto respond = [this, meta, browser, &tenant](const OptOutResult& r) {
     Response res;
     if (r.error) {
@@ -1108,14 +1121,8 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
     wipe_strings(body);
   }
   std::string uid;
-  if (browser) {
-    auto cookies = cookies_of(req);
-    if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) uid = it->second;
-  }
-  Request meta;
-  meta.tls = req.tls;
-  for (const auto& h : req.headers)
-    if (h.first == "origin" || h.first == "host") meta.headers.push_back(h);
+  if (browser) uid = uid_cookie(req);
+  const Request meta = cors_view(req);
   auto respond = [this, meta, browser, &tenant](std::error_code ec) {
     Response r = ec ? error(503, "store_error", "the opt-in could not be recorded; retry later")
                     : json_response(200, json{{"opted_out", false}});
