@@ -1,67 +1,80 @@
 // E-mail normalization per profile (see docs/normalization.md for the sources).
+#include <cstring>
+
 #include "internal.hpp"
 
 namespace hashgate {
 namespace detail {
-namespace {
-
-bool is_gmail(std::string_view domain) noexcept { return iequals_ascii(domain, "gmail.com"); }
-bool is_gmail_or_googlemail(std::string_view domain) noexcept {
-  return iequals_ascii(domain, "gmail.com") || iequals_ascii(domain, "googlemail.com");
-}
-
-}  // namespace
 
 Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out) {
-  out.clear();
-  // Exactly one '@', no whitespace or control characters inside.
-  std::size_t at = std::string_view::npos;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
-    if (c <= 0x20 || c == 0x7F) return Errc::invalid_email;
-    // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
-    const std::string_view rest = v.substr(i);
-    if (c >= 0xC2 && (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") ||
-                      rest.starts_with("\xEF\xBB\xBF")))
-      return Errc::invalid_email;
-    if (c == '@') {
-      if (at != std::string_view::npos) return Errc::invalid_email;
-      at = i;
-    }
-  }
-  if (at == std::string_view::npos || at == 0) return Errc::invalid_email;
-  const std::string_view local = v.substr(0, at);
-  const std::string_view domain_raw = v.substr(at + 1);
-  // The domain must be dotted, with no empty label.
-  if (domain_raw.empty() || domain_raw.front() == '.' || domain_raw.back() == '.' ||
-      domain_raw.find('.') == std::string_view::npos ||
-      domain_raw.find("..") != std::string_view::npos)
+  // One pass over the bytes does every check and writes the lowercased value straight into
+  // `out` (no per-byte push_back): the batch's hot path. A second, short pass applies the gmail
+  // rules to the local part when the profile asks for them.
+  const std::size_t n = v.size();
+  out.resize(n);
+  char* const d = out.data();
+  const auto fail = [&]() {
+    secure_zero(d, n);
+    out.clear();
     return Errc::invalid_email;
-
+  };
+  // Exactly one '@', no whitespace or control characters inside; the domain dotted, with no
+  // empty label.
+  std::size_t at = std::string_view::npos;
+  bool domain_dot = false;
+  unsigned char prev = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c <= 0x20 || c == 0x7F) return fail();
+    // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
+    if (c >= 0xC2) {
+      const std::string_view rest = v.substr(i);
+      if (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") || rest.starts_with("\xEF\xBB\xBF"))
+        return fail();
+    }
+    if (c == '@') {
+      if (at != std::string_view::npos) return fail();
+      at = i;
+    } else if (c == '.' && at != std::string_view::npos) {
+      if (prev == '@' || prev == '.') return fail();  // ".x" or "x..y" in the domain
+      domain_dot = true;
+    }
+    d[i] = static_cast<char>(static_cast<unsigned>(c - 'A') < 26u ? c + 32 : c);
+    prev = c;
+  }
+  // No '@', empty local part, an undotted domain or one ending in '.' (an empty domain is
+  // undotted; the last byte belongs to the domain once there is an '@').
+  if (at == std::string_view::npos || at == 0 || !domain_dot || prev == '.') return fail();
+  const std::string_view domain(d + at + 1, n - at - 1);  // already lowercase
+  const bool gmail = domain == "gmail.com";
   bool drop_dots = false, drop_tag = false;
   switch (p.id) {
     case ProfileId::meta:
       break;
     case ProfileId::google:
-      drop_dots = drop_tag = is_gmail_or_googlemail(domain_raw);
+      drop_dots = drop_tag = gmail || domain == "googlemail.com";
       break;
     case ProfileId::uid2:
-      drop_dots = drop_tag = is_gmail(domain_raw);
+      drop_dots = drop_tag = gmail;
       break;
     case ProfileId::liveramp:
       drop_tag = true;
-      drop_dots = is_gmail_or_googlemail(domain_raw);
+      drop_dots = gmail || domain == "googlemail.com";
       break;
   }
-  out.reserve(v.size());
-  for (const char c : local) {
+  if (!drop_dots && !drop_tag) return Errc::ok;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    const char c = d[i];
     if (drop_tag && c == '+') break;
     if (drop_dots && c == '.') continue;
-    out.push_back(to_lower(c));
+    d[w++] = c;
   }
-  if (out.empty()) return Errc::invalid_email;  // e.g. "+tag@gmail.com"
-  out.push_back('@');
-  for (const char c : domain_raw) out.push_back(to_lower(c));
+  if (w == 0) return fail();  // e.g. "+tag@gmail.com"
+  std::memmove(d + w, d + at, n - at);
+  const std::size_t size = w + (n - at);
+  secure_zero(d + size, n - size);  // the dropped bytes left past the new end
+  out.resize(size);
   return Errc::ok;
 }
 
