@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 #include "csv.hpp"
+#include "pipeline.hpp"
 #include "hashgate/hashgate.hpp"
 
 #ifdef HASHGATE_HAVE_TCF
@@ -36,7 +38,7 @@ constexpr std::string_view k_usage =
     "VALUE... | -\n"
     "      print the hash of each value, one per line\n"
     "  hash-file --columns COL=F[,COL=F...] [--profile P] [--region CC] [--algo A [--key-file K]]\n"
-    "            [--encoding E] [--keep-columns COL[,COL...]] IN.csv|- -o OUT.csv|-\n"
+    "            [--encoding E] [--keep-columns COL[,COL...]] [--threads N] IN.csv|- -o OUT.csv|-\n"
     "      hash the named columns of a CSV file (header row required); other columns are\n"
     "      dropped unless listed in --keep-columns (keep only columns without personal data)\n"
     "  tcf decode STRING\n"
@@ -48,6 +50,7 @@ constexpr std::string_view k_usage =
     "  --region CC    ISO 3166 alpha-2 default region for national phone numbers\n"
     "  --algo A       sha256 (default), sha1, md5, hmac-sha256 (needs --key-file)\n"
     "  --encoding E   hex or base64 (default: the profile's, base64 for uid2, hex otherwise)\n"
+    "  --threads N    hash-file: hashing threads, 1 to 64 (default: the number of CPU cores)\n"
     "  -              read values from stdin, one per line\n"
     "\n"
     "exit status: 0 ok, 64 bad usage, 65 bad data (invalid value or malformed CSV), 74 I/O error\n";
@@ -56,7 +59,7 @@ constexpr std::string_view k_usage =
 struct Args {
   std::string profile = "meta";
   std::optional<std::string> field, region, algo, key_file, encoding, columns, keep_columns,
-      drop_columns, output;
+      drop_columns, output, threads;
   std::vector<char*> values;  ///< positional arguments (values, or the input file)
   bool help = false;
 };
@@ -64,7 +67,7 @@ struct Args {
 enum OptMask : unsigned {
   k_opt_field = 1u << 0,
   k_opt_algo = 1u << 1,  // --algo, --key-file, --encoding
-  k_opt_file = 1u << 2,  // --columns, --drop-columns, -o
+  k_opt_file = 1u << 2,  // --columns, --drop-columns, --keep-columns, --threads, -o
 };
 
 // Prints "hashgate: " + the parts + newline on stderr. Callers never pass a raw value.
@@ -129,6 +132,8 @@ int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io)
       slot = &out.keep_columns;
     } else if (name == "--drop-columns" && (allowed & k_opt_file)) {
       slot = &out.drop_columns;
+    } else if (name == "--threads" && (allowed & k_opt_file)) {
+      slot = &out.threads;
     } else if ((name == "-o" || name == "--output") && (allowed & k_opt_file)) {
       slot = &out.output;
     } else {
@@ -156,13 +161,6 @@ int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io)
     }
   }
   return k_exit_ok;
-}
-
-// Errors that mean the request itself is wrong (same for every value): usage, not data.
-bool is_usage_error(Errc e) {
-  return e == Errc::unsupported_field || e == Errc::unsupported_profile ||
-         e == Errc::unsupported_algo || e == Errc::unsupported_encoding ||
-         e == Errc::invalid_region || e == Errc::missing_key;
 }
 
 /// Resolved settings shared by normalize, hash and hash-file.
@@ -364,13 +362,6 @@ std::vector<std::string_view> split_list(std::string_view s) {
   return out;
 }
 
-bool is_blank(std::string_view v) {
-  for (char c : v) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\f' && c != '\v') return false;
-  }
-  return true;
-}
-
 /// One hashed column of hash-file and its counters.
 struct HashedColumn {
   std::string name;
@@ -421,7 +412,17 @@ class AtomicOutput {
       if (w <= 0) return false;
       p += w;
       n -= static_cast<std::size_t>(w);
+      m_written += static_cast<std::size_t>(w);
     }
+#ifdef __linux__
+    // Start writeback of each finished 8 MiB in the background, so that the fsync in commit()
+    // finds little left to write. Only a hint: errors surface at the fsync.
+    if (!m_is_stdout && m_written - m_synced >= k_sync_bytes) {
+      ::sync_file_range(m_fd, static_cast<off_t>(m_synced),
+                        static_cast<off_t>(m_written - m_synced), SYNC_FILE_RANGE_WRITE);
+      m_synced = m_written;
+    }
+#endif
     return true;
   }
   // Syncs and renames the temporary file over OUT.
@@ -447,61 +448,11 @@ class AtomicOutput {
   }
 
  private:
+  static constexpr std::size_t k_sync_bytes = 8 << 20;
   int m_fd = -1;
   bool m_is_stdout = false;
+  std::size_t m_written = 0, m_synced = 0;  // bytes written, and handed to writeback
   std::string m_path, m_tmp;
-};
-
-// Mixes `s` into the running fingerprint `h`, 8 bytes at a time. The inputs are encoded digests
-// (already uniformly distributed), so a multiply-rotate mix is enough.
-std::uint64_t mix_fingerprint(std::uint64_t h, std::string_view s) {
-  constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ull;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = ((h ^ w) * k_mul);
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = s.size();
-  for (; i < s.size(); ++i) tail = (tail << 8) | static_cast<unsigned char>(s[i]);
-  h = (h ^ tail) * k_mul;
-  return h ^ (h >> 32);
-}
-
-/// Open-addressing set of 64-bit fingerprints (linear probing, grows at half load): far
-/// cheaper than std::unordered_set for a million inserts.
-class FingerprintSet {
- public:
-  /// Inserts `key`; returns false if it was already present.
-  bool insert(std::uint64_t key) {
-    if (key == 0) key = 1;  // 0 marks an empty slot
-    if ((m_count + 1) * 2 > m_slots.size()) grow();
-    if (!place(m_slots, key)) return false;
-    ++m_count;
-    return true;
-  }
-
- private:
-  static bool place(std::vector<std::uint64_t>& slots, std::uint64_t key) {
-    const std::size_t mask = slots.size() - 1;
-    for (std::size_t i = (key * 0xD6E8FEB86659FD93ull) >> 20 & mask;; i = (i + 1) & mask) {
-      if (slots[i] == key) return false;
-      if (slots[i] == 0) {
-        slots[i] = key;
-        return true;
-      }
-    }
-  }
-  void grow() {
-    std::vector<std::uint64_t> bigger(m_slots.empty() ? 1024 : m_slots.size() * 2, 0);
-    for (std::uint64_t k : m_slots) {
-      if (k != 0) place(bigger, k);
-    }
-    m_slots.swap(bigger);
-  }
-  std::vector<std::uint64_t> m_slots;
-  std::size_t m_count = 0;
 };
 
 }  // namespace
@@ -642,107 +593,204 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     }
   }
 
+  // Threads: the main thread parses and writes; N > 1 adds N workers that hash (1: none).
+  std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (a.threads) {
+    char* end = nullptr;
+    errno = 0;
+    const long n = std::strtol(a.threads->c_str(), &end, 10);
+    if (a.threads->empty() || *end != '\0' || errno != 0 || n < 1 || n > 64) {
+      print_err(io, "--threads: expected a number from 1 to 64");
+      return k_exit_usage;
+    }
+    threads = static_cast<std::size_t>(n);
+  }
+
   AtomicOutput out;
   if (!out.open(*a.output, ::fileno(io.out))) {
     print_err(io, "cannot create the output file: ", std::strerror(errno));
     return k_exit_io;
   }
   if (*a.output == "-") std::fflush(io.out);
-  CsvWriter writer([&out](const char* p, std::size_t n) { return out.write(p, n); },
-                   reader.first_line_crlf());
-  if (reader.had_bom()) writer.write_raw("\xEF\xBB\xBF");
-  std::string suffix = "_";
-  for (char c : algo_name(s.options.algo)) suffix.push_back(c == '-' ? '_' : c);
-  for (std::size_t i = 0; i < ncols; ++i) {
-    if (kind[i] == 1) continue;
-    writer.field(kind[i] >= 2 ? header[i] + suffix : header[i]);
+  bool write_ok = true;
+  int write_errno = 0;
+  // Writes output bytes; after a failure nothing more is written (reported at the end).
+  auto write_out = [&](std::string_view bytes) {
+    if (write_ok && !out.write(bytes.data(), bytes.size())) {
+      write_ok = false;
+      write_errno = errno;
+    }
+  };
+  // Output is written in the same pieces as a 64 KiB CsvWriter would (whenever the unwritten
+  // bytes reach 64 KiB at the end of a row), so stdout sees the same writes as before even on
+  // an error. `pending` holds the unwritten bytes that are not in a chunk any more.
+  constexpr std::size_t k_flush_bytes = 1 << 16;
+  struct Pending {
+    std::string s;
+    ~Pending() { secure_clear(s); }
+  } pending;
+  pending.s.reserve(2 * k_flush_bytes);
+  if (reader.had_bom()) pending.s.append("\xEF\xBB\xBF");
+  {
+    std::string suffix = "_";
+    for (char c : algo_name(s.options.algo)) suffix.push_back(c == '-' ? '_' : c);
+    bool first = true;
+    for (std::size_t i = 0; i < ncols; ++i) {
+      if (kind[i] == 1) continue;
+      if (!first) pending.s.push_back(',');
+      first = false;
+      append_csv_field(pending.s, kind[i] >= 2 ? header[i] + suffix : header[i], ',');
+    }
+    pending.s.append(reader.first_line_crlf() ? "\r\n" : "\n");
+    if (pending.s.size() >= k_flush_bytes) {
+      write_out(pending.s);
+      secure_clear(pending.s);
+    }
   }
-  writer.end_record();
+
+  RowPlan plan;
+  plan.profile = s.profile;
+  plan.options = s.options;
+  for (const HashedColumn& c : cols) plan.hashed.push_back(RowPlan::Hashed{c.field, c.index});
+  plan.kind = kind;
+  plan.crlf = reader.first_line_crlf();
 
   const bool progress = ::isatty(io.err_fd) == 1;
   constexpr std::size_t k_max_reported = 10;
-  std::size_t rows = 0, duplicates = 0, reported = 0;
-  FingerprintSet seen;
-  std::vector<std::string> hashed(cols.size());
-  for (;;) {
-    if (!reader.next(rec)) break;
-    ++rows;
-    if (rec.size() != ncols) {
-      writer.discard();
-      out.abort();
-      print_err(io, "line ", std::to_string(reader.line()), ": malformed CSV: expected ",
-                std::to_string(ncols) + " fields, found " + std::to_string(rec.size()));
-      return k_exit_data;
+  std::size_t rows = 0, reported = 0;
+  std::vector<std::uint64_t> keys;  // fingerprints of rows with a hash; duplicates counted at end
+
+  // How the input ended (known once the reader stops).
+  enum class End { more, clean, csv_error, field_count } end = End::more;
+  std::size_t end_line = 0, end_found = 0;
+  // Parses rows into `c` until it is full or the input ends.
+  auto fill = [&](Chunk& c) {
+    while (c.rows() < k_chunk_rows && c.fields.bytes() < k_chunk_bytes) {
+      const std::size_t before = c.fields.size();
+      if (!reader.next_append(c.fields)) {
+        end = reader.error() == CsvErrc::ok ? End::clean : End::csv_error;
+        end_line = reader.line();
+        return;
+      }
+      if (c.fields.size() - before != ncols) {
+        end = End::field_count;
+        end_line = reader.line();
+        end_found = c.fields.size() - before;
+        return;
+      }
+      c.lines.push_back(reader.line());
     }
-    std::uint64_t key = 0x6A09E667F3BCC908ull;
-    bool any_key = false;
-    for (std::size_t k = 0; k < cols.size(); ++k) {
-      HashedColumn& c = cols[k];
-      std::string_view v = rec[c.index];
-      hashed[k].clear();
-      if (is_blank(v)) {
-        ++c.empty;
-      } else {
-        Result<std::string> r = hash(c.field, v, *s.profile, s.options);
-        if (r.ok()) {
-          hashed[k] = std::move(r.value());
-          ++c.hashed;
-          any_key = true;
-        } else if (is_usage_error(r.error())) {
-          writer.discard();
+  };
+  // Reports and writes a processed chunk, in input order; returns an exit status to stop with.
+  auto consume = [&](Chunk& c) -> std::optional<int> {
+    auto ev = c.events.begin();
+    std::size_t done = 0;  // bytes of c.out already written or moved to `pending`
+    for (std::size_t r = 0; r < c.rows(); ++r) {
+      ++rows;
+      for (; ev != c.events.end() && ev->row == r; ++ev) {
+        const HashedColumn& col = cols[ev->column];
+        if (is_usage_error(ev->error)) {
           out.abort();
-          print_err(io, "--columns: ", c.name, " (", field_name(c.field),
-                    "): ", code_name(r.error()));
+          print_err(io, "--columns: ", col.name, " (", field_name(col.field),
+                    "): ", code_name(ev->error));
           return k_exit_usage;
-        } else {
-          ++c.invalid;
-          if (reported < k_max_reported) {
-            print_err(io, "line ", std::to_string(reader.line()),
-                      ": column " + c.name + " (" + std::string(field_name(c.field)) + "): ",
-                      code_name(r.error()));
-          } else if (reported == k_max_reported) {
-            print_err(io, "further invalid values are only counted in the summary");
-          }
-          ++reported;
         }
+        if (reported < k_max_reported) {
+          print_err(io, "line ", std::to_string(c.lines[r]),
+                    ": column " + col.name + " (" + std::string(field_name(col.field)) + "): ",
+                    code_name(ev->error));
+        } else if (reported == k_max_reported) {
+          print_err(io, "further invalid values are only counted in the summary");
+        }
+        ++reported;
       }
-      key = mix_fingerprint(key, hashed[k]);
-    }
-    if (any_key && !seen.insert(key)) ++duplicates;
-    for (std::size_t i = 0; i < ncols; ++i) {
-      if (kind[i] == 0) {
-        writer.field(rec[i]);
-      } else if (kind[i] >= 2) {
-        writer.field(hashed[kind[i] - 2]);
+      // Row r has ended: write when 64 KiB are waiting.
+      const std::size_t row_end = c.row_ends[r];
+      if (pending.s.size() + (row_end - done) >= k_flush_bytes) {
+        const std::string_view part(c.out.data() + done, row_end - done);
+        if (pending.s.empty()) {
+          write_out(part);
+        } else {
+          append_zeroed(pending.s, part);
+          write_out(pending.s);
+          secure_clear(pending.s);
+        }
+        done = row_end;
+      }
+      if (progress && rows % 100000 == 0) {
+        std::string p = "\rhashgate: hash-file: " + std::to_string(rows) + " rows";
+        std::fwrite(p.data(), 1, p.size(), io.err);
+        std::fflush(io.err);
       }
     }
-    writer.end_record();
-    if (progress && rows % 100000 == 0) {
-      std::string p = "\rhashgate: hash-file: " + std::to_string(rows) + " rows";
-      std::fwrite(p.data(), 1, p.size(), io.err);
-      std::fflush(io.err);
+    append_zeroed(pending.s, std::string_view(c.out).substr(done));
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      cols[k].hashed += c.counts[k].hashed;
+      cols[k].invalid += c.counts[k].invalid;
+      cols[k].empty += c.counts[k].empty;
+    }
+    keys.insert(keys.end(), c.keys.begin(), c.keys.end());
+    return std::nullopt;
+  };
+
+  {
+    // Declared after everything the workers read (plan, settings), so it is joined first.
+    ChunkPipeline pipe(plan, threads > 1 ? threads : 0, threads > 1 ? 2 * threads + 2 : 1);
+    auto take = [&](bool wait) -> std::optional<std::optional<int>> {
+      Chunk* c = pipe.take_oldest(wait);
+      if (c == nullptr) return std::nullopt;
+      std::optional<int> rc = consume(*c);
+      pipe.release(c);
+      return rc;
+    };
+    for (;;) {
+      // Hand back whatever is already done, oldest first, to keep output and messages flowing.
+      while (auto r = take(false)) {
+        if (*r) return **r;
+      }
+      if (end != End::more) {
+        auto r = take(true);
+        if (!r) break;  // every chunk consumed
+        if (*r) return **r;
+        continue;
+      }
+      Chunk* c = pipe.try_acquire();
+      if (c == nullptr) {
+        if (auto r = take(true); r && *r) return **r;
+        continue;
+      }
+      fill(*c);
+      pipe.submit(c);
     }
   }
-  rec.wipe();
+
+  if (end == End::field_count) {
+    out.abort();
+    print_err(io, "line ", std::to_string(end_line), ": malformed CSV: expected ",
+              std::to_string(ncols) + " fields, found " + std::to_string(end_found));
+    return k_exit_data;
+  }
   if (progress && rows >= 100000) std::fputc('\n', io.err);
   if (reader.error() == CsvErrc::read_error) {
-    writer.discard();
     out.abort();
     print_err(io, "cannot read the input");
     return k_exit_io;
   }
-  if (reader.error() != CsvErrc::ok) {
-    writer.discard();
+  if (end == End::csv_error) {
     out.abort();
-    print_err(io, "line ", std::to_string(reader.line()),
+    print_err(io, "line ", std::to_string(end_line),
               ": malformed CSV: ", csv_error_name(reader.error()));
     return k_exit_data;
   }
-  if (!writer.flush() || !out.commit()) {
+  write_out(pending.s);
+  secure_clear(pending.s);
+  if (!write_ok || !out.commit()) {
+    if (!write_ok) errno = write_errno;
     out.abort();
     print_err(io, "cannot write the output file: ", std::strerror(errno));
     return k_exit_io;
   }
+  const std::size_t duplicates = count_duplicates(keys);
   std::size_t total_hashed = 0, total_invalid = 0, total_empty = 0;
   for (const auto& c : cols) {
     total_hashed += c.hashed;

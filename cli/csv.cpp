@@ -2,6 +2,7 @@
 
 #include <string.h>  // explicit_bzero
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -46,6 +47,10 @@ void CsvRecord::wipe() noexcept {
 
 CsvReader::CsvReader(CsvSource source, CsvOptions opt) : m_source(std::move(source)), m_opt(opt) {
   if (m_opt.chunk_bytes < 16) m_opt.chunk_bytes = 16;
+  const char d = m_opt.delimiter;
+  m_fast = d != '\n' && d != '\r' && d != '"';
+  m_class[static_cast<unsigned char>(d)] = 1;
+  for (const char c : {'\n', '\r', '"'}) m_class[static_cast<unsigned char>(c)] = 2;
 }
 
 CsvReader::~CsvReader() { wipe_string(m_buf); }
@@ -79,22 +84,93 @@ int CsvReader::peek() {
   return static_cast<unsigned char>(m_buf[m_pos]);
 }
 
+namespace {
+
+// Appends `n` bytes to `d`; if `d` must grow, the old block (raw field bytes) is zeroed before
+// it is freed.
+void append_bytes(std::string& d, const char* p, std::size_t n) {
+  if (d.size() + n > d.capacity()) {
+    std::string bigger;
+    bigger.reserve(std::max(d.size() + n, 2 * d.capacity()));
+    bigger.assign(d);
+    wipe_string(d);
+    d.swap(bigger);
+  }
+  d.append(p, n);
+}
+
+}  // namespace
+
 bool CsvReader::append(CsvRecord& rec, const char* p, std::size_t n, std::size_t field_start) {
-  if (rec.m_data.size() + n - field_start > m_opt.max_field_bytes) {
+  std::string& d = rec.m_data;
+  if (d.size() + n - field_start > m_opt.max_field_bytes) {
     m_error = CsvErrc::oversized_field;
     return false;
   }
-  if (rec.m_data.size() + n > m_opt.max_record_bytes) {
+  if (d.size() - m_record_start + n > m_opt.max_record_bytes) {
     m_error = CsvErrc::oversized_record;
     return false;
   }
-  rec.m_data.append(p, n);
+  append_bytes(d, p, n);
+  return true;
+}
+
+bool CsvReader::fast_line(CsvRecord& rec) {
+  // The common case in one pass: a whole line already buffered, without quotes or a lone CR,
+  // within the limits. Anything else returns false with nothing changed, and the general
+  // parser below handles it (and reports errors exactly as before).
+  if (!m_fast) return false;
+  const char* const b = m_buf.data() + m_pos;
+  const char* const e = m_buf.data() + m_len;
+  const std::size_t base = rec.m_data.size();
+  const std::size_t first_span = rec.m_spans.size();
+  const char* p = b;
+  const char* f = b;  // start of the current field
+  auto give_up = [&] {
+    rec.m_spans.resize(first_span);
+    return false;
+  };
+  for (;;) {
+    while (p != e && m_class[static_cast<unsigned char>(*p)] == 0) ++p;
+    if (p == e) return give_up();
+    if (m_class[static_cast<unsigned char>(*p)] != 1) break;
+    if (static_cast<std::size_t>(p - f) > m_opt.max_field_bytes) return give_up();
+    rec.m_spans.emplace_back(static_cast<std::uint32_t>(base + (f - b)),
+                             static_cast<std::uint32_t>(p - f));
+    f = ++p;
+  }
+  const char* const line_end = p;
+  bool crlf = false;
+  if (*p == '\r') {
+    if (p + 1 == e || p[1] != '\n') return give_up();
+    crlf = true;
+    ++p;
+  } else if (*p != '\n') {
+    return give_up();  // a quote
+  }
+  if (static_cast<std::size_t>(line_end - f) > m_opt.max_field_bytes) return give_up();
+  rec.m_spans.emplace_back(static_cast<std::uint32_t>(base + (f - b)),
+                           static_cast<std::uint32_t>(line_end - f));
+  const std::size_t nfields = rec.m_spans.size() - first_span;
+  if (static_cast<std::size_t>(line_end - b) - (nfields - 1) > m_opt.max_record_bytes) {
+    return give_up();
+  }
+  append_bytes(rec.m_data, b, static_cast<std::size_t>(line_end - b));  // delimiters included
+  m_pos += static_cast<std::size_t>(p + 1 - b);
+  ++m_line;
+  if (m_records == 0) m_first_crlf = crlf;
+  ++m_records;
   return true;
 }
 
 bool CsvReader::next(CsvRecord& rec) {
   rec.wipe();
+  return next_append(rec);
+}
+
+bool CsvReader::next_append(CsvRecord& rec) {
   if (m_error != CsvErrc::ok) return false;
+  m_record_start = rec.m_data.size();
   if (!m_started) {
     m_started = true;
     while (m_len - m_pos < 3 && fill()) {
@@ -123,6 +199,7 @@ bool CsvReader::next(CsvRecord& rec) {
     }
     break;
   }
+  if (fast_line(rec)) return true;
 
   for (;;) {  // one field per iteration
     const std::size_t start = rec.m_data.size();
@@ -217,28 +294,37 @@ CsvWriter::~CsvWriter() {
 
 void CsvWriter::write_raw(std::string_view bytes) { m_buf.append(bytes); }
 
-void CsvWriter::field(std::string_view value) {
-  if (!m_first_in_record) m_buf.push_back(m_delim);
-  m_first_in_record = false;
+void append_csv_field(std::string& out, std::string_view value, char delimiter) {
   // A field that starts with UTF-8 BOM bytes is quoted, or at the start of a file a reader would
   // take those bytes for a byte-order mark and drop them.
   bool quote = value.substr(0, 3) == "\xEF\xBB\xBF";
-  for (char ch : value) {
-    if (ch == m_delim || ch == '"' || ch == '\n' || ch == '\r') {
-      quote = true;
-      break;
+  if (!quote) {
+    // CR, LF and the quote are all <= 0x22: one compare skips most bytes.
+    for (const char ch : value) {
+      if (static_cast<unsigned char>(ch) <= '"' || ch == delimiter) {
+        if (ch == delimiter || ch == '"' || ch == '\n' || ch == '\r') {
+          quote = true;
+          break;
+        }
+      }
     }
   }
   if (!quote) {
-    m_buf.append(value);
+    out.append(value);
     return;
   }
-  m_buf.push_back('"');
-  for (char ch : value) {
-    if (ch == '"') m_buf.push_back('"');
-    m_buf.push_back(ch);
+  out.push_back('"');
+  for (const char ch : value) {
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
   }
-  m_buf.push_back('"');
+  out.push_back('"');
+}
+
+void CsvWriter::field(std::string_view value) {
+  if (!m_first_in_record) m_buf.push_back(m_delim);
+  m_first_in_record = false;
+  append_csv_field(m_buf, value, m_delim);
 }
 
 void CsvWriter::end_record() {

@@ -38,7 +38,8 @@ struct CsvOptions {
   std::size_t chunk_bytes = 1 << 16;       ///< size of each read from the source
 };
 
-/// One parsed record: the bytes of all fields back to back plus (offset, length) per field.
+/// One parsed record: the bytes of all fields (possibly with the delimiters between them) plus
+/// (offset, length) per field.
 /// Reused between calls so that steady-state parsing does not allocate.
 class CsvRecord {
  public:
@@ -48,6 +49,10 @@ class CsvRecord {
   std::string_view operator[](std::size_t i) const noexcept {
     return std::string_view(m_data).substr(m_spans[i].first, m_spans[i].second);
   }
+  /// Total bytes of all fields (the size of the backing store).
+  std::size_t bytes() const noexcept { return m_data.size(); }
+  /// Reserves room for `n` field bytes so that parsing up to that size never reallocates.
+  void reserve(std::size_t n) { m_data.reserve(n); }
   /// Zeroes the stored bytes (they may hold personal data) and empties the record.
   void wipe() noexcept;
   ~CsvRecord() { wipe(); }
@@ -72,6 +77,10 @@ class CsvReader {
   /// Parses the next record into `rec`. Returns false at end of input or on error; then
   /// error() tells which (CsvErrc::ok means a clean end).
   bool next(CsvRecord& rec);
+  /// Like next(), but appends the next record's fields after those already in `rec` (a batch of
+  /// records in one store). On false, `rec` may hold part of the failed record after the old
+  /// fields; the caller knows the old field count and ignores the rest.
+  bool next_append(CsvRecord& rec);
   /// Why the last next() returned false (ok at a clean end of input).
   CsvErrc error() const noexcept { return m_error; }
   /// Line (1-based) where the last returned record started, or where the error was found.
@@ -84,10 +93,14 @@ class CsvReader {
  private:
   bool fill();
   int peek();
+  bool fast_line(CsvRecord& rec);
   bool append(CsvRecord& rec, const char* p, std::size_t n, std::size_t field_start);
 
   CsvSource m_source;
   CsvOptions m_opt;
+  // Byte classes for fast_line(): 0 plain, 1 the delimiter, 2 LF, CR or quote.
+  std::uint8_t m_class[256] = {};
+  bool m_fast = false;  // fast_line() usable (the delimiter is not LF, CR or quote)
   std::string m_buf;
   std::size_t m_pos = 0;
   std::size_t m_len = 0;
@@ -98,8 +111,13 @@ class CsvReader {
   std::size_t m_records = 0;
   std::size_t m_line = 1;
   std::size_t m_record_line = 1;
+  std::size_t m_record_start = 0;  // offset in the record store where the current record starts
   CsvErrc m_error = CsvErrc::ok;
 };
+
+/// Appends `value` to `out` as one CSV field: quoted (quotes doubled) if it holds `delimiter`, a
+/// quote, CR or LF, or starts with UTF-8 BOM bytes; as is otherwise. Used by CsvWriter::field.
+void append_csv_field(std::string& out, std::string_view value, char delimiter);
 
 /// Buffered CSV writer. Fields containing the delimiter, a quote, CR or LF are quoted (quotes
 /// doubled); everything else is written as is.
