@@ -13,7 +13,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <set>
 #include <vector>
+
+#include "hashgate/hashgate.hpp"
 
 namespace {
 
@@ -495,6 +498,249 @@ TEST_F(CliE2e, HashFileUsageErrors) {
   EXPECT_EQ(algo.code, 64);
   EXPECT_EQ(algo.out, "");
   EXPECT_NE(algo.err.find("unsupported_algo"), std::string::npos) << algo.err;
+}
+
+// ---- hash-file over many chunks (the threaded pipeline) against a row-by-row model ----
+
+// One generated input row: its fields and the input line where it starts.
+struct ModelRow {
+  std::vector<std::string> fields;
+  std::size_t line = 0;
+};
+
+// A CSV export of `n` rows (id,email,phone,note) with CRLF line ends: invalid e-mails and
+// phones scattered (far more than 10), blank cells, (e-mail, phone) pairs repeating every 7,000
+// rows (so duplicates fall across chunk boundaries), and every 50th note quoted with an embedded newline,
+// a comma and doubled quotes. With `phones_from` > 0, phones are blank before that row.
+std::vector<ModelRow> make_rows(std::size_t n, std::size_t phones_from = 0) {
+  std::vector<ModelRow> rows;
+  std::size_t line = 2;  // the header is line 1
+  for (std::size_t i = 0; i < n; ++i) {
+    ModelRow r;
+    r.line = line;
+    std::string em = "User" + std::to_string(i % 7000) + "@Example.com";
+    if (i % 3 == 1) em = "  " + em + " ";
+    if (i % 613 == 5) em = "not-an-email-" + std::to_string(i);
+    if (i % 13 == 0) em = (i % 2 == 0) ? "" : "   ";
+    std::string digits = std::to_string(10000000 + i % 3500);
+    std::string ph = "+31 6 " + digits.substr(0, 4) + " " + digits.substr(4);
+    if (i % 11 == 0) ph = "";
+    if (i % 1499 == 7) ph = "+31 6 12AB";
+    if (i < phones_from) ph = "";
+    std::string note = "n" + std::to_string(i);
+    if (i % 50 == 3) {
+      note = "first\nsecond, \"quoted\" " + std::to_string(i);
+      ++line;  // the embedded newline
+    }
+    ++line;
+    r.fields = {std::to_string(i), em, ph, note};
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+// Independent CSV encoding of one field (RFC 4180: quote if it holds , " CR or LF).
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::string to_csv(const std::vector<ModelRow>& rows) {
+  std::string csv = "id,email,phone,note\r\n";
+  for (const ModelRow& r : rows) {
+    for (std::size_t i = 0; i < r.fields.size(); ++i) {
+      if (i > 0) csv += ',';
+      csv += csv_field(r.fields[i]);
+    }
+    csv += "\r\n";
+  }
+  return csv;
+}
+
+struct Expected {
+  int code = 0;
+  std::string out;  // the whole output file (up to the stopping row when code != 0)
+  std::string err;
+};
+
+// What `hash-file --columns email=em,phone=ph --keep-columns id,note` must produce, computed
+// row by row with the SDK's single-value hash() (not the CLI's pipeline).
+Expected model(const std::vector<ModelRow>& rows, const hashgate::Profile& prof,
+               const hashgate::Options& opt = {}) {
+  Expected x;
+  x.out = "id,email_" + std::string(hashgate::algo_name(opt.algo)) + ",phone_" +
+          std::string(hashgate::algo_name(opt.algo)) + ",note\r\n";
+  const std::pair<const char*, hashgate::Field> cols[] = {{"email", hashgate::Field::em},
+                                                          {"phone", hashgate::Field::ph}};
+  std::size_t hashed[2] = {}, invalid[2] = {}, empty[2] = {}, reported = 0, dups = 0;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ModelRow& r : rows) {
+    std::string d[2];
+    for (int k = 0; k < 2; ++k) {
+      const std::string& v = r.fields[1 + k];
+      if (v.find_first_not_of(" ") == std::string::npos) {
+        ++empty[k];
+        continue;
+      }
+      auto h = hashgate::hash(cols[k].second, v, prof, opt);
+      if (h.ok()) {
+        d[k] = h.value();
+        ++hashed[k];
+        continue;
+      }
+      const std::string what = std::string("column ") + cols[k].first + " (" +
+                               std::string(hashgate::field_name(cols[k].second)) + "): " +
+                               std::string(hashgate::code_name(h.error()));
+      if (h.error() == hashgate::Errc::unsupported_algo) {
+        x.err += "hashgate: --columns: " + what.substr(7) + "\n";
+        x.code = 64;
+        return x;
+      }
+      ++invalid[k];
+      if (reported < 10) {
+        x.err += "hashgate: line " + std::to_string(r.line) + ": " + what + "\n";
+      } else if (reported == 10) {
+        x.err += "hashgate: further invalid values are only counted in the summary\n";
+      }
+      ++reported;
+    }
+    if ((!d[0].empty() || !d[1].empty()) && !seen.insert({d[0], d[1]}).second) ++dups;
+    x.out += r.fields[0] + "," + d[0] + "," + d[1] + "," + csv_field(r.fields[3]) + "\r\n";
+  }
+  x.err += "hashgate: hash-file: rows=" + std::to_string(rows.size()) +
+           " hashed=" + std::to_string(hashed[0] + hashed[1]) +
+           " invalid=" + std::to_string(invalid[0] + invalid[1]) +
+           " empty=" + std::to_string(empty[0] + empty[1]) +
+           " duplicates=" + std::to_string(dups) + "\n";
+  for (int k = 0; k < 2; ++k) {
+    x.err += std::string("hashgate: hash-file: column ") + cols[k].first + " (" +
+             std::string(hashgate::field_name(cols[k].second)) +
+             "): hashed=" + std::to_string(hashed[k]) + " invalid=" + std::to_string(invalid[k]) +
+             " empty=" + std::to_string(empty[k]) + "\n";
+  }
+  return x;  // status 0: invalid values are reported and counted, not fatal
+}
+
+// Names of the files in `dir` (to find leftovers such as temporary outputs).
+std::vector<std::string> file_names(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const std::vector<std::string> k_pipeline_args = {
+    "hash-file", "--columns", "email=em,phone=ph", "--keep-columns", "id,note"};
+
+std::vector<std::string> with(std::vector<std::string> args,
+                              std::initializer_list<std::string> more) {
+  args.insert(args.end(), more);
+  return args;
+}
+
+TEST_F(CliE2e, HashFileManyChunksMatchRowByRowModelAtEveryThreadCount) {
+  const auto rows = make_rows(25000);
+  write_all(path("big.csv"), to_csv(rows));
+  const Expected x = model(rows, *hashgate::profile_by_name("meta"));
+  // The model itself must exercise what the pipeline has to get right.
+  ASSERT_NE(x.err.find("further invalid values"), std::string::npos);
+  ASSERT_EQ(x.err.find("duplicates=0"), std::string::npos);
+  ASSERT_NE(x.out.find("\"first\nsecond, \"\"quoted\"\" 24953\"\r\n"), std::string::npos);
+  for (const char* threads : {"1", "2", "3", "8"}) {
+    fs::remove(path("out.csv"));
+    auto r = run(with(k_pipeline_args, {"--threads", threads, path("big.csv").string(), "-o",
+                                        path("out.csv").string()}));
+    EXPECT_EQ(r.code, 0) << "threads " << threads << ": " << r.err;
+    EXPECT_EQ(r.err, x.err) << "threads " << threads;
+    EXPECT_TRUE(read_all(path("out.csv")) == x.out) << "threads " << threads;
+  }
+  // The default thread count, through stdin and stdout.
+  auto r = run(with(k_pipeline_args, {"-", "-o", "-"}), to_csv(rows));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, x.err);
+  EXPECT_TRUE(r.out == x.out);
+  EXPECT_EQ(file_names(m_dir), (std::vector<std::string>{"big.csv", "out.csv", "stderr", "stdin",
+                                                         "stdout"}));
+}
+
+TEST_F(CliE2e, HashFileLateMalformedRecordComesAfterEarlierMessagesAndLeavesNoFile) {
+  const auto rows = make_rows(20000);
+  const Expected x = model(rows, *hashgate::profile_by_name("meta"));
+  const std::size_t last_line = rows.back().line + (rows.back().fields[3].find('\n') != std::string::npos ? 2 : 1);
+  const std::string body = to_csv(rows);
+  // The summary is never printed for a failed run: keep the messages before it.
+  const std::string reported = x.err.substr(0, x.err.find("hashgate: hash-file: rows="));
+  struct Case {
+    std::string tail;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"20000,\"late@example.com,+31 6 1,n\r\n1,a@b.co,,never reported\r\n",
+       "line " + std::to_string(last_line) + ": malformed CSV: unterminated_quote"},
+      {"20000,\"late@example.com\"x,,n\r\n",
+       "line " + std::to_string(last_line) + ": malformed CSV: invalid_quote"},
+      {"20000,late@example.com\r\nnot-an-email,,,\r\n",
+       "line " + std::to_string(last_line) + ": malformed CSV: expected 4 fields, found 2"},
+  };
+  for (const Case& c : cases) {
+    write_all(path("late.csv"), body + c.tail);
+    for (const char* threads : {"1", "2"}) {
+      auto r = run(with(k_pipeline_args, {"--threads", threads, path("late.csv").string(), "-o",
+                                          path("out.csv").string()}));
+      EXPECT_EQ(r.code, 65) << r.err;
+      EXPECT_EQ(r.err, reported + "hashgate: " + c.message + "\n") << "threads " << threads;
+      EXPECT_EQ(file_names(m_dir),
+                (std::vector<std::string>{"late.csv", "stderr", "stdin", "stdout"}));
+      // On stdout the rows before the bad record may have been written, never more.
+      auto s = run(with(k_pipeline_args, {"--threads", threads, "-", "-o", "-"}), body + c.tail);
+      EXPECT_EQ(s.code, 65);
+      EXPECT_EQ(s.err, r.err);
+      EXPECT_TRUE(x.out.compare(0, s.out.size(), s.out) == 0);
+    }
+  }
+}
+
+TEST_F(CliE2e, HashFileLateUsageErrorStopsAfterEarlierMessages) {
+  // LiveRamp allows md5 e-mails but not md5 phones; phones start at row 9,000 (third chunk), so
+  // the run stops there, after the invalid e-mails of the rows before.
+  const auto rows = make_rows(20000, 9000);
+  hashgate::Options opt;
+  opt.algo = hashgate::Algo::md5;
+  const Expected x = model(rows, *hashgate::profile_by_name("liveramp"), opt);
+  ASSERT_EQ(x.code, 64);
+  ASSERT_NE(x.err.find("further invalid values"), std::string::npos);
+  write_all(path("in.csv"), to_csv(rows));
+  for (const char* threads : {"1", "2"}) {
+    auto r = run(with(k_pipeline_args, {"--profile", "liveramp", "--algo", "md5", "--threads",
+                                        threads, path("in.csv").string(), "-o",
+                                        path("out.csv").string()}));
+    EXPECT_EQ(r.code, 64);
+    EXPECT_EQ(r.err, x.err) << "threads " << threads;
+    EXPECT_EQ(file_names(m_dir), (std::vector<std::string>{"in.csv", "stderr", "stdin", "stdout"}));
+    auto s = run(with(k_pipeline_args, {"--profile", "liveramp", "--algo", "md5", "--threads",
+                                        threads, "-", "-o", "-"}),
+                 to_csv(rows));
+    EXPECT_EQ(s.code, 64);
+    EXPECT_EQ(s.err, x.err);
+    EXPECT_LT(s.out.size(), x.out.size());
+    EXPECT_TRUE(x.out.compare(0, s.out.size(), s.out) == 0);
+  }
+}
+
+TEST_F(CliE2e, HashFileThreadsOptionIsChecked) {
+  write_all(path("in.csv"), "email\na@b.co\n");
+  for (const char* bad : {"0", "65", "two", "", "2x", "-1"}) {
+    auto r = run({"hash-file", "--columns", "email=em", "--threads", bad, path("in.csv").string(),
+                  "-o", "-"});
+    EXPECT_EQ(r.code, 64) << bad;
+    EXPECT_EQ(r.err, "hashgate: --threads: expected a number from 1 to 64\n") << bad;
+    EXPECT_EQ(r.out, "");
+  }
 }
 
 }  // namespace

@@ -144,6 +144,49 @@ TEST(CliCsv, OversizedFieldIsRejected) {
   EXPECT_EQ(q.error, CsvErrc::oversized_field);
 }
 
+TEST(CliCsv, RecordLimitCountsFieldBytesNotDelimiters) {
+  // 12 field bytes on a 14-byte line: within a 12-byte record limit, over an 11-byte one.
+  for (const std::size_t limit : {12u, 11u}) {
+    CsvOptions opt;
+    opt.max_record_bytes = limit;
+    CsvReader reader(memory_source("h\naaaa,bbbb,cccc\n"), opt);
+    CsvRecord rec;
+    ASSERT_TRUE(reader.next(rec));
+    EXPECT_EQ(reader.next(rec), limit == 12) << limit;
+    EXPECT_EQ(reader.error(), limit == 12 ? CsvErrc::ok : CsvErrc::oversized_record) << limit;
+    EXPECT_EQ(reader.line(), 2u);
+  }
+}
+
+TEST(CliCsv, LoneCrEndsARecordInEveryPath) {
+  // A CR not followed by LF ends the record (old Mac line ends), also mid-buffer.
+  for (std::size_t chunk : {3u, 1u << 16}) {
+    auto p = parse("a,b\rc,d\r\ne,f\n", chunk);
+    EXPECT_EQ(p.rows, (Rows{{"a", "b"}, {"c", "d"}, {"e", "f"}})) << chunk;
+    EXPECT_FALSE(p.crlf);
+  }
+}
+
+TEST(CliCsv, NextAppendBatchesRecordsInOneStore) {
+  const std::string text =
+      "id,v\r\n1,plain\r\n2,\"quoted, \"\"with\"\"\nnewline\"\r\n\r\n3,\r\n4,last";
+  for (std::size_t chunk : {1u, 4u, 1u << 16}) {
+    CsvOptions opt;
+    opt.chunk_bytes = chunk;
+    CsvReader reader(memory_source(text), opt);
+    CsvRecord batch;
+    std::vector<std::size_t> lines;
+    while (reader.next_append(batch)) lines.push_back(reader.line());
+    EXPECT_EQ(reader.error(), CsvErrc::ok);
+    ASSERT_EQ(batch.size(), 10u) << chunk;
+    const char* want[] = {"id", "v", "1", "plain", "2", "quoted, \"with\"\nnewline",
+                          "3",  "",  "4", "last"};
+    for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(batch[i], want[i]) << chunk << " " << i;
+    EXPECT_EQ(lines, (std::vector<std::size_t>{1, 2, 3, 6, 7})) << chunk;
+    EXPECT_TRUE(reader.first_line_crlf());
+  }
+}
+
 TEST(CliCsv, TinyChunksGiveSameResult) {
   std::string text =
       "\xEF\xBB\xBF"
