@@ -92,12 +92,8 @@ struct BatchState {
 
   /// Writes the hex or base64 of a 32-byte digest at `dst`.
   void write(const std::uint8_t* md, std::uint8_t* dst, Encoding enc) {
-    static constexpr char k_hex[] = "0123456789abcdef";
     if (enc == Encoding::hex) {
-      for (int i = 0; i < 32; ++i) {
-        dst[2 * i] = static_cast<std::uint8_t>(k_hex[md[i] >> 4]);
-        dst[2 * i + 1] = static_cast<std::uint8_t>(k_hex[md[i] & 15]);
-      }
+      wasm::hex32(md, dst);
       return;
     }
     out.clear();

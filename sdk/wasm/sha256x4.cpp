@@ -26,16 +26,22 @@ constexpr std::uint32_t k_init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff
 
 inline v128_t rotr(v128_t x, int n) { return wasm_v128_or(wasm_u32x4_shr(x, n), wasm_i32x4_shl(x, 32 - n)); }
 
-inline std::uint32_t load_be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
 /// One compression of the four blocks `blk[i]` into `st`, lanes with mask 0 left unchanged.
 void compress(v128_t st[8], const std::uint8_t* const blk[4], v128_t mask) {
   v128_t w[16];
-  for (int t = 0; t < 16; ++t)
-    w[t] = wasm_u32x4_make(load_be32(blk[0] + 4 * t), load_be32(blk[1] + 4 * t),
-                           load_be32(blk[2] + 4 * t), load_be32(blk[3] + 4 * t));
+  // Message words: 16 bytes of each lane loaded at once, then a 4x4 transpose of 32-bit words
+  // whose second step also swaps each word to big-endian.
+#pragma clang loop unroll(disable)
+  for (int g = 0; g < 4; ++g) {
+    const v128_t r0 = wasm_v128_load(blk[0] + 16 * g), r1 = wasm_v128_load(blk[1] + 16 * g);
+    const v128_t r2 = wasm_v128_load(blk[2] + 16 * g), r3 = wasm_v128_load(blk[3] + 16 * g);
+    const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+    const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+    w[4 * g] = wasm_i8x16_shuffle(t0, t2, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
+    w[4 * g + 1] = wasm_i8x16_shuffle(t0, t2, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
+    w[4 * g + 2] = wasm_i8x16_shuffle(t1, t3, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
+    w[4 * g + 3] = wasm_i8x16_shuffle(t1, t3, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
+  }
   v128_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
   for (int t = 0; t < 64; ++t) {
     v128_t wt;
@@ -124,6 +130,20 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
   secure_zero(tail, sizeof tail);
   secure_zero(words, sizeof words);
   secure_zero(st, sizeof st);
+}
+
+void hex32(const std::uint8_t md[32], std::uint8_t* dst) noexcept {
+  // Each nibble indexes the 16 digits (swizzle); the high and low digits are then interleaved.
+  const v128_t digits = wasm_i8x16_make('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+#pragma clang loop unroll(disable)
+  for (int h = 0; h < 2; ++h) {
+    const v128_t b = wasm_v128_load(md + 16 * h);
+    const v128_t hi = wasm_i8x16_swizzle(digits, wasm_u8x16_shr(b, 4));
+    const v128_t lo = wasm_i8x16_swizzle(digits, wasm_v128_and(b, wasm_i8x16_splat(15)));
+    wasm_v128_store(dst + 32 * h, wasm_i8x16_shuffle(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+    wasm_v128_store(dst + 32 * h + 16,
+                    wasm_i8x16_shuffle(hi, lo, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+  }
 }
 
 }  // namespace hashgate::wasm

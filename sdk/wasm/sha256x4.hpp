@@ -13,4 +13,7 @@ namespace hashgate::wasm {
 void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int lanes,
               std::uint8_t out[4][32]) noexcept;
 
+/// Writes the 64 lowercase hex digits of the 32-byte digest `md` at `dst`.
+void hex32(const std::uint8_t md[32], std::uint8_t* dst) noexcept;
+
 }  // namespace hashgate::wasm

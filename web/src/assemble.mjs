@@ -33,11 +33,28 @@ function imports(file) {
 const header = `// hashgate ${pkg.version} — ${pkg.license}. Built by web/build.sh; do not edit.\n`;
 const version = `const HG_VERSION = ${JSON.stringify(pkg.version)};\n`;
 
-const mjsBody = version + `const HG_WASM = "${hex(fullWasm)}";\n` + src('core.js') + src('transport.js') +
+/**
+ * The bytes of a wasm file as the body of a JS string literal, one character per byte (U+0000 to
+ * U+00FF, UTF-8 in the file): only the backslash, both quotes, CR and LF are escaped. Gzips
+ * smaller than hex (docs/web.md); only for hashgate.mjs, which as an ES module is always UTF-8.
+ */
+function raw(f) {
+  const esc = { 0x5c: '\\\\', 0x22: '\\"', 0x27: "\\'", 0x0a: '\\n', 0x0d: '\\r' };
+  let text = '';
+  for (const b of readFileSync(f)) text += esc[b] || String.fromCharCode(b);
+  return text;
+}
+
+// The wasm string goes in after minification, so terser never re-escapes it; String() keeps
+// terser from folding the placeholder's length into the decoder.
+const k_wasm_slot = 'HG_WASM_BYTES_GO_HERE';
+const mjsBody = version + `const HG_WASM = String("${k_wasm_slot}");\n` + src('core.js') + src('transport.js') +
   src('hashgate.js');
 const mjsMin = await minify(mjsBody + '\nexport { Hashgate };\nexport default Hashgate;\n', {
   module: true, ecma: 2020, compress: { passes: 2 }, mangle: true,
 });
+if (mjsMin.code.split(k_wasm_slot).length !== 2) throw new Error('assemble: wasm slot not found once in the minified module');
+mjsMin.code = mjsMin.code.replace(k_wasm_slot, () => raw(fullWasm));
 const snippetBody = version + `const HG_WASM = "${hex(snippetWasm)}";\n` + src('core.js') + src('transport.js') +
   src('snippet.js');
 const snippetMin = await minify(`(function(){"use strict";\n${snippetBody}\n})();`, {

@@ -39,8 +39,10 @@ function hgRegion(region) {
 }
 
 /**
- * Decodes the embedded wasm. It is embedded as hex, not base64: hex keeps the byte patterns that
- * gzip finds, so it gzips ~13% smaller than base64 (measured in docs/web.md).
+ * Decodes the embedded wasm. The snippet embeds it as hex (gzips ~13% smaller than base64 and
+ * is plain ASCII, safe in a classic script of any charset); hashgate.mjs, an ES module and so
+ * always read as UTF-8, embeds the bytes themselves, one character per byte (gzips ~3% smaller
+ * than hex; docs/web.md).
  */
 function hgHexBytes(hex) {
   const out = new Uint8Array(hex.length >> 1);
@@ -48,12 +50,19 @@ function hgHexBytes(hex) {
   return out;
 }
 
+/** The bytes of a string holding one byte per character (hashgate.mjs's embedded wasm). */
+function hgRawBytes(text) {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < out.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
 /**
  * Compiles and instantiates a standalone wasm module. The only WASI call given a real answer is
  * clock_time_get (the current year bounds dates of birth); any other import traps.
  */
-async function hgInstantiate(hex) {
-  const module = await WebAssembly.compile(hgHexBytes(hex));
+async function hgInstantiate(bytes) {
+  const module = await WebAssembly.compile(bytes);
   let memory = null;
   const known = {
     clock_time_get(clockId, precision, outPtr) {

@@ -1,5 +1,5 @@
 // hashgate.mjs façade: the Hashgate class (every field, profile, algorithm; batch; send; opt-out).
-// web/build.sh concatenates: header, `const HG_WASM = "<hex of the full module>"`, core.js,
+// web/build.sh concatenates: header, `const HG_WASM = "<the full module, a character per byte>"`, core.js,
 // transport.js, this file, then `export { Hashgate }; export default Hashgate;`.
 
 let hgCorePromise = null;
@@ -11,7 +11,7 @@ class Hashgate {
    * cfg: {gateway, siteKey, profile='meta', region, collectAdCookies=false, retries, retryBaseMs}
    */
   static async load(cfg = {}) {
-    if (!hgCorePromise) hgCorePromise = hgInstantiate(HG_WASM);
+    if (!hgCorePromise) hgCorePromise = hgInstantiate(hgRawBytes(HG_WASM));
     let core;
     try {
       core = await hgCorePromise;
@@ -92,7 +92,7 @@ class Hashgate {
     const field = o.field || 'em';
     const sel = this._sel(field, o, true);
     const n = values.length;
-    const out = new Array(n).fill(null);
+    const out = new Array(n);
     const core = this._core;
     const heap = core.heap();
     let key = null;
@@ -101,6 +101,11 @@ class Hashgate {
       if (!(key instanceof Uint8Array)) throw hgInputError('missing_key', field);
     }
     const keyLen = key ? key.length : 0;
+    // Every digest lands in `all` at its index (width w); one decode at the end, then a slice per
+    // value: a sliced string is cheaper for V8 than a string per value. ok[k] marks the batched ones.
+    let all = null;
+    let w = 0;
+    const ok = new Uint8Array(n);
     let used = 0;
     try {
       for (let i = 0; i < n;) {
@@ -116,6 +121,7 @@ class Hashgate {
         }
         if (j === i) {  // not a string (null), a value with a NUL (the separator), or too long
           const v = values[i];
+          out[i] = null;
           if (typeof v === 'string') {
             try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
           }
@@ -128,12 +134,13 @@ class Hashgate {
         if (key) heap.set(key, written);
         const off = written + keyLen;
         used = off + count * 65;
-        const w = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
+        w = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
         if (w < 0) hgThrow(w, field);
-        const text = hgDecoder.decode(heap.subarray(off, off + count * w));
+        if (!all) all = new Uint8Array(n * w);
+        all.set(heap.subarray(off, off + count * w), i * w);
         const status = off + count * w;
         for (let k = 0; k < count; k++) {
-          if (heap[status + k] === 0) out[i + k] = text.slice(k * w, k * w + w);
+          if (heap[status + k] === 0) ok[i + k] = 1; else out[i + k] = null;
         }
         heap.fill(0, 0, status + count);
         used = 0;
@@ -142,6 +149,10 @@ class Hashgate {
     } finally {
       if (used) heap.fill(0, 0, Math.min(used, core.size));
       if (key && typeof o.key === 'string') key.fill(0);
+    }
+    if (all) {
+      const text = hgDecoder.decode(all);
+      for (let k = 0; k < n; k++) if (ok[k]) out[k] = text.slice(k * w, k * w + w);
     }
     return out;
   }

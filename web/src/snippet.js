@@ -84,7 +84,7 @@ function hgStart(core) {
 }
 
 if (!(hgWin.hashgate && hgWin.hashgate.loaded)) {
-  hgInstantiate(HG_WASM).then(hgStart, (e) => {
+  hgInstantiate(hgHexBytes(HG_WASM)).then(hgStart, (e) => {
     if (hgWin.console) hgWin.console.warn('hashgate: could not load: ' + e.message);
   });
 }
