@@ -4,11 +4,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <array>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "gateway/config/config.hpp"
+#include <hashgate/hashgate.hpp>
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #ifdef HASHGATE_HAVE_CONSENT
@@ -54,8 +58,9 @@ std::string path_key(const std::string& k) {
 }
 
 /// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path`.
-/// Values of `skip_digests` objects that are valid digests are not scanned.
-bool find_raw_pii(const json& v, const std::string& at, std::string& path, bool ids_object = false) {
+/// Values of an "ids" object that are valid digests are not scanned. `at` is the JSON pointer of
+/// `v`; it is extended and restored in place, so the walk allocates only when it finds something.
+bool find_raw_pii(const json& v, std::string& at, std::string& path, bool ids_object = false) {
   switch (v.type()) {
     case json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
@@ -70,7 +75,11 @@ bool find_raw_pii(const json& v, const std::string& at, std::string& path, bool 
     }
     case json::value_t::number_integer:
     case json::value_t::number_unsigned: {
-      std::string d = v.dump();
+      char buf[24];
+      const auto conv = v.is_number_unsigned()
+                            ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
+                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+      const std::string_view d(buf, static_cast<std::size_t>(conv.ptr - buf));
       if (d.size() >= 10 && policy::find_pii_in_integer(d) != policy::PiiKind::none) {
         path = at;
         return true;
@@ -78,18 +87,27 @@ bool find_raw_pii(const json& v, const std::string& at, std::string& path, bool 
       return false;
     }
     case json::value_t::array: {
-      for (std::size_t i = 0; i < v.size(); ++i)
-        if (find_raw_pii(v[i], at + "/" + std::to_string(i), path)) return true;
+      const std::size_t n = at.size();
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        at.append("/").append(std::to_string(i));
+        const bool found = find_raw_pii(v[i], at, path);
+        at.resize(n);
+        if (found) return true;
+      }
       return false;
     }
     case json::value_t::object: {
+      const std::size_t n = at.size();
+      const bool ids = n >= 4 && std::string_view(at).substr(n - 4) == "/ids";
       for (const auto& [k, x] : v.items()) {
         if (policy::find_pii(k) != policy::PiiKind::none) {
           path = at + "/<key>";
           return true;
         }
-        if (find_raw_pii(x, at + "/" + path_key(k), path, at.size() >= 4 && at.substr(at.size() - 4) == "/ids"))
-          return true;
+        at.append("/").append(path_key(k));
+        const bool found = find_raw_pii(x, at, path, ids);
+        at.resize(n);
+        if (found) return true;
       }
       return false;
     }
@@ -239,6 +257,26 @@ Response json_response(int status, const json& body) {
   return r;
 }
 
+/// The 202/422 answer of POST /v1/events, {"accepted":n,"dropped":{reason:n},"rejected":[...]},
+/// written directly (it is built for every request, often on the writer's completion path).
+/// Byte-identical to nlohmann's dump of the same object: keys in order, zero counts left out.
+std::string events_answer(std::size_t accepted, const std::map<std::string, std::uint64_t>& dropped,
+                          const json& rejected) {
+  std::string out = "{\"accepted\":" + std::to_string(accepted) + ",\"dropped\":{";
+  bool first = true;
+  for (const auto& [k, v] : dropped) {
+    if (v == 0) continue;
+    if (!first) out += ',';
+    first = false;
+    out += json(k).dump();  // reason names are fixed ASCII words; dump() keeps it exact anyway
+    out += ':' + std::to_string(v);
+  }
+  out += "},\"rejected\":";
+  out += rejected.empty() ? "[]" : rejected.dump();
+  out += '}';
+  return out;
+}
+
 /// One id entry (canonical) or the rejection code and path.
 struct IdsResult {
   std::vector<std::pair<std::string, std::string>> ids;
@@ -360,11 +398,9 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
     }
     std::string token(v.substr(7));
     while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-    std::string hex = config::sha256_hex(token);
+    std::array<std::uint8_t, 32> h{};
+    hashgate::sha256(token, h);
     policy::secure_clear(token);
-    std::vector<unsigned char> h;
-    for (std::size_t j = 0; j + 1 < hex.size(); j += 2)
-      h.push_back(static_cast<unsigned char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
     // Compare against every tenant in constant time per comparison, without early exit.
     std::size_t found = m_api_hashes.size();
     for (std::size_t i = 0; i < m_api_hashes.size(); ++i) {
@@ -870,14 +906,14 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   auto answer = [this, &req, &tenant, new_uid_cookie, uid](std::size_t accepted,
                                                             const std::map<std::string, std::uint64_t>& drop,
                                                             const json& rej) {
-    json d = json::object();
-    for (const auto& [k, v] : drop)
-      if (v) d[k] = v;
     std::size_t dropped_total = 0;
     for (const auto& [k, v] : drop) dropped_total += v;
     int status = (accepted == 0 && dropped_total == 0 && !rej.empty()) ? 422 : 202;
     if (status == 422) m_metrics.add_rejected("validation");
-    Response r = json_response(status, json{{"accepted", accepted}, {"dropped", d}, {"rejected", rej}});
+    Response r;
+    r.status = status;
+    r.body = events_answer(accepted, drop, rej);
+    r.add("Content-Type", "application/json");
     if (new_uid_cookie && accepted > 0)
       r.add("Set-Cookie", cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, req));
     r.route = "events";
@@ -919,10 +955,10 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     m_metrics.add_accepted(accepted);
     if (dup) m_metrics.add_dropped("duplicate", dup);
     if (sup) m_metrics.add_dropped("suppressed", sup);
-    json d = json::object();
-    for (const auto& [k, v] : drop)
-      if (v) d[k] = v;
-    Response r = json_response(202, json{{"accepted", accepted}, {"dropped", d}, {"rejected", rej}});
+    Response r;
+    r.status = 202;
+    r.body = events_answer(accepted, drop, rej);
+    r.add("Content-Type", "application/json");
     if (new_uid_cookie && accepted > 0)
       r.add("Set-Cookie", cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, rq));
     r.route = "events";
@@ -1034,8 +1070,8 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
       json& j;
       ~Wipe() { wipe_strings(j); }
     } wipe{body};
-    std::string pii_path;
-    if (find_raw_pii(body, "", pii_path)) {
+    std::string pii_path, root;
+    if (find_raw_pii(body, root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"}, {"message", "a raw e-mail address or phone number was found"}, {"path", pii_path}}.dump();
       return done(finish(std::move(r)));
@@ -1095,8 +1131,8 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
     }
     json body = json::parse(req.body, nullptr, false);
     policy::secure_clear(req.body);
-    std::string pii_path;
-    if (!body.is_discarded() && find_raw_pii(body, "", pii_path)) {
+    std::string pii_path, root;
+    if (!body.is_discarded() && find_raw_pii(body, root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"}, {"message", "a raw e-mail address or phone number was found"}, {"path", pii_path}}.dump();
       r.route = "optin";

@@ -1,8 +1,11 @@
 // Strict JSON configuration loader: every key is known, every value range-checked.
 #include "gateway/config/config.hpp"
 
-#include <openssl/evp.h>
+#include <hashgate/hashgate.hpp>
 
+
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
@@ -155,12 +158,11 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
 }  // namespace
 
 std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::array<std::uint8_t, 32> md{};
+  hashgate::sha256(data, md);  // low-level SHA256_*: no EVP fetch per call
   static const char* k_hex = "0123456789abcdef";
   std::string out;
-  for (unsigned i = 0; i < len; ++i) {
+  for (unsigned i = 0; i < md.size(); ++i) {
     out.push_back(k_hex[md[i] >> 4]);
     out.push_back(k_hex[md[i] & 15]);
   }

@@ -74,6 +74,31 @@ void flush_log(Shared& sh) {
 constexpr std::size_t k_log_flush_bytes = 16 * 1024;
 constexpr std::chrono::milliseconds k_log_flush_interval{200};
 
+/// HTTP/1.1 wire form of `r`: status line, its headers, Server, Connection: close when the
+/// connection ends, Content-Length (none for 1xx/204/304, which have no body), then the body.
+/// Written by hand: one allocation, where Beast's generic serializer cost more than the handler.
+std::string serialize_response(const api::Response& r, bool keep_alive) {
+  const auto status = bhttp::int_to_status(static_cast<unsigned>(r.status));
+  const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+  std::string w;
+  w.reserve(160 + r.body.size() + r.headers.size() * 48);
+  w.append("HTTP/1.1 ").append(std::to_string(r.status)).push_back(' ');
+  const auto reason = bhttp::obsolete_reason(status);
+  w.append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& [k, v] : r.headers) {
+    // Defence in depth: a header that would split the response is dropped, never sent.
+    if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
+      continue;
+    w.append(k).append(": ").append(v).append("\r\n");
+  }
+  w.append("Server: hashgate\r\n");
+  if (!keep_alive) w.append("Connection: close\r\n");
+  if (!bodiless) w.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  w.append("\r\n");
+  if (!bodiless) w.append(r.body);
+  return w;
+}
+
 struct SessionBase {
   virtual ~SessionBase() = default;
   /// Stop reading new requests; finish the in-flight ones; then close.
@@ -84,11 +109,15 @@ struct SessionBase {
 /// query, headers or body (they may hold identifiers).
 void access_log(Shared& sh, std::string_view method, std::string_view route, int status,
                 std::chrono::steady_clock::duration took) {
-  char ts[32];
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // The timestamp has one-second resolution: format it once per second per thread.
+  thread_local std::time_t ts_second = -1;
+  thread_local char ts[32];
+  if (const std::time_t t = std::time(nullptr); t != ts_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ts_second = t;
+  }
   std::string m;
   for (char c : method.substr(0, 10))
     if (c >= 'A' && c <= 'Z') m.push_back(c);
@@ -110,7 +139,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   static constexpr bool k_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   struct Slot {
-    std::optional<bhttp::response<bhttp::string_body>> res;
+    std::optional<std::string> res;  ///< the serialized response, once it is known
     std::optional<api::Request> req;  ///< waiting for its turn (requests run one at a time, in order)
     bool dispatched = false;
     bool close = false;
@@ -290,17 +319,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_response(const std::shared_ptr<Slot>& slot, api::Response r) {
-    bhttp::response<bhttp::string_body> res;
-    res.version(11);
-    res.result(static_cast<unsigned>(r.status));
-    for (auto& [k, v] : r.headers) res.insert(k, v);
-    res.set(bhttp::field::server, "hashgate");
-    res.body() = std::move(r.body);
     if (r.close || m_draining) slot->close = true;
-    res.keep_alive(!slot->close);
-    res.prepare_payload();
     access_log(m_sh, slot->method, r.route, r.status, std::chrono::steady_clock::now() - slot->start);
-    slot->res = std::move(res);
+    slot->res = serialize_response(r, !slot->close);
     do_write();
     maybe_dispatch();
   }
@@ -310,10 +331,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     m_writing = true;
     auto slot = m_queue.front();
     lowest().expires_after(m_sh.cfg.read_timeout);
-    bhttp::async_write(m_stream, *slot->res,
-                       [self = this->shared_from_this(), slot](error_code ec, std::size_t) {
-                         self->on_write(ec, slot->close);
-                       });
+    net::async_write(m_stream, net::buffer(*slot->res),
+                     [self = this->shared_from_this(), slot](error_code ec, std::size_t) {
+                       self->on_write(ec, slot->close);
+                     });
   }
 
   void on_write(error_code ec, bool close) {

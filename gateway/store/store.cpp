@@ -7,10 +7,12 @@
 #include "sqlite_handle.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
+#include <hashgate/hashgate.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 
 namespace hashgate::gw {
@@ -72,7 +75,7 @@ namespace {
 constexpr int k_write_cache_kib = 32 * 1024;
 
 /// Current schema version (PRAGMA user_version). Bump it and append a migration to k_migrations.
-constexpr int k_schema_version = 1;
+constexpr int k_schema_version = 2;
 
 /// Migration i brings a database from user_version i to i + 1 (run inside one transaction).
 constexpr const char* k_migrations[] = {
@@ -127,6 +130,27 @@ CREATE TABLE audit(
 );
 CREATE INDEX audit_tenant_time ON audit(tenant, time);
 )sql",
+    // 1 → 2: fewer b-tree writes per event. event_ids becomes a WITHOUT ROWID table clustered on
+    // (tenant, id) — the opt-out lookup key — instead of a rowid table plus an index; events_uid
+    // only indexes events that carry a uid (server-to-server events have none); store_state keeps
+    // `indexed_seq`, the last event whose ids are in event_ids and links (deferred indexing).
+    R"sql(
+CREATE TABLE event_ids_v2(
+  event  INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  tenant TEXT    NOT NULL,
+  kind   TEXT    NOT NULL,
+  id     TEXT    NOT NULL,
+  PRIMARY KEY(tenant, id, event, kind)
+) WITHOUT ROWID;
+INSERT INTO event_ids_v2(event, tenant, kind, id) SELECT event, tenant, kind, id FROM event_ids;
+DROP TABLE event_ids;
+ALTER TABLE event_ids_v2 RENAME TO event_ids;
+CREATE INDEX event_ids_event ON event_ids(event);
+DROP INDEX events_uid;
+CREATE INDEX events_uid ON events(tenant, uid) WHERE uid <> '';
+CREATE TABLE store_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO store_state(key, value) VALUES('indexed_seq', (SELECT coalesce(max(seq), 0) FROM events));
+)sql",
 };
 static_assert(std::size(k_migrations) == k_schema_version);
 
@@ -137,6 +161,46 @@ constexpr std::chrono::milliseconds k_scrub_retry{200};
 
 /// Upper bound on identifiers visited by one opt-out fan-out (a guard against pathological graphs).
 constexpr std::size_t k_max_closure = 100000;
+/// Deferred indexing: accepted events reach event_ids/links in bulk, sorted by key, once this
+/// many are waiting (or when the writer is idle for k_index_idle, and always before an opt-out
+/// or a purge reads those tables). Random digests then dirty each index page once per pass
+/// instead of once per event, which is most of the WAL traffic of a commit.
+constexpr std::size_t k_index_batch = 8192;
+constexpr std::chrono::milliseconds k_index_idle{20};
+/// Rows read per step of an indexing pass.
+constexpr std::int64_t k_index_chunk = 4096;
+
+/// Reads the ids column ({"kind":"value",...} as written by write_submits) into (kind, value)
+/// pairs. Fast path for the flat, escape-free objects we write; anything else goes through
+/// nlohmann (same result, slower).
+void parse_ids_column(const std::string& text, std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
+  const std::size_t n = text.size();
+  bool simple = n >= 2 && text.front() == '{' && text.back() == '}' &&
+                text.find('\\') == std::string::npos;
+  std::size_t i = 1;
+  auto read_string = [&](std::string& s) {
+    if (i >= n || text[i] != '"') return false;
+    const std::size_t end = text.find('"', i + 1);
+    if (end == std::string::npos) return false;
+    s.assign(text, i + 1, end - i - 1);
+    i = end + 1;
+    return true;
+  };
+  while (simple && i < n - 1) {
+    std::pair<std::string, std::string> kv;
+    simple = read_string(kv.first) && i < n && text[i++] == ':' && read_string(kv.second);
+    if (!simple) break;
+    out.push_back(std::move(kv));
+    if (i < n - 1) simple = text[i++] == ',';
+  }
+  if (simple) return;
+  out.clear();
+  const auto ids = nlohmann::json::parse(text, nullptr, false);
+  if (!ids.is_object()) return;
+  for (const auto& [kind, value] : ids.items())
+    if (value.is_string()) out.emplace_back(kind, value.get<std::string>());
+}
 
 /// Suppression entries are SHA-256("hashgate/suppression/v1" 0 tenant 0 id), never the id itself,
 /// so a purged identifier's bytes do not survive in the file (see docs/storage.md).
@@ -147,10 +211,9 @@ std::string suppression_digest(std::string_view tenant, std::string_view id) {
   input.append(k_domain).push_back('\0');
   input.append(tenant).push_back('\0');
   input.append(id);
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
+  std::array<std::uint8_t, 32> md{};
+  hashgate::sha256(input, md);  // SDK's low-level SHA256_*: no EVP fetch per event
+  return std::string(md.begin(), md.end());
 }
 
 /// Canonical form of an identifier: ASCII lowercase. Hex digests are case-insensitive; hg_uid
@@ -247,6 +310,9 @@ class SqliteStore final : public Store {
   int insert_audit(std::int64_t time, const std::string& tenant, const std::string& action,
                    const std::string& detail);
   bool suppressed_in_txn(const std::string& tenant, const std::string& id);
+  int index_events(std::size_t max_events);
+  int run_index();
+  int load_indexed_seq();
   void scrub_wal();
   std::error_code prepare_statements(std::string& why);
 
@@ -256,12 +322,13 @@ class SqliteStore final : public Store {
   mutable std::mutex m_read_mu;
 
   Statement m_begin, m_commit, m_rollback;
-  Statement m_insert_event, m_insert_event_id, m_upsert_link, m_check_suppression;
+  Statement m_insert_event, m_insert_event_id, m_upsert_link;
   Statement m_insert_suppression, m_delete_suppression, m_insert_audit;
   Statement m_links_by_id, m_links_by_uid, m_cooccurring_ids, m_uids_by_id, m_ids_by_uid;
   Statement m_delete_events_by_id, m_delete_events_by_uid, m_delete_links_by_id,
       m_delete_links_by_uid;
   Statement m_purge_events, m_purge_links;
+  Statement m_select_unindexed, m_set_indexed_seq, m_get_indexed_seq;
 
   mutable std::mutex m_mu;
   std::condition_variable m_cv;
@@ -272,6 +339,8 @@ class SqliteStore final : public Store {
   std::thread m_writer;
   std::atomic<bool> m_ready{false};
   bool m_needs_scrub = false;  // writer thread only
+  std::int64_t m_indexed_seq = 0;  // writer thread only: last seq in event_ids/links
+  std::size_t m_unindexed = 0;     // writer thread only: accepted events not indexed yet (approx.)
 
   mutable std::shared_mutex m_mirror_mu;
   std::unordered_set<std::string> m_mirror;  // mirror_key(tenant, id) of every suppressed entry
@@ -362,6 +431,17 @@ std::error_code SqliteStore::start(std::string& why) {
 
   if (auto ec = prepare_statements(why)) return ec;
 
+  // Events accepted before a crash may not be indexed yet: index them before serving.
+  if (int rc = load_indexed_seq(); rc != SQLITE_OK) {
+    why = "store: cannot read the index state: " + m_write.message();
+    return sqlite_error(rc);
+  }
+  m_unindexed = 1;
+  if (int rc = run_index(); rc != SQLITE_OK) {
+    why = "store: cannot index stored events: " + m_write.message();
+    return sqlite_error(rc);
+  }
+
   // Load the suppression mirror.
   {
     Statement s;
@@ -404,7 +484,6 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
        " ON CONFLICT(tenant, uid, id) DO UPDATE SET"
        " first_seen = min(first_seen, excluded.first_seen),"
        " last_seen = max(last_seen, excluded.last_seen)"},
-      {&m_check_suppression, "SELECT 1 FROM suppression WHERE tenant = ?1 AND digest = ?2"},
       {&m_insert_suppression,
        "INSERT OR IGNORE INTO suppression(tenant, digest, added) VALUES(?1, ?2, ?3)"},
       {&m_delete_suppression, "DELETE FROM suppression WHERE tenant = ?1 AND digest = ?2"},
@@ -419,14 +498,19 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
        " WHERE a.tenant = ?1 AND a.id = ?2 AND e.uid <> ''"},
       {&m_ids_by_uid,
        "SELECT DISTINCT a.id FROM events e JOIN event_ids a ON a.event = e.seq"
-       " WHERE e.tenant = ?1 AND e.uid = ?2"},
+       " WHERE e.tenant = ?1 AND e.uid = ?2 AND e.uid <> ''"},
       {&m_delete_events_by_id,
        "DELETE FROM events WHERE seq IN (SELECT event FROM event_ids WHERE tenant = ?1 AND id = ?2)"},
-      {&m_delete_events_by_uid, "DELETE FROM events WHERE tenant = ?1 AND uid = ?2"},
+      {&m_delete_events_by_uid,
+       "DELETE FROM events WHERE tenant = ?1 AND uid = ?2 AND uid <> ''"},
       {&m_delete_links_by_id, "DELETE FROM links WHERE tenant = ?1 AND id = ?2"},
       {&m_delete_links_by_uid, "DELETE FROM links WHERE tenant = ?1 AND uid = ?2"},
       {&m_purge_events, "DELETE FROM events WHERE tenant = ?1 AND received < ?2"},
       {&m_purge_links, "DELETE FROM links WHERE tenant = ?1 AND last_seen < ?2"},
+      {&m_select_unindexed,
+       "SELECT seq, tenant, ids, uid, received FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
+      {&m_set_indexed_seq, "UPDATE store_state SET value = ?1 WHERE key = 'indexed_seq'"},
+      {&m_get_indexed_seq, "SELECT value FROM store_state WHERE key = 'indexed_seq'"},
   };
   for (const auto& item : items) {
     if (int rc = item.stmt->prepare(db, item.sql); rc != SQLITE_OK) {
@@ -464,9 +548,9 @@ bool SqliteStore::submit(std::vector<EventRecord> events, std::function<void(Sub
 
 bool SqliteStore::is_suppressed(const std::string& tenant, const std::string& id) const {
   if (id.empty()) return false;
-  const std::string key = mirror_key(tenant, canonical_id(id));
   std::shared_lock lk(m_mirror_mu);
-  return m_mirror.count(key) != 0;
+  if (m_mirror.empty()) return false;  // nobody opted out: no digest to compute
+  return m_mirror.count(mirror_key(tenant, canonical_id(id))) != 0;
 }
 
 void SqliteStore::opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
@@ -532,10 +616,11 @@ void SqliteStore::close() {
   // Finalize every statement before closing the connections; the last close checkpoints the WAL.
   for (Statement* s :
        {&m_begin, &m_commit, &m_rollback, &m_insert_event, &m_insert_event_id, &m_upsert_link,
-        &m_check_suppression, &m_insert_suppression, &m_delete_suppression, &m_insert_audit,
+        &m_insert_suppression, &m_delete_suppression, &m_insert_audit,
         &m_links_by_id, &m_links_by_uid, &m_cooccurring_ids, &m_uids_by_id, &m_ids_by_uid,
         &m_delete_events_by_id, &m_delete_events_by_uid, &m_delete_links_by_id,
-        &m_delete_links_by_uid, &m_purge_events, &m_purge_links}) {
+        &m_delete_links_by_uid, &m_purge_events, &m_purge_links, &m_select_unindexed,
+        &m_set_indexed_seq, &m_get_indexed_seq}) {
     s->finalize();
   }
   {
@@ -550,16 +635,22 @@ void SqliteStore::close() {
 void SqliteStore::writer_loop() {
   for (;;) {
     std::unique_lock lk(m_mu);
-    if (m_needs_scrub) {
-      if (!m_cv.wait_for(lk, k_scrub_retry, [&] { return !m_queue.empty() || m_closing; })) {
+    if (m_unindexed > 0 || m_needs_scrub) {
+      const auto wait = m_unindexed > 0 ? k_index_idle : k_scrub_retry;
+      if (!m_cv.wait_for(lk, wait, [&] { return !m_queue.empty() || m_closing; })) {
         lk.unlock();
-        scrub_wal();  // idle: retry the post-purge WAL truncation
+        if (m_unindexed > 0) run_index();  // idle: index the accepted events
+        if (m_needs_scrub) scrub_wal();    // idle: retry the post-purge WAL truncation
         continue;
       }
     } else {
       m_cv.wait(lk, [&] { return !m_queue.empty() || m_closing; });
     }
-    if (m_queue.empty()) break;  // closing and drained
+    if (m_queue.empty()) {  // closing and drained
+      lk.unlock();
+      if (m_unindexed > 0) run_index();
+      break;
+    }
 
     Job first = std::move(m_queue.front());
     m_queue.pop_front();
@@ -598,6 +689,7 @@ void SqliteStore::writer_loop() {
     }
     lk.unlock();
     run_submit_batch(batch);
+    if (m_unindexed >= k_index_batch) run_index();
   }
 }
 
@@ -645,8 +737,101 @@ void SqliteStore::note_failure(int rc) {
 
 void SqliteStore::rollback() {
   if (sqlite3_get_autocommit(m_write.get()) != 0) return;  // no transaction open
-  ResetGuard g(m_rollback);
-  m_rollback.step();
+  {
+    ResetGuard g(m_rollback);
+    m_rollback.step();
+  }
+  // An indexing pass inside the rolled-back transaction moved the watermark: read it back.
+  if (load_indexed_seq() == SQLITE_OK) m_unindexed = std::max<std::size_t>(m_unindexed, 1);
+}
+
+int SqliteStore::load_indexed_seq() {
+  ResetGuard g(m_get_indexed_seq);
+  int rc = m_get_indexed_seq.step();
+  if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
+  m_indexed_seq = m_get_indexed_seq.int64(0);
+  return SQLITE_OK;
+}
+
+/// Copies the ids of up to `max_events` accepted events past the watermark into event_ids and
+/// links, sorted by key, and moves the watermark, inside the caller's transaction.
+int SqliteStore::index_events(std::size_t max_events) {
+  struct Row {
+    std::string tenant, id, kind, uid;
+    std::int64_t seq, received;
+  };
+  std::size_t done = 0;
+  std::vector<std::pair<std::string, std::string>> ids;
+  while (done < max_events) {
+    std::vector<Row> rows;
+    std::int64_t last = m_indexed_seq;
+    std::size_t n = 0;
+    {
+      ResetGuard g(m_select_unindexed);
+      m_select_unindexed.bind(1, m_indexed_seq);
+      m_select_unindexed.bind(2, k_index_chunk);
+      int step;
+      while ((step = m_select_unindexed.step()) == SQLITE_ROW) {
+        ++n;
+        last = m_select_unindexed.int64(0);
+        parse_ids_column(m_select_unindexed.text(2), ids);
+        for (auto& [kind, value] : ids) {
+          rows.push_back(Row{m_select_unindexed.text(1), std::move(value), std::move(kind),
+                             m_select_unindexed.text(3), last, m_select_unindexed.int64(4)});
+        }
+      }
+      if (step != SQLITE_DONE) return step;
+    }
+    if (n == 0) break;
+    // Key order: neighbouring inserts land on the same b-tree pages.
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
+    });
+    for (const Row& r : rows) {
+      ResetGuard g(m_insert_event_id);
+      m_insert_event_id.bind(1, r.seq);
+      m_insert_event_id.bind(2, r.tenant);
+      m_insert_event_id.bind(3, r.kind);
+      m_insert_event_id.bind(4, r.id);
+      if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.tenant, a.uid, a.id) < std::tie(b.tenant, b.uid, b.id);
+    });
+    for (const Row& r : rows) {
+      if (r.uid.empty()) continue;
+      ResetGuard g(m_upsert_link);
+      m_upsert_link.bind(1, r.tenant);
+      m_upsert_link.bind(2, r.uid);
+      m_upsert_link.bind(3, r.id);
+      m_upsert_link.bind(4, r.received);
+      if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
+    }
+    {
+      ResetGuard g(m_set_indexed_seq);
+      m_set_indexed_seq.bind(1, last);
+      if (int s = m_set_indexed_seq.step(); s != SQLITE_DONE) return s;
+    }
+    m_indexed_seq = last;
+    done += n;
+    if (n < static_cast<std::size_t>(k_index_chunk)) break;
+  }
+  return SQLITE_OK;
+}
+
+/// One indexing pass over everything accepted so far, in its own transaction.
+int SqliteStore::run_index() {
+  const auto started = std::chrono::steady_clock::now();
+  int rc = begin();
+  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);
+  if (rc == SQLITE_OK) {
+    rc = commit(started);
+    if (rc == SQLITE_OK) m_unindexed = 0;
+  } else {
+    rollback();
+    note_failure(rc);
+  }
+  return rc;
 }
 
 /// After a purge the deleted rows' old page images still sit in the WAL file: checkpoint and
@@ -677,15 +862,10 @@ int SqliteStore::insert_audit(std::int64_t time, const std::string& tenant,
 
 bool SqliteStore::suppressed_in_txn(const std::string& tenant, const std::string& id) {
   if (id.empty()) return false;
-  const std::string digest = suppression_digest(tenant, id);
-  {
-    std::shared_lock lk(m_mirror_mu);
-    if (m_mirror.count(digest) != 0) return true;
-  }
-  ResetGuard g(m_check_suppression);
-  m_check_suppression.bind(1, tenant);
-  m_check_suppression.bind_blob(2, digest);
-  return m_check_suppression.step() == SQLITE_ROW;
+  // The mirror holds every committed suppression entry and only this thread changes it (after
+  // its opt-out/opt-in commits), so it is exact here: no table lookup per event.
+  std::shared_lock lk(m_mirror_mu);
+  return !m_mirror.empty() && m_mirror.count(suppression_digest(tenant, id)) != 0;
 }
 
 void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
@@ -758,26 +938,9 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         out.push_back(Outcome::duplicate);  // UNIQUE(tenant, event_id), also within this batch
         continue;
       }
-      const std::int64_t seq = sqlite3_last_insert_rowid(m_write.get());
-      for (const auto& [kind, value] : ev.ids) {
-        ResetGuard g(m_insert_event_id);
-        m_insert_event_id.bind(1, seq);
-        m_insert_event_id.bind(2, ev.tenant);
-        m_insert_event_id.bind(3, kind);
-        m_insert_event_id.bind(4, value);
-        if (int s = m_insert_event_id.step(); s != SQLITE_DONE) rc = s;
-        if (!ev.uid.empty() && rc == SQLITE_OK) {
-          ResetGuard g2(m_upsert_link);
-          m_upsert_link.bind(1, ev.tenant);
-          m_upsert_link.bind(2, ev.uid);
-          m_upsert_link.bind(3, value);
-          m_upsert_link.bind(4, ev.received);
-          if (int s = m_upsert_link.step(); s != SQLITE_DONE) rc = s;
-        }
-        if (rc != SQLITE_OK) break;
-      }
-      if (rc != SQLITE_OK) break;
+      // event_ids and links are filled later, in bulk (index_events).
       out.push_back(Outcome::accepted);
+      ++m_unindexed;
     }
   }
   if (rc == SQLITE_OK) {
@@ -806,6 +969,7 @@ void SqliteStore::run_opt_out(Job& job) {
   if (!start_uid.empty() && seen_uids.insert(start_uid).second) frontier.emplace_back(true, start_uid);
 
   int rc = begin();
+  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);  // the fan-out reads event_ids and links
   bool truncated = false;
   auto visit = [&](Statement& s, const std::string& value, bool yields_uid) {
     ResetGuard g(s);
@@ -945,6 +1109,7 @@ void SqliteStore::run_purge(Job& job) {
   std::size_t events = 0;
   std::size_t links = 0;
   int rc = begin();
+  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);  // links of the kept events stay current
   if (rc == SQLITE_OK) {
     ResetGuard g(m_purge_events);
     m_purge_events.bind(1, job.tenant);

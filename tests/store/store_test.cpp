@@ -168,7 +168,7 @@ TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 1);  // schema version written by the migrations
+  EXPECT_EQ(sqlite3_column_int(st, 0), 2);  // schema version written by the migrations
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -670,4 +670,128 @@ TEST_F(StoreTest, StoreExportFiltersSuppressedEvenIfNotPurged) {
     if (e.action == "export") noted = nlohmann::json::parse(e.detail).value("suppressed_skipped", 0) == 1;
   }
   EXPECT_TRUE(noted);
+}
+
+namespace {
+
+/// Runs `sql` on the database file directly (outside the store), failing the test on error.
+void exec_sql(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.string().c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string why = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << why;
+}
+
+/// First column of the first row of `sql`, as an integer (-1 if there is no row).
+std::int64_t query_int(const fs::path& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_open(db_path.string().c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+}  // namespace
+
+// Accepted events reach event_ids/links in a deferred pass. If the process dies before that pass,
+// the next start must index them, so an opt-out still finds and purges every one of them.
+TEST_F(StoreTest, StoreIndexesEventsLeftUnindexedByACrash) {
+  open();
+  const std::string a = hex_id(0xa), b = hex_id(0xb), c = hex_id(0xc), d = hex_id(0xd);
+  auto r = submit({make_event("t", "e1", {{"em", a}}, "U1"),
+                   make_event("t", "e2", {{"ph", b}}, "U1"),
+                   make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
+                   make_event("t", "e4", {{"em", c}, {"ph", d}})});
+  ASSERT_FALSE(r.error);
+  m_store->close();
+  m_store.reset();
+  const fs::path db = m_dir / "hashgate.db";
+  // A clean close indexes everything.
+  EXPECT_EQ(query_int(db, "SELECT value FROM store_state WHERE key = 'indexed_seq'"),
+            query_int(db, "SELECT max(seq) FROM events"));
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 6);
+  // Simulate a crash between the commit of the events and their indexing pass.
+  exec_sql(db, "DELETE FROM event_ids; DELETE FROM links;"
+               " UPDATE store_state SET value = 0 WHERE key = 'indexed_seq';");
+  ASSERT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 0);
+  open();
+  auto out = opt_out("t", {a}, "");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.events_purged, 4u);  // e1 via a; U1 → e2 (b); b → e3 (c); c → e4 (d)
+  EXPECT_EQ(out.ids_suppressed, 6u);  // a, b, c, d, U1, U2
+  EXPECT_TRUE(exported_ids("t").empty());
+}
+
+// Right after a submit (no idle pass yet) an opt-out indexes first, inside its own transaction.
+TEST_F(StoreTest, StoreOptOutSeesEventsAcceptedJustBefore) {
+  open();
+  for (unsigned i = 0; i < 50; ++i) {
+    std::vector<EventRecord> batch;
+    for (unsigned j = 0; j < 40; ++j)
+      batch.push_back(make_event("t", "e" + std::to_string(i * 40 + j), {{"em", hex_id(i * 40 + j)}}));
+    ASSERT_FALSE(submit(std::move(batch)).error);
+  }
+  auto out = opt_out("t", {hex_id(1999), hex_id(0), upper(hex_id(777))}, "");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.events_purged, 3u);
+  EXPECT_EQ(exported_ids("t").size(), 1997u);
+}
+
+// A data folder written by schema 1 (event_ids as a rowid table) is migrated in place: events,
+// ids and links survive and opt-outs keep working on them.
+TEST_F(StoreTest, StoreMigratesSchemaVersion1) {
+  const fs::path db = m_dir / "hashgate.db";
+  const std::string a = hex_id(0x51), b = hex_id(0x52);
+  exec_sql(db, R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, event_id TEXT NOT NULL,
+  type TEXT NOT NULL, time INTEGER NOT NULL, received INTEGER NOT NULL,
+  ids TEXT NOT NULL DEFAULT '{}', uid TEXT NOT NULL DEFAULT '', online_ids TEXT NOT NULL DEFAULT '{}',
+  custom TEXT NOT NULL DEFAULT '{}', legal_basis TEXT NOT NULL DEFAULT '',
+  consent TEXT NOT NULL DEFAULT '{}', UNIQUE(tenant, event_id));
+CREATE INDEX events_received ON events(tenant, received);
+CREATE INDEX events_uid ON events(tenant, uid);
+CREATE TABLE event_ids(event INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  tenant TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX event_ids_id ON event_ids(tenant, id);
+CREATE INDEX event_ids_event ON event_ids(event);
+CREATE TABLE links(tenant TEXT NOT NULL, uid TEXT NOT NULL, id TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY(tenant, uid, id)) WITHOUT ROWID;
+CREATE INDEX links_id ON links(tenant, id);
+CREATE TABLE suppression(tenant TEXT NOT NULL, digest BLOB NOT NULL, added INTEGER NOT NULL,
+  PRIMARY KEY(tenant, digest)) WITHOUT ROWID;
+CREATE TABLE audit(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, tenant TEXT NOT NULL,
+  action TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX audit_tenant_time ON audit(tenant, time);
+INSERT INTO events(seq, tenant, event_id, type, time, received, ids, uid)
+  VALUES (1, 't', 'old1', 'purchase', 1764374390, 1764374400, '{"em":")sql" + a + R"sql("}', 'U9'),
+         (2, 't', 'old2', 'purchase', 1764374390, 1764374400, '{"ph":")sql" + b + R"sql("}', 'U9'),
+         (3, 't', 'old3', 'purchase', 1764374390, 1764374400, '{"ph":")sql" + hex_id(0x53) + R"sql("}', '');
+INSERT INTO event_ids(event, tenant, kind, id) VALUES (1, 't', 'em', ')sql" + a + R"sql('),
+  (2, 't', 'ph', ')sql" + b + R"sql('), (3, 't', 'ph', ')sql" + hex_id(0x53) + R"sql(');
+INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES
+  ('t', 'U9', ')sql" + a + R"sql(', 1764374400, 1764374400), ('t', 'U9', ')sql" + b + R"sql(', 1764374400, 1764374400);
+PRAGMA user_version=1;
+)sql");
+  open();
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 3);
+  EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"old1", "old2", "old3"}));
+  // Dedupe still holds against the migrated rows.
+  auto dup = submit({make_event("t", "old1", {{"em", hex_id(0x54)}})});
+  EXPECT_EQ(dup.outcomes, std::vector<Outcome>{Outcome::duplicate});
+  // a → U9 (migrated link) → b: both old events go, the unrelated one stays.
+  auto out = opt_out("t", {a}, "");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.events_purged, 2u);
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"old3"});
 }
