@@ -91,9 +91,10 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
     full[i] = n / 64;
     const std::size_t rest = n % 64;
     const std::size_t tail_blocks = rest + 9 <= 64 ? 1 : 2;
-    std::memset(tail[i], 0, sizeof tail[i]);
+    // Only the bytes in use are written: message rest, 0x80, zeros up to the length field.
     if (rest) std::memcpy(tail[i], data[i] + full[i] * 64, rest);
     tail[i][rest] = 0x80;
+    std::memset(tail[i] + rest + 1, 0, tail_blocks * 64 - 8 - rest - 1);
     const std::uint64_t bits = static_cast<std::uint64_t>(n) * 8;
     std::uint8_t* end = tail[i] + tail_blocks * 64;
     for (int k = 1; k <= 8; ++k) end[-k] = static_cast<std::uint8_t>(bits >> (8 * (k - 1)));
@@ -127,7 +128,7 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
       out[l][4 * i + 3] = static_cast<std::uint8_t>(v);
     }
   }
-  secure_zero(tail, sizeof tail);
+  for (int i = 0; i < lanes; ++i) secure_zero(tail[i], len[i] % 64);  // the message bytes
   secure_zero(words, sizeof words);
   secure_zero(st, sizeof st);
 }
