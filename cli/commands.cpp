@@ -658,7 +658,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   const bool progress = ::isatty(io.err_fd) == 1;
   constexpr std::size_t k_max_reported = 10;
   std::size_t rows = 0, reported = 0;
-  std::vector<std::uint64_t> keys;  // fingerprints of rows with a hash; duplicates counted at end
+  DuplicateCounter keys;  // fingerprints of rows with a hash
 
   // How the input ended (known once the reader stops).
   enum class End { more, clean, csv_error, field_count } end = End::more;
@@ -729,7 +729,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
       cols[k].invalid += c.counts[k].invalid;
       cols[k].empty += c.counts[k].empty;
     }
-    keys.insert(keys.end(), c.keys.begin(), c.keys.end());
+    keys.add(c.keys);
     return std::nullopt;
   };
 
@@ -790,7 +790,7 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
     print_err(io, "cannot write the output file: ", std::strerror(errno));
     return k_exit_io;
   }
-  const std::size_t duplicates = count_duplicates(keys);
+  const std::size_t duplicates = keys.count();
   std::size_t total_hashed = 0, total_invalid = 0, total_empty = 0;
   for (const auto& c : cols) {
     total_hashed += c.hashed;

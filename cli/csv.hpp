@@ -94,6 +94,7 @@ class CsvReader {
   bool fill();
   int peek();
   bool fast_line(CsvRecord& rec);
+  const char* scan_plain(const char* p, const char* e) const noexcept;
   bool append(CsvRecord& rec, const char* p, std::size_t n, std::size_t field_start);
 
   CsvSource m_source;

@@ -131,33 +131,37 @@ void process_chunk(const RowPlan& plan, Chunk& c) {
   }
 }
 
-std::size_t count_duplicates(std::vector<std::uint64_t>& keys) {
-  // LSD radix sort, one byte per pass: linear time and sequential memory access.
-  const std::size_t n = keys.size();
-  if (n < 2) return 0;
-  std::vector<std::uint64_t> tmp(n);
-  std::vector<std::array<std::size_t, 256>> hist(8);
-  for (auto& h : hist) h.fill(0);
-  for (const std::uint64_t k : keys) {
-    for (unsigned b = 0; b < 8; ++b) ++hist[b][(k >> (8 * b)) & 0xFF];
-  }
-  std::uint64_t* src = keys.data();
-  std::uint64_t* dst = tmp.data();
-  for (unsigned b = 0; b < 8; ++b) {
-    auto& h = hist[b];
-    if (std::count(h.begin(), h.end(), std::size_t{0}) == 255) continue;  // one value: no-op
-    std::size_t sum = 0;
-    for (std::size_t& x : h) {
-      const std::size_t c = x;
-      x = sum;
-      sum += c;
-    }
-    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i] >> (8 * b)) & 0xFF]++] = src[i];
-    std::swap(src, dst);
-  }
+void DuplicateCounter::add(std::span<const std::uint64_t> keys) {
+  for (const std::uint64_t k : keys) m_buckets[k >> 56].push_back(k);
+}
+
+std::size_t DuplicateCounter::count() const {
   std::size_t dups = 0;
-  for (std::size_t i = 1; i < n; ++i) dups += src[i] == src[i - 1];
-  if (src != keys.data()) keys.swap(tmp);
+  std::vector<std::uint64_t> table;  // open addressing, linear probing; 0 marks a free slot
+  for (const std::vector<std::uint64_t>& bucket : m_buckets) {
+    unsigned bits = 4;
+    while ((std::size_t{1} << bits) < 2 * bucket.size()) ++bits;
+    const std::size_t mask = (std::size_t{1} << bits) - 1;
+    table.assign(mask + 1, 0);
+    bool zero_seen = false;
+    for (const std::uint64_t k : bucket) {
+      if (k == 0) {
+        dups += zero_seen ? 1 : 0;
+        zero_seen = true;
+        continue;
+      }
+      for (std::size_t i = (k * 0xD6E8FEB86659FD93ull) >> (64 - bits);; i = (i + 1) & mask) {
+        if (table[i] == k) {
+          ++dups;
+          break;
+        }
+        if (table[i] == 0) {
+          table[i] = k;
+          break;
+        }
+      }
+    }
+  }
   return dups;
 }
 

@@ -4,12 +4,14 @@
 // CSV-encode each chunk, and the main thread takes the chunks back in input order to write them
 // and to print what they report. Only the main thread prints or writes output.
 
+#include <array>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -84,8 +86,19 @@ void append_zeroed(std::string& s, std::string_view bytes);
 /// holds exactly plan.kind.size() fields. Pure: touches nothing but `c`.
 void process_chunk(const RowPlan& plan, Chunk& c);
 
-/// Number of keys equal to an earlier key in `keys` (sorts `keys` in place).
-std::size_t count_duplicates(std::vector<std::uint64_t>& keys);
+/// Counts keys equal to an earlier key (duplicate rows by fingerprint). Keys are spread over 256
+/// buckets by their top byte as they arrive; count() then checks one bucket at a time with a
+/// hash table small enough to stay in cache (no random access over all keys).
+class DuplicateCounter {
+ public:
+  /// Adds `keys` (any 64-bit values).
+  void add(std::span<const std::uint64_t> keys);
+  /// Number of keys added so far that equal an earlier one.
+  std::size_t count() const;
+
+ private:
+  std::array<std::vector<std::uint64_t>, 256> m_buckets;
+};
 
 /// A fixed pool of chunks and `workers` threads running process_chunk() on them. Chunks are
 /// handed back in the order they were submitted. With 0 workers, submit() processes inline.
