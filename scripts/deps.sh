@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 pkgs=(
   build-essential cmake pkg-config git ca-certificates curl openssl python3 dpkg-dev
   clang libclang-rt-14-dev llvm
-  libssl-dev libsqlite3-dev sqlite3 libboost1.81-dev nlohmann-json3-dev librdkafka-dev
+  libssl-dev libsqlite3-dev sqlite3 libboost1.81-dev nlohmann-json3-dev librdkafka-dev libmimalloc-dev
   googletest libgtest-dev
   emscripten binaryen
   chromium

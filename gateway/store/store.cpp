@@ -310,7 +310,13 @@ class SqliteStore final : public Store {
   int insert_audit(std::int64_t time, const std::string& tenant, const std::string& action,
                    const std::string& detail);
   bool suppressed_in_txn(const std::string& tenant, const std::string& id);
-  int index_events(std::size_t max_events);
+  /// One id of an accepted event on its way to event_ids/links.
+  struct IndexRow {
+    std::string tenant, id, kind, uid;
+    std::int64_t seq, received;
+  };
+  int index_events();
+  int write_index_rows(std::vector<IndexRow>& rows, std::int64_t last);
   int run_index();
   int load_indexed_seq();
   void scrub_wal();
@@ -341,6 +347,11 @@ class SqliteStore final : public Store {
   bool m_needs_scrub = false;  // writer thread only
   std::int64_t m_indexed_seq = 0;  // writer thread only: last seq in event_ids/links
   std::size_t m_unindexed = 0;     // writer thread only: accepted events not indexed yet (approx.)
+  // Writer thread only: the ids of the events committed since the watermark, when complete
+  // (m_backlog_valid); after a start-up or rollback they are read back from the events table.
+  std::vector<IndexRow> m_backlog;
+  bool m_backlog_valid = false;
+  std::int64_t m_last_seq = 0;  // highest seq the writer inserted (valid with m_backlog_valid)
 
   mutable std::shared_mutex m_mirror_mu;
   std::unordered_set<std::string> m_mirror;  // mirror_key(tenant, id) of every suppressed entry
@@ -736,12 +747,14 @@ void SqliteStore::note_failure(int rc) {
 }
 
 void SqliteStore::rollback() {
-  if (sqlite3_get_autocommit(m_write.get()) != 0) return;  // no transaction open
-  {
-    ResetGuard g(m_rollback);
+  if (sqlite3_get_autocommit(m_write.get()) == 0) {  // a transaction is open (SQLite may
+    ResetGuard g(m_rollback);                        // already have rolled back on I/O errors)
     m_rollback.step();
   }
-  // An indexing pass inside the rolled-back transaction moved the watermark: read it back.
+  // An indexing pass inside the rolled-back transaction may have moved the watermark, and the
+  // writer's record may name rolled-back events: read the watermark back, rebuild from the table.
+  m_backlog.clear();
+  m_backlog_valid = false;
   if (load_indexed_seq() == SQLITE_OK) m_unindexed = std::max<std::size_t>(m_unindexed, 1);
 }
 
@@ -755,15 +768,17 @@ int SqliteStore::load_indexed_seq() {
 
 /// Copies the ids of up to `max_events` accepted events past the watermark into event_ids and
 /// links, sorted by key, and moves the watermark, inside the caller's transaction.
-int SqliteStore::index_events(std::size_t max_events) {
-  struct Row {
-    std::string tenant, id, kind, uid;
-    std::int64_t seq, received;
-  };
-  std::size_t done = 0;
+int SqliteStore::index_events() {
+  if (m_backlog_valid) {
+    // Fast path: the writer recorded every event it committed since the watermark.
+    int rc = write_index_rows(m_backlog, m_last_seq);
+    if (rc == SQLITE_OK) m_backlog.clear();
+    return rc;
+  }
+  // After a start-up or a rollback: read what is past the watermark back from the events table.
   std::vector<std::pair<std::string, std::string>> ids;
-  while (done < max_events) {
-    std::vector<Row> rows;
+  for (;;) {
+    std::vector<IndexRow> rows;
     std::int64_t last = m_indexed_seq;
     std::size_t n = 0;
     {
@@ -776,45 +791,53 @@ int SqliteStore::index_events(std::size_t max_events) {
         last = m_select_unindexed.int64(0);
         parse_ids_column(m_select_unindexed.text(2), ids);
         for (auto& [kind, value] : ids) {
-          rows.push_back(Row{m_select_unindexed.text(1), std::move(value), std::move(kind),
-                             m_select_unindexed.text(3), last, m_select_unindexed.int64(4)});
+          rows.push_back(IndexRow{m_select_unindexed.text(1), std::move(value), std::move(kind),
+                                  m_select_unindexed.text(3), last, m_select_unindexed.int64(4)});
         }
       }
       if (step != SQLITE_DONE) return step;
     }
     if (n == 0) break;
-    // Key order: neighbouring inserts land on the same b-tree pages.
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
-    });
-    for (const Row& r : rows) {
-      ResetGuard g(m_insert_event_id);
-      m_insert_event_id.bind(1, r.seq);
-      m_insert_event_id.bind(2, r.tenant);
-      m_insert_event_id.bind(3, r.kind);
-      m_insert_event_id.bind(4, r.id);
-      if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
-    }
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return std::tie(a.tenant, a.uid, a.id) < std::tie(b.tenant, b.uid, b.id);
-    });
-    for (const Row& r : rows) {
-      if (r.uid.empty()) continue;
-      ResetGuard g(m_upsert_link);
-      m_upsert_link.bind(1, r.tenant);
-      m_upsert_link.bind(2, r.uid);
-      m_upsert_link.bind(3, r.id);
-      m_upsert_link.bind(4, r.received);
-      if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
-    }
-    {
-      ResetGuard g(m_set_indexed_seq);
-      m_set_indexed_seq.bind(1, last);
-      if (int s = m_set_indexed_seq.step(); s != SQLITE_DONE) return s;
-    }
-    m_indexed_seq = last;
-    done += n;
+    if (int rc = write_index_rows(rows, last); rc != SQLITE_OK) return rc;
     if (n < static_cast<std::size_t>(k_index_chunk)) break;
+  }
+  // Caught up: from now on the writer's own record is complete.
+  m_backlog.clear();
+  m_last_seq = m_indexed_seq;
+  m_backlog_valid = true;
+  return SQLITE_OK;
+}
+
+int SqliteStore::write_index_rows(std::vector<IndexRow>& rows, std::int64_t last) {
+  // Key order: neighbouring inserts land on the same b-tree pages.
+  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+    return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
+  });
+  for (const IndexRow& r : rows) {
+    ResetGuard g(m_insert_event_id);
+    m_insert_event_id.bind(1, r.seq);
+    m_insert_event_id.bind(2, r.tenant);
+    m_insert_event_id.bind(3, r.kind);
+    m_insert_event_id.bind(4, r.id);
+    if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
+  }
+  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+    return std::tie(a.tenant, a.uid, a.id) < std::tie(b.tenant, b.uid, b.id);
+  });
+  for (const IndexRow& r : rows) {
+    if (r.uid.empty()) continue;
+    ResetGuard g(m_upsert_link);
+    m_upsert_link.bind(1, r.tenant);
+    m_upsert_link.bind(2, r.uid);
+    m_upsert_link.bind(3, r.id);
+    m_upsert_link.bind(4, r.received);
+    if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
+  }
+  if (last > m_indexed_seq) {
+    ResetGuard g(m_set_indexed_seq);
+    m_set_indexed_seq.bind(1, last);
+    if (int s = m_set_indexed_seq.step(); s != SQLITE_DONE) return s;
+    m_indexed_seq = last;
   }
   return SQLITE_OK;
 }
@@ -823,7 +846,7 @@ int SqliteStore::index_events(std::size_t max_events) {
 int SqliteStore::run_index() {
   const auto started = std::chrono::steady_clock::now();
   int rc = begin();
-  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);
+  if (rc == SQLITE_OK) rc = index_events();
   if (rc == SQLITE_OK) {
     rc = commit(started);
     if (rc == SQLITE_OK) m_unindexed = 0;
@@ -939,6 +962,12 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         continue;
       }
       // event_ids and links are filled later, in bulk (index_events).
+      const std::int64_t seq = sqlite3_last_insert_rowid(m_write.get());
+      if (m_backlog_valid) {
+        for (const auto& [kind, value] : ev.ids)
+          m_backlog.push_back(IndexRow{ev.tenant, value, kind, ev.uid, seq, ev.received});
+        m_last_seq = seq;
+      }
       out.push_back(Outcome::accepted);
       ++m_unindexed;
     }
@@ -969,7 +998,7 @@ void SqliteStore::run_opt_out(Job& job) {
   if (!start_uid.empty() && seen_uids.insert(start_uid).second) frontier.emplace_back(true, start_uid);
 
   int rc = begin();
-  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);  // the fan-out reads event_ids and links
+  if (rc == SQLITE_OK) rc = index_events();  // the fan-out reads event_ids and links
   bool truncated = false;
   auto visit = [&](Statement& s, const std::string& value, bool yields_uid) {
     ResetGuard g(s);
@@ -1109,7 +1138,7 @@ void SqliteStore::run_purge(Job& job) {
   std::size_t events = 0;
   std::size_t links = 0;
   int rc = begin();
-  if (rc == SQLITE_OK) rc = index_events(SIZE_MAX);  // links of the kept events stay current
+  if (rc == SQLITE_OK) rc = index_events();  // links of the kept events stay current
   if (rc == SQLITE_OK) {
     ResetGuard g(m_purge_events);
     m_purge_events.bind(1, job.tenant);

@@ -795,3 +795,29 @@ PRAGMA user_version=1;
   EXPECT_EQ(out.events_purged, 2u);
   EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"old3"});
 }
+
+// A rolled-back request's events must not reach event_ids/links by way of the writer's record of
+// committed events; later events still must.
+TEST_F(StoreTest, StoreRolledBackEventsNeverReachTheIdIndex) {
+  open();
+  const fs::path db = m_dir / "hashgate.db";
+  exec_sql(db, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.event_id = 'boom'"
+               " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  ASSERT_FALSE(submit({make_event("t", "ok0", {{"em", hex_id(0x70)}})}).error);
+  auto failed = submit({make_event("t", "gone", {{"em", hex_id(0x71)}}, "U7"),
+                        make_event("t", "boom", {{"em", hex_id(0x72)}})});
+  EXPECT_TRUE(failed.error);
+  ASSERT_FALSE(submit({make_event("t", "ok1", {{"em", hex_id(0x73)}}, "U7")}).error);
+  m_store->close();
+  m_store.reset();
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids WHERE id = '" + hex_id(0x71) + "'"), 0);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM links WHERE id = '" + hex_id(0x71) + "'"), 0);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids WHERE id = '" + hex_id(0x70) + "'"), 1);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids WHERE id = '" + hex_id(0x73) + "'"), 1);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM links WHERE uid = 'u7'"), 1);  // ids are stored lowercase
+  open();
+  auto out = opt_out("t", {}, "U7");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.events_purged, 1u);
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"ok0"});
+}
