@@ -3,11 +3,14 @@
 // written, never with hashgate itself; the command is cited next to each constant.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -570,8 +573,9 @@ struct Expected {
 
 // What `hash-file --columns email=em,phone=ph --keep-columns id,note` must produce, computed
 // row by row with the SDK's single-value hash() (not the CLI's pipeline).
+// With `progress`, stderr is a terminal: "\r... N rows" after every 100,000th row, then a newline.
 Expected model(const std::vector<ModelRow>& rows, const hashgate::Profile& prof,
-               const hashgate::Options& opt = {}) {
+               const hashgate::Options& opt = {}, bool progress = false) {
   Expected x;
   x.out = "id,email_" + std::string(hashgate::algo_name(opt.algo)) + ",phone_" +
           std::string(hashgate::algo_name(opt.algo)) + ",note\r\n";
@@ -611,7 +615,12 @@ Expected model(const std::vector<ModelRow>& rows, const hashgate::Profile& prof,
     }
     if ((!d[0].empty() || !d[1].empty()) && !seen.insert({d[0], d[1]}).second) ++dups;
     x.out += r.fields[0] + "," + d[0] + "," + d[1] + "," + csv_field(r.fields[3]) + "\r\n";
+    const std::size_t done = static_cast<std::size_t>(&r - rows.data()) + 1;
+    if (progress && done % 100000 == 0) {
+      x.err += "\rhashgate: hash-file: " + std::to_string(done) + " rows";
+    }
   }
+  if (progress && rows.size() >= 100000) x.err += "\n";
   x.err += "hashgate: hash-file: rows=" + std::to_string(rows.size()) +
            " hashed=" + std::to_string(hashed[0] + hashed[1]) +
            " invalid=" + std::to_string(invalid[0] + invalid[1]) +
@@ -729,6 +738,72 @@ TEST_F(CliE2e, HashFileLateUsageErrorStopsAfterEarlierMessages) {
     EXPECT_EQ(s.err, x.err);
     EXPECT_LT(s.out.size(), x.out.size());
     EXPECT_TRUE(x.out.compare(0, s.out.size(), s.out) == 0);
+  }
+}
+
+TEST_F(CliE2e, HashFileProgressOnATerminalKeepsItsPlaceAmongMessages) {
+  // 200,000 rows: the progress lines at 100,000 and 200,000 must sit between the invalid-value
+  // messages of the rows before and after them, exactly as a single thread would print them.
+  auto rows = make_rows(200000);
+  // Invalid e-mails only around the progress points (row 100,000 is index 99,999), and the
+  // 11th one (the "further invalid values" notice) between the two.
+  const std::set<std::size_t> bad = {99997, 99998, 99999, 100000, 100001, 150000, 150001,
+                                     150002, 150003, 150004, 150005, 199999};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string& em = rows[i].fields[1];
+    if (bad.count(i) != 0) {
+      em = "invalid-" + std::to_string(i);
+    } else if (em.rfind("not-an-email", 0) == 0) {
+      em = "valid" + std::to_string(i) + "@example.com";
+    }
+    if (rows[i].fields[2] == "+31 6 12AB") rows[i].fields[2].clear();
+  }
+  write_all(path("big.csv"), to_csv(rows));
+  const Expected x = model(rows, *hashgate::profile_by_name("meta"), {}, true);
+  const std::size_t at_100k = x.err.find("\rhashgate: hash-file: 100000 rows");
+  ASSERT_NE(at_100k, std::string::npos);
+  ASSERT_NE(x.err.find("line " + std::to_string(rows[99999].line) + ":"), std::string::npos);
+  ASSERT_LT(x.err.find("line " + std::to_string(rows[99999].line) + ":"), at_100k);
+  ASSERT_GT(x.err.find("line " + std::to_string(rows[100000].line) + ":"), at_100k);
+  ASSERT_GT(x.err.find("further invalid"), at_100k);
+  ASSERT_LT(x.err.find("further invalid"), x.err.find("200000 rows"));
+  for (const char* threads : {"1", "2"}) {
+    int master = -1;
+    int slave = -1;
+    ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+    termios raw{};
+    ASSERT_EQ(::tcgetattr(slave, &raw), 0);
+    ::cfmakeraw(&raw);  // no "\n" -> "\r\n" translation
+    ASSERT_EQ(::tcsetattr(slave, TCSANOW, &raw), 0);
+    std::vector<std::string> args = with(k_pipeline_args, {"--threads", threads,
+                                                           path("big.csv").string(), "-o",
+                                                           path("out.csv").string()});
+    std::string prog = HASHGATE_CLI_PATH;
+    std::vector<char*> argv{prog.data()};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(slave, 2);
+      ::close(master);
+      ::execv(prog.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(slave);
+    std::string err;
+    char buf[4096];
+    for (;;) {  // until the child closes the terminal (EIO)
+      ssize_t n = ::read(master, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      err.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(master);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err;
+    EXPECT_EQ(err, x.err) << "threads " << threads;
+    EXPECT_TRUE(read_all(path("out.csv")) == x.out) << "threads " << threads;
   }
 }
 
