@@ -170,6 +170,33 @@ constexpr std::chrono::milliseconds k_index_idle{20};
 /// Rows read per step of an indexing pass.
 constexpr std::int64_t k_index_chunk = 4096;
 
+/// The ids column: {"kind":"value",...} in the given order. Digests and kind names are plain
+/// ASCII, written directly; anything else (or a repeated kind) goes through nlohmann (same text).
+std::string ids_column(const std::vector<std::pair<std::string, std::string>>& ids) {
+  auto plain = [](const std::string& t) {
+    for (unsigned char c : t)
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    return true;
+  };
+  bool simple = true;
+  for (std::size_t i = 0; i < ids.size() && simple; ++i) {
+    simple = plain(ids[i].first) && plain(ids[i].second);
+    for (std::size_t j = 0; j < i && simple; ++j) simple = ids[j].first != ids[i].first;
+  }
+  if (!simple) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const auto& [kind, value] : ids) j[kind] = value;
+    return j.dump();
+  }
+  std::string out = "{";
+  for (const auto& [kind, value] : ids) {
+    if (out.size() > 1) out += ',';
+    out.append("\"").append(kind).append("\":\"").append(value).append("\"");
+  }
+  out += '}';
+  return out;
+}
+
 /// Reads the ids column ({"kind":"value",...} as written by write_submits) into (kind, value)
 /// pairs. Fast path for the flat, escape-free objects we write; anything else goes through
 /// nlohmann (same result, slower).
@@ -936,8 +963,6 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         out.push_back(Outcome::suppressed);
         continue;
       }
-      nlohmann::ordered_json ids = nlohmann::ordered_json::object();
-      for (const auto& [kind, value] : ev.ids) ids[kind] = value;
       {
         ResetGuard g(m_insert_event);
         m_insert_event.bind(1, ev.tenant);
@@ -945,7 +970,7 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         m_insert_event.bind(3, ev.type);
         m_insert_event.bind(4, ev.time);
         m_insert_event.bind(5, ev.received);
-        m_insert_event.bind(6, ids.dump());
+        m_insert_event.bind(6, ids_column(ev.ids));
         m_insert_event.bind(7, ev.uid);
         m_insert_event.bind(8, ev.online_ids_json.empty() ? "{}" : ev.online_ids_json);
         m_insert_event.bind(9, ev.custom_json.empty() ? "{}" : ev.custom_json);
