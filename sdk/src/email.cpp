@@ -5,6 +5,22 @@
 
 namespace hashgate {
 namespace detail {
+namespace {
+
+/// Byte map of the e-mail pass: the byte to write (ASCII lowercased, UTF-8 continuation and
+/// lead bytes 0x80-0xC1 kept), or 0 for a byte that needs a closer look: controls and space
+/// (invalid), '@', '.', and the lead bytes from 0xC2 that may start an invisible space.
+struct EmailByteMap {
+  unsigned char to[256] = {};
+  constexpr EmailByteMap() {
+    for (unsigned c = 0x21; c < 0xC2; ++c)
+      to[c] = static_cast<unsigned char>(c - 'A' < 26u ? c + 32 : c);
+    to[0x7F] = to['@'] = to['.'] = 0;
+  }
+};
+constexpr EmailByteMap k_email_bytes;
+
+}  // namespace
 
 Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out) {
   // One pass over the bytes does every check and writes the lowercased value straight into
@@ -25,6 +41,11 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
   unsigned char prev = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(v[i]);
+    if (const unsigned char m = k_email_bytes.to[c]; m != 0) {  // the common case: copy
+      d[i] = static_cast<char>(m);
+      prev = c;
+      continue;
+    }
     if (c <= 0x20 || c == 0x7F) return fail();
     // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
     if (c >= 0xC2) {
@@ -39,7 +60,7 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
       if (prev == '@' || prev == '.') return fail();  // ".x" or "x..y" in the domain
       domain_dot = true;
     }
-    d[i] = static_cast<char>(static_cast<unsigned>(c - 'A') < 26u ? c + 32 : c);
+    d[i] = static_cast<char>(c);  // '@', '.' or a non-space byte from 0xC2
     prev = c;
   }
   // No '@', empty local part, an undotted domain or one ending in '.' (an empty domain is

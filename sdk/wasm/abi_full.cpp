@@ -83,8 +83,9 @@ struct BatchState {
     return Errc::ok;
   }
 
-  /// Hashes the pending lanes and writes their encoded digests into their slots.
-  void flush(Encoding enc) {
+  /// Hashes the pending lanes (values of field `f`) and writes their encoded digests into their
+  /// slots.
+  void flush(Field f, Encoding enc) {
     if (lanes == 0) return;
     const std::uint8_t* data[4];
     std::size_t len[4];
@@ -96,7 +97,9 @@ struct BatchState {
     wasm::sha256x4(data, len, lanes, md);
     for (int i = 0; i < lanes; ++i) {
       write(md[i], slot[i], enc);
-      secure_zero(scratch[i].data(), scratch[i].capacity());
+      // The e-mail normalizer leaves nothing past the value's end (it zeroes what it drops), so
+      // its lanes need only their bytes zeroed; other fields zero the whole capacity.
+      secure_zero(scratch[i].data(), f == Field::em ? scratch[i].size() : scratch[i].capacity());
       scratch[i].clear();
       slot[i] = nullptr;
     }
@@ -211,10 +214,10 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_hash_batch(std::uint32_t in_len, std::uint3
     status[k] = static_cast<std::uint8_t>(e);
     if (e == Errc::ok && b.lanes > 0 && b.slot[b.lanes - 1] == nullptr) {
       b.slot[b.lanes - 1] = digests + std::size_t{k} * width;
-      if (b.lanes == 4) b.flush(enc);
+      if (b.lanes == 4) b.flush(f, enc);
     }
   }
-  if (simd) b.flush(enc);
+  if (simd) b.flush(f, enc);
   secure_clear(b.out);
   secure_zero(io, used);
   if (k != count || start <= in.size()) {  // fewer or more values than announced

@@ -105,6 +105,7 @@ class Hashgate {
     // value: a sliced string is cheaper for V8 than a string per value. ok[k] marks the batched ones.
     let all = null;
     let w = 0;
+    let one = false;  // redo the current run value by value
     const ok = new Uint8Array(n);
     let used = 0;
     try {
@@ -115,27 +116,33 @@ class Hashgate {
         let room = core.size - keyLen;
         for (; j < n; j++) {
           const v = values[j];
-          if (typeof v !== 'string' || v.includes('\0')) break;
+          if (typeof v !== 'string') break;
           room -= v.length * 3 + 66;
           if (room < 0) break;
         }
-        if (j === i) {  // not a string (null), a value with a NUL (the separator), or too long
-          const v = values[i];
-          out[i] = null;
-          if (typeof v === 'string') {
-            try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
+        if (j === i) j++;  // not a string (null) or too long: on its own, below
+        const count = j - i;
+        if (count === 1 || one) {
+          for (; i < j; i++) {
+            const v = values[i];
+            out[i] = null;
+            if (typeof v === 'string') {
+              try { out[i] = this.hash(field, v, o); } catch (_) { out[i] = null; }
+            }
           }
-          i++;
+          one = false;
           continue;
         }
-        const count = j - i;
-        const { written } = hgEncoder.encodeInto(count === 1 ? values[i] : values.slice(i, j).join('\0'), heap);
+        const { written } = hgEncoder.encodeInto(values.slice(i, j).join('\0'), heap);
         used = written;
         if (key) heap.set(key, written);
         const off = written + keyLen;
         used = off + count * 65;
-        w = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
-        if (w < 0) hgThrow(w, field);
+        const r = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
+        // More values than announced: one held a NUL (the separator); redo this run one by one.
+        if (r === -15) { one = true; continue; }
+        if (r < 0) hgThrow(r, field);
+        w = r;
         if (!all) all = new Uint8Array(n * w);
         all.set(heap.subarray(off, off + count * w), i * w);
         const status = off + count * w;
