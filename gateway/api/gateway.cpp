@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "gateway/config/config.hpp"
 #include <hashgate/hashgate.hpp>
+#include "gateway/config/config.hpp"
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #ifdef HASHGATE_HAVE_CONSENT
@@ -34,17 +34,17 @@ constexpr const char* k_api_csp = "default-src 'none'; frame-ancestors 'none'";
 constexpr const char* k_allowed_headers = "Content-Type, X-Hashgate-Site-Key";
 
 const std::set<std::string>& event_types() {
-  static const std::set<std::string> s{"purchase", "login", "lead", "page_view", "custom",
-                                       "add_to_cart", "sign_up"};
+  static const std::set<std::string> s{"purchase", "login",       "lead",   "page_view",
+                                       "custom",   "add_to_cart", "sign_up"};
   return s;
 }
 
 /// Digest size in bytes for each accepted ids key.
 std::size_t id_digest_bytes(const std::string& key) {
   static const std::map<std::string, std::size_t> m{
-      {"em", 32}, {"ph", 32}, {"external_id", 32}, {"fn", 32}, {"ln", 32}, {"ct", 32},
-      {"st", 32}, {"zp", 32}, {"country", 32},     {"db", 32}, {"ge", 32}, {"em_sha1", 20},
-      {"em_md5", 16}, {"ph_sha1", 20}};
+      {"em", 32}, {"ph", 32},      {"external_id", 32}, {"fn", 32},      {"ln", 32},
+      {"ct", 32}, {"st", 32},      {"zp", 32},          {"country", 32}, {"db", 32},
+      {"ge", 32}, {"em_sha1", 20}, {"em_md5", 16},      {"ph_sha1", 20}};
   auto it = m.find(key);
   return it == m.end() ? 0 : it->second;
 }
@@ -52,7 +52,8 @@ std::size_t id_digest_bytes(const std::string& key) {
 std::string path_key(const std::string& k) {
   if (k.empty() || k.size() > 64) return "<key>";
   for (char c : k)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return "<key>";
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return "<key>";
   if (policy::find_pii(k) != policy::PiiKind::none) return "<key>";
   return k;
 }
@@ -132,13 +133,18 @@ std::size_t text_depth(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_str = false;
       continue;
     }
-    if (c == '"') in_str = true;
-    else if (c == '{' || c == '[') max_depth = std::max(max_depth, ++depth);
-    else if ((c == '}' || c == ']') && depth > 0) --depth;
+    if (c == '"')
+      in_str = true;
+    else if (c == '{' || c == '[')
+      max_depth = std::max(max_depth, ++depth);
+    else if ((c == '}' || c == ']') && depth > 0)
+      --depth;
   }
   return max_depth;
 }
@@ -166,7 +172,8 @@ std::map<std::string, std::string> query_of(std::string_view target) {
     std::string_view kv = qs.substr(0, amp);
     auto eq = kv.find('=');
     std::string k = policy::percent_decode(kv.substr(0, eq), true);
-    std::string v = eq == std::string_view::npos ? "" : policy::percent_decode(kv.substr(eq + 1), true);
+    std::string v =
+        eq == std::string_view::npos ? "" : policy::percent_decode(kv.substr(eq + 1), true);
     out.emplace(std::move(k), std::move(v));
     if (amp == std::string_view::npos) break;
     qs = qs.substr(amp + 1);
@@ -184,7 +191,8 @@ std::map<std::string, std::string> cookies_of(const Request& req) {
       std::string_view kv = s.substr(0, semi);
       while (!kv.empty() && kv.front() == ' ') kv.remove_prefix(1);
       auto eq = kv.find('=');
-      if (eq != std::string_view::npos) out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+      if (eq != std::string_view::npos)
+        out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
       if (semi == std::string_view::npos) break;
       s = s.substr(semi + 1);
     }
@@ -332,14 +340,18 @@ std::int64_t system_now() {
 struct Gateway::Auth {
   enum class Kind { none, site, api } kind = Kind::none;
   const config::Tenant* tenant = nullptr;
-  int status = 0;          ///< 401/403 when the credentials were present but bad
-  std::string reason;      ///< rejection reason
-  std::string origin;      ///< Origin header, if any
+  int status = 0;      ///< 401/403 when the credentials were present but bad
+  std::string reason;  ///< rejection reason
+  std::string origin;  ///< Origin header, if any
 };
 
 Gateway::Gateway(config::Config cfg, Store& store, Metrics& metrics, Clock now)
-    : m_cfg(std::move(cfg)), m_store(store), m_metrics(metrics), m_now(std::move(now)),
-      m_sdk(m_cfg.sdk_root), m_demo(m_cfg.demo_root) {
+    : m_cfg(std::move(cfg)),
+      m_store(store),
+      m_metrics(metrics),
+      m_now(std::move(now)),
+      m_sdk(m_cfg.sdk_root),
+      m_demo(m_cfg.demo_root) {
   m_port = m_cfg.port;
   for (std::size_t i = 0; i < m_cfg.tenants.size(); ++i) {
     for (const auto& sk : m_cfg.tenants[i].site_keys) m_site_keys[sk.key] = i;
@@ -421,8 +433,10 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
   if (const std::string* k = req.header("x-hashgate-site-key")) key = *k;
   if (key.empty()) {
     auto q = query_of(req.target);
-    if (auto it = q.find("site_key"); it != q.end()) key = it->second;
-    else if (auto it2 = q.find("key"); it2 != q.end()) key = it2->second;
+    if (auto it = q.find("site_key"); it != q.end())
+      key = it->second;
+    else if (auto it2 = q.find("key"); it2 != q.end())
+      key = it2->second;
   }
   if (key.empty()) {
     a.status = 401;
@@ -483,8 +497,8 @@ bool Gateway::secure_cookies(const Request& req) const {
 
 std::string Gateway::cookie(const std::string& name, const std::string& value, std::int64_t max_age,
                             bool http_only, const Request& req) const {
-  std::string c = name + "=" + value + "; Max-Age=" + std::to_string(max_age) + "; Path=/; SameSite=" +
-                  m_cfg.cookies.same_site;
+  std::string c = name + "=" + value + "; Max-Age=" + std::to_string(max_age) +
+                  "; Path=/; SameSite=" + m_cfg.cookies.same_site;
   if (secure_cookies(req)) c += "; Secure";
   if (http_only) c += "; HttpOnly";
   return c;
@@ -597,7 +611,8 @@ void Gateway::route(Request& req, Done& done) {
     if (a.status == 0 && a.kind != Auth::Kind::api) a.status = 403, a.reason = "api_key_required";
     if (!req.header("authorization") && a.status) a.status = 401, a.reason = "api_key_required";
     if (a.status)
-      r = error(a.status, a.reason, "this route needs the tenant's API key (Authorization: Bearer)");
+      r = error(a.status, a.reason,
+                "this route needs the tenant's API key (Authorization: Bearer)");
     else
       r = path == "/v1/audit" ? audit(req, a) : export_events(req, a);
     r.route = route;
@@ -619,7 +634,8 @@ namespace {
 /// The request's valid hg_uid cookie value, or empty.
 std::string uid_cookie(const Request& req) {
   auto cookies = cookies_of(req);
-  if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) return it->second;
+  if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second))
+    return it->second;
   return {};
 }
 
@@ -645,42 +661,55 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     return r;
   };
   if (!content_type_ok(req))
-    return done(finish(error(415, "unsupported_media_type", "Content-Type must be application/json or text/plain")));
+    return done(finish(error(415, "unsupported_media_type",
+                             "Content-Type must be application/json or text/plain")));
   if (!policy::valid_utf8(req.body))
     return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
   if (text_depth(req.body) > m_cfg.json_depth)
     return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
   json body = json::parse(req.body, nullptr, false);
   policy::secure_clear(req.body);
-  if (body.is_discarded()) return done(finish(error(400, "bad_json", "the body is not valid JSON")));
+  if (body.is_discarded())
+    return done(finish(error(400, "bad_json", "the body is not valid JSON")));
   struct Wipe {
     json& j;
     ~Wipe() { wipe_strings(j); }
   } wipe{body};
-  if (!body.is_object()) return done(finish(error(400, "bad_request", "the body must be a JSON object")));
+  if (!body.is_object())
+    return done(finish(error(400, "bad_request", "the body must be a JSON object")));
   for (const auto& [k, v] : body.items()) {
     if (policy::find_pii(k) != policy::PiiKind::none) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
-      r.body = json{{"error", "raw_pii"}, {"message", "a raw e-mail address or phone number was found"},
-                    {"path", "/<key>"}}.dump();
+      r.body = json{{"error", "raw_pii"},
+                    {"message", "a raw e-mail address or phone number was found"},
+                    {"path", "/<key>"}}
+                   .dump();
       return done(finish(std::move(r)));
     }
     if (k != "events" && k != "site_key") {
       Response r = error(400, "unknown_field", "unknown top-level field");
-      r.body = json{{"error", "unknown_field"}, {"message", "unknown top-level field"}, {"path", "/" + path_key(k)}}.dump();
+      r.body = json{{"error", "unknown_field"},
+                    {"message", "unknown top-level field"},
+                    {"path", "/" + path_key(k)}}
+                   .dump();
       return done(finish(std::move(r)));
     }
   }
   if (!body.contains("events") || !body["events"].is_array()) {
     Response r = error(400, "missing_events", "the body needs an \"events\" array");
-    r.body = json{{"error", "missing_events"}, {"message", "the body needs an \"events\" array"}, {"path", "/events"}}.dump();
+    r.body = json{{"error", "missing_events"},
+                  {"message", "the body needs an \"events\" array"},
+                  {"path", "/events"}}
+                 .dump();
     return done(finish(std::move(r)));
   }
   if (body.contains("site_key") && !body["site_key"].is_string())
     return done(finish(error(400, "bad_request", "site_key must be a string")));
   json& events = body["events"];
   if (events.size() > m_cfg.max_events)
-    return done(finish(error(413, "too_many_events", "a batch holds at most " + std::to_string(m_cfg.max_events) + " events")));
+    return done(
+        finish(error(413, "too_many_events",
+                     "a batch holds at most " + std::to_string(m_cfg.max_events) + " events")));
 
   // Request-level opt-outs: acknowledged and dropped before anything is looked at or stored.
   auto cookies = cookies_of(req);
@@ -693,8 +722,10 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     m_metrics.add_dropped(reason, events.size());
     json d = json::object();
     if (!events.empty()) d[reason] = events.size();
-    Response r = json_response(202, json{{"accepted", 0}, {"dropped", d}, {"rejected", json::array()}});
-    if (sig.optout_cookie && cookies.count("hg_uid")) r.add("Set-Cookie", cookie("hg_uid", "", 0, true, req));
+    Response r =
+        json_response(202, json{{"accepted", 0}, {"dropped", d}, {"rejected", json::array()}});
+    if (sig.optout_cookie && cookies.count("hg_uid"))
+      r.add("Set-Cookie", cookie("hg_uid", "", 0, true, req));
     return done(finish(std::move(r)));
   }
 
@@ -754,7 +785,9 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     rec.event_id = ev["event_id"].get<std::string>();
     bool id_ok = !rec.event_id.empty() && rec.event_id.size() <= 128;
     for (char c : rec.event_id)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-')) id_ok = false;
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+            c == '-'))
+        id_ok = false;
     if (!id_ok) {
       reject(i, "invalid_event_id", at + "/event_id");
       continue;
@@ -776,7 +809,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
         reject(i, "invalid_time", at + "/time");
         continue;
       }
-      if (t.is_number_unsigned() && t.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      if (t.is_number_unsigned() &&
+          t.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
         reject(i, "invalid_time", at + "/time");
         continue;
       }
@@ -849,18 +883,25 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     if (ev.contains("consent")) {
       const json& c = ev["consent"];
       std::string bad;
-      if (!c.is_object()) bad = at + "/consent";
+      if (!c.is_object())
+        bad = at + "/consent";
       else
         for (const auto& [k, v] : c.items()) {
           if (k == "gdpr") {
-            if (v.is_boolean()) gdpr = v.get<bool>() ? 1 : 0;
-            else if (v.is_number_integer() && (v.get<int>() == 0 || v.get<int>() == 1)) gdpr = v.get<int>();
-            else bad = at + "/consent/gdpr";
+            if (v.is_boolean())
+              gdpr = v.get<bool>() ? 1 : 0;
+            else if (v.is_number_integer() && (v.get<int>() == 0 || v.get<int>() == 1))
+              gdpr = v.get<int>();
+            else
+              bad = at + "/consent/gdpr";
           } else if (k == "tcf") {
-            if (v.is_string() && v.get_ref<const std::string&>().size() <= 65536) tc = v.get<std::string>();
-            else bad = at + "/consent/tcf";
+            if (v.is_string() && v.get_ref<const std::string&>().size() <= 65536)
+              tc = v.get<std::string>();
+            else
+              bad = at + "/consent/tcf";
           } else if (k == "legal_basis") {
-            if (!v.is_string() || (v != "consent" && v != "legitimate_interest")) bad = at + "/consent/legal_basis";
+            if (!v.is_string() || (v != "consent" && v != "legitimate_interest"))
+              bad = at + "/consent/legal_basis";
           } else {
             bad = at + "/consent/" + path_key(k);
           }
@@ -879,14 +920,16 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       pol.required_purposes = tenant.tcf.required_purposes;
       pol.require_vendor_consent = tenant.tcf.require_vendor_consent;
       pol.strict_policy_version = tenant.tcf.strict_policy_version;
-      LegalBasis basis = tenant.legal_basis == "legitimate_interest" ? LegalBasis::legitimate_interest
-                                                                     : LegalBasis::consent;
+      LegalBasis basis = tenant.legal_basis == "legitimate_interest"
+                             ? LegalBasis::legitimate_interest
+                             : LegalBasis::consent;
       ConsentDecision d = decide_consent(basis, pol, tc, now);
       if (!d.allowed) {
         ++dropped["consent"];
         continue;
       }
-      rec.consent_summary = d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
+      rec.consent_summary =
+          d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
 #else
       ++dropped["consent"];  // fail closed: no TCF decoder in this build
       continue;
@@ -903,9 +946,9 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   }
   for (const auto& [k, v] : dropped) m_metrics.add_dropped(k, v);
 
-  auto answer = [this, &req, &tenant, new_uid_cookie, uid](std::size_t accepted,
-                                                            const std::map<std::string, std::uint64_t>& drop,
-                                                            const json& rej) {
+  auto answer = [this, &req, &tenant, new_uid_cookie, uid](
+                    std::size_t accepted, const std::map<std::string, std::uint64_t>& drop,
+                    const json& rej) {
     std::size_t dropped_total = 0;
     for (const auto& [k, v] : drop) dropped_total += v;
     int status = (accepted == 0 && dropped_total == 0 && !rej.empty()) ? 422 : 202;
@@ -915,7 +958,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     r.body = events_answer(accepted, drop, rej);
     r.add("Content-Type", "application/json");
     if (new_uid_cookie && accepted > 0)
-      r.add("Set-Cookie", cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, req));
+      r.add("Set-Cookie",
+            cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, req));
     r.route = "events";
     add_cors(req, r, &tenant);
     return r;
@@ -933,7 +977,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   auto shared_done = std::make_shared<Done>(std::move(done));
   auto ctx = std::make_shared<std::tuple<Request, std::map<std::string, std::uint64_t>, json>>(
       std::move(meta), std::move(dropped), std::move(rejected));
-  bool queued = m_store.submit(std::move(records), [this, ctx, shared_done, &tenant, new_uid_cookie, uid](SubmitResult res) {
+  bool queued = m_store.submit(std::move(records), [this, ctx, shared_done, &tenant, new_uid_cookie,
+                                                    uid](SubmitResult res) {
     auto& [rq, drop, rej] = *ctx;
     if (res.error) {
       Response r = error(503, "store_error", "the events could not be stored; retry later");
@@ -943,9 +988,12 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     }
     std::size_t accepted = 0;
     for (auto o : res.outcomes) {
-      if (o == Outcome::accepted) ++accepted;
-      else if (o == Outcome::duplicate) ++drop["duplicate"];
-      else ++drop["suppressed"];
+      if (o == Outcome::accepted)
+        ++accepted;
+      else if (o == Outcome::duplicate)
+        ++drop["duplicate"];
+      else
+        ++drop["suppressed"];
     }
     std::uint64_t dup = 0, sup = 0;
     for (auto o : res.outcomes) {
@@ -960,7 +1008,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     r.body = events_answer(accepted, drop, rej);
     r.add("Content-Type", "application/json");
     if (new_uid_cookie && accepted > 0)
-      r.add("Set-Cookie", cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, rq));
+      r.add("Set-Cookie",
+            cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, rq));
     r.route = "events";
     add_cors(rq, r, &tenant);
     (*shared_done)(std::move(r));
@@ -978,11 +1027,13 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
 namespace {
 
 std::string optout_page(bool ok) {
-  return std::string("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<title>Opt-out</title></head><body>\n<h1>") +
+  return std::string(
+             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<title>Opt-out</title></head><body>\n<h1>") +
          (ok ? "You are opted out" : "Opt-out recorded in this browser") +
          "</h1>\n<p>This browser now carries the opt-out cookie <code>hg_optout</code>. No event "
-         "from it is stored, and data linked to its identifier has been suppressed and deleted.</p>\n"
+         "from it is stored, and data linked to its identifier has been suppressed and "
+         "deleted.</p>\n"
          "</body></html>\n";
 }
 
@@ -1015,13 +1066,17 @@ void Gateway::get_optout(Request& req, Done done) {
     if (!ok) {
       r = error(503, "store_error", "the opt-out could not be recorded; retry later");
     } else if (wants_json(meta)) {
-      r = json_response(200, json{{"opted_out", true}, {"ids_suppressed", ids}, {"events_purged", purged}});
+      r = json_response(
+          200, json{{"opted_out", true}, {"ids_suppressed", ids}, {"events_purged", purged}});
     } else {
       r.body = optout_page(true);
       r.add("Content-Type", "text/html; charset=utf-8");
-      r.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      r.add("Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
     }
-    r.add("Set-Cookie", cookie("hg_optout", "1", std::int64_t{m_cfg.cookies.optout_max_age_days} * 86400, false, meta));
+    r.add("Set-Cookie",
+          cookie("hg_optout", "1", std::int64_t{m_cfg.cookies.optout_max_age_days} * 86400, false,
+                 meta));
     r.add("Set-Cookie", cookie("hg_uid", "", 0, true, meta));
     r.route = "optout";
     add_cors(meta, r, nullptr);
@@ -1060,12 +1115,16 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
   std::vector<std::string> ids;
   if (!req.body.empty()) {
     if (!content_type_ok(req))
-      return done(finish(error(415, "unsupported_media_type", "Content-Type must be application/json")));
-    if (!policy::valid_utf8(req.body)) return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
-    if (text_depth(req.body) > m_cfg.json_depth) return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
+      return done(
+          finish(error(415, "unsupported_media_type", "Content-Type must be application/json")));
+    if (!policy::valid_utf8(req.body))
+      return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
+    if (text_depth(req.body) > m_cfg.json_depth)
+      return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
     json body = json::parse(req.body, nullptr, false);
     policy::secure_clear(req.body);
-    if (body.is_discarded()) return done(finish(error(400, "bad_json", "the body is not valid JSON")));
+    if (body.is_discarded())
+      return done(finish(error(400, "bad_json", "the body is not valid JSON")));
     struct Wipe {
       json& j;
       ~Wipe() { wipe_strings(j); }
@@ -1073,11 +1132,16 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
     std::string pii_path, root;
     if (find_raw_pii(body, root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
-      r.body = json{{"error", "raw_pii"}, {"message", "a raw e-mail address or phone number was found"}, {"path", pii_path}}.dump();
+      r.body = json{{"error", "raw_pii"},
+                    {"message", "a raw e-mail address or phone number was found"},
+                    {"path", pii_path}}
+                   .dump();
       return done(finish(std::move(r)));
     }
     if (!body.is_object() || !body.contains("ids"))
-      return done(finish(error(400, "missing_ids", "the body needs \"ids\": {\"em\": \"<sha256>\", ...} or an array of them")));
+      return done(
+          finish(error(400, "missing_ids",
+                       "the body needs \"ids\": {\"em\": \"<sha256>\", ...} or an array of them")));
     json list = body["ids"].is_array() ? body["ids"] : json::array({body["ids"]});
     if (list.size() > k_max_optout_ids)
       return done(finish(error(413, "too_many_ids", "at most 1000 id sets per request")));
@@ -1085,7 +1149,11 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
       auto r = parse_ids(list[i], body["ids"].is_array() ? "/ids/" + std::to_string(i) : "/ids");
       if (!r.code.empty()) {
         Response e = error(422, r.code, "invalid identifier");
-        e.body = json{{"error", r.code}, {"message", "ids accept only sha256/sha1/md5 digests"}, {"path", r.path}}.dump();
+        e.body = json{
+            {"error", r.code},
+            {"message", "ids accept only sha256/sha1/md5 digests"},
+            {"path",
+             r.path}}.dump();
         return done(finish(std::move(e)));
       }
       for (auto& [k, v] : r.ids) ids.push_back(v);
@@ -1100,10 +1168,14 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
     if (r.error) {
       res = error(503, "store_error", "the opt-out could not be recorded; retry later");
     } else {
-      res = json_response(200, json{{"opted_out", true}, {"ids_suppressed", r.ids_suppressed}, {"events_purged", r.events_purged}});
+      res = json_response(200, json{{"opted_out", true},
+                                    {"ids_suppressed", r.ids_suppressed},
+                                    {"events_purged", r.events_purged}});
     }
     if (browser && !r.error) {
-      res.add("Set-Cookie", cookie("hg_optout", "1", std::int64_t{m_cfg.cookies.optout_max_age_days} * 86400, false, meta));
+      res.add("Set-Cookie",
+              cookie("hg_optout", "1", std::int64_t{m_cfg.cookies.optout_max_age_days} * 86400,
+                     false, meta));
       res.add("Set-Cookie", cookie("hg_uid", "", 0, true, meta));
     }
     res.route = "optout";
@@ -1134,7 +1206,10 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
     std::string pii_path, root;
     if (!body.is_discarded() && find_raw_pii(body, root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
-      r.body = json{{"error", "raw_pii"}, {"message", "a raw e-mail address or phone number was found"}, {"path", pii_path}}.dump();
+      r.body = json{{"error", "raw_pii"},
+                    {"message", "a raw e-mail address or phone number was found"},
+                    {"path", pii_path}}
+                   .dump();
       r.route = "optin";
       return done(std::move(r));
     }
@@ -1148,7 +1223,8 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
       auto r = parse_ids(list[i], "/ids");
       if (!r.code.empty()) {
         Response e = error(422, r.code, "invalid identifier");
-        e.body = json{{"error", r.code}, {"message", "ids accept only digests"}, {"path", r.path}}.dump();
+        e.body = json{{"error", r.code}, {"message", "ids accept only digests"}, {"path", r.path}}
+                     .dump();
         e.route = "optin";
         return done(std::move(e));
       }
@@ -1182,9 +1258,11 @@ Response Gateway::optout_status(const Request& req, const Auth& auth) {
   bool gpc = gpc_header && (t ? t->gpc : true);
   bool suppressed = false;
   if (auto it = cookies.find("hg_uid"); it != cookies.end() && valid_uid(it->second)) {
-    if (t) suppressed = m_store.is_suppressed(t->id, it->second);
+    if (t)
+      suppressed = m_store.is_suppressed(t->id, it->second);
     else
-      for (const auto& x : m_cfg.tenants) suppressed = suppressed || m_store.is_suppressed(x.id, it->second);
+      for (const auto& x : m_cfg.tenants)
+        suppressed = suppressed || m_store.is_suppressed(x.id, it->second);
   }
   Response r = json_response(200, json{{"opted_out", cookie_set || gpc || suppressed},
                                        {"cookie", cookie_set},
@@ -1204,7 +1282,8 @@ const char* since_and_limit(const std::string& target, std::int64_t& since, std:
   auto q = query_of(target);
   if (q.count("since") && !parse_int(q["since"], 0, INT64_MAX / 2, since))
     return "since must be unix seconds (a non-negative integer)";
-  if (q.count("limit") && !parse_int(q["limit"], 1, 100000, limit)) return "limit must be an integer 1-100000";
+  if (q.count("limit") && !parse_int(q["limit"], 1, 100000, limit))
+    return "limit must be an integer 1-100000";
   return nullptr;
 }
 
@@ -1212,7 +1291,8 @@ const char* since_and_limit(const std::string& target, std::int64_t& since, std:
 
 Response Gateway::export_events(const Request& req, const Auth& auth) {
   std::int64_t since = 0, limit = 1000;
-  if (const char* bad = since_and_limit(req.target, since, limit)) return error(400, "invalid_parameter", bad);
+  if (const char* bad = since_and_limit(req.target, since, limit))
+    return error(400, "invalid_parameter", bad);
   auto lines = m_store.export_events(auth.tenant->id, since, static_cast<std::size_t>(limit));
   Response r;
   for (auto& l : lines) {
@@ -1225,13 +1305,15 @@ Response Gateway::export_events(const Request& req, const Auth& auth) {
 
 Response Gateway::audit(const Request& req, const Auth& auth) {
   std::int64_t since = 0, limit = 1000;
-  if (const char* bad = since_and_limit(req.target, since, limit)) return error(400, "invalid_parameter", bad);
+  if (const char* bad = since_and_limit(req.target, since, limit))
+    return error(400, "invalid_parameter", bad);
   auto entries = m_store.audit(auth.tenant->id, since, static_cast<std::size_t>(limit));
   Response r;
   for (const auto& e : entries) {
     json detail = json::parse(e.detail, nullptr, false);
     if (detail.is_discarded()) detail = e.detail;
-    r.body += json{{"time", e.time}, {"tenant", e.tenant}, {"action", e.action}, {"detail", detail}}.dump();
+    r.body += json{{"time", e.time}, {"tenant", e.tenant}, {"action", e.action}, {"detail", detail}}
+                  .dump();
     r.body += '\n';
   }
   r.add("Content-Type", "application/x-ndjson");
@@ -1243,13 +1325,15 @@ Response Gateway::audit(const Request& req, const Auth& auth) {
 Response Gateway::preflight(const Request& req) {
   const std::string* origin = req.header("origin");
   const std::string* method = req.header("access-control-request-method");
-  if (!origin || !method) return error(400, "bad_preflight", "Origin and Access-Control-Request-Method are required");
+  if (!origin || !method)
+    return error(400, "bad_preflight", "Origin and Access-Control-Request-Method are required");
   const config::Tenant* t = nullptr;
   auto q = query_of(req.target);
   std::string key = q.count("site_key") ? q["site_key"] : q.count("key") ? q["key"] : "";
   if (!key.empty()) {
     auto it = m_site_keys.find(key);
-    if (it != m_site_keys.end() && origin_allowed(m_cfg.tenants[it->second], *origin)) t = &m_cfg.tenants[it->second];
+    if (it != m_site_keys.end() && origin_allowed(m_cfg.tenants[it->second], *origin))
+      t = &m_cfg.tenants[it->second];
   } else {
     t = tenant_for_origin(*origin);
   }
@@ -1280,9 +1364,12 @@ Response Gateway::serve_static(const Request& req, std::string_view path) {
   }
   const StaticFiles* files = nullptr;
   std::string_view mount;
-  if (path.rfind("/sdk/", 0) == 0) files = &m_sdk, mount = "/sdk/";
-  else if (path.rfind("/dist/", 0) == 0) files = &m_sdk, mount = "/dist/";
-  else if (path.rfind("/demo/", 0) == 0) files = &m_demo, mount = "/demo/";
+  if (path.rfind("/sdk/", 0) == 0)
+    files = &m_sdk, mount = "/sdk/";
+  else if (path.rfind("/dist/", 0) == 0)
+    files = &m_sdk, mount = "/dist/";
+  else if (path.rfind("/demo/", 0) == 0)
+    files = &m_demo, mount = "/demo/";
   else if (path == "/demo" || path == "/sdk") {
     r.status = 308;
     r.add("Location", std::string(path) + "/");
@@ -1295,7 +1382,9 @@ Response Gateway::serve_static(const Request& req, std::string_view path) {
     r.add("Location", f.location);
     return r;
   }
-  if (f.status != 200) return error(f.status, f.status == 400 ? "bad_path" : "not_found", f.status == 400 ? "bad path" : "not found");
+  if (f.status != 200)
+    return error(f.status, f.status == 400 ? "bad_path" : "not_found",
+                 f.status == 400 ? "bad path" : "not found");
   r.body = std::move(f.body);
   r.add("Content-Type", f.content_type);
   r.add("Content-Security-Policy", m_cfg.csp);

@@ -39,7 +39,9 @@ struct Response {
   bool close = false;
   std::string route = "other";
   /// Appends a header (Set-Cookie may repeat).
-  void add(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
 };
 
 /// Receives the response; may be called on the store's writer thread.
@@ -100,7 +102,7 @@ class Gateway {
   Clock m_now;
   std::atomic<int> m_port{0};
   std::atomic<bool> m_draining{false};
-  std::map<std::string, std::size_t> m_site_keys;  ///< site key → tenant index
+  std::map<std::string, std::size_t> m_site_keys;        ///< site key → tenant index
   std::vector<std::vector<unsigned char>> m_api_hashes;  ///< per tenant, empty if none
   StaticFiles m_sdk;
   StaticFiles m_demo;

@@ -49,7 +49,8 @@ std::string Metrics::render(std::size_t queue_depth, bool ready) const {
     o << "hashgate_events_rejected_total{code=\"" << k << "\"} " << v << "\n";
   o << "# HELP hashgate_requests_total HTTP requests answered, by status code.\n"
     << "# TYPE hashgate_requests_total counter\n";
-  for (const auto& [k, v] : m_requests) o << "hashgate_requests_total{code=\"" << k << "\"} " << v << "\n";
+  for (const auto& [k, v] : m_requests)
+    o << "hashgate_requests_total{code=\"" << k << "\"} " << v << "\n";
   o << "# HELP hashgate_requests_rejected_total Requests rejected as a whole, by reason.\n"
     << "# TYPE hashgate_requests_rejected_total counter\n";
   for (const auto& [k, v] : m_rejected)

@@ -21,7 +21,8 @@ class Metrics {
   void add_event_rejected(const std::string& code, std::uint64_t n = 1);
   /// Counts one answered request with HTTP `code` (hashgate_requests_total{code}).
   void add_request(int code);
-  /// Counts one request rejected as a whole for `reason` (hashgate_requests_rejected_total{reason}).
+  /// Counts one request rejected as a whole for `reason`
+  /// (hashgate_requests_rejected_total{reason}).
   void add_rejected(const std::string& reason);
   /// Counts events deleted by retention (hashgate_retention_purged_total).
   void add_retention_purged(std::uint64_t n) { m_retention_purged += n; }

@@ -27,12 +27,23 @@ std::string html_escape(std::string_view s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o.push_back(c);
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += "&#39;";
+        break;
+      default:
+        o.push_back(c);
     }
   }
   return o;
@@ -82,7 +93,8 @@ StaticFile StaticFiles::get(std::string_view rel, std::string_view mount) const 
   bool trailing_slash = decoded.empty() || decoded.back() == '/';
   while (start <= decoded.size()) {
     auto slash = decoded.find('/', start);
-    std::string seg = decoded.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string seg =
+        decoded.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (!seg.empty()) {
       if (seg == "." || seg == ".." || seg[0] == '.') {
         out.status = seg == "." || seg == ".." ? 400 : 404;
@@ -130,14 +142,16 @@ std::string StaticFiles::index_html(std::string_view mount, std::string_view tit
     for (const auto& e : fs::directory_iterator(m_root, ec)) {
       auto name = e.path().filename().string();
       if (name.empty() || name[0] == '.') continue;
-      if (e.is_directory(ec) && fs::exists(e.path() / "index.html", ec)) names.push_back(name + "/");
-      else if (e.is_regular_file(ec) && name.size() > 5 && name.substr(name.size() - 5) == ".html" &&
-               name != "index.html")
+      if (e.is_directory(ec) && fs::exists(e.path() / "index.html", ec))
+        names.push_back(name + "/");
+      else if (e.is_regular_file(ec) && name.size() > 5 &&
+               name.substr(name.size() - 5) == ".html" && name != "index.html")
         names.push_back(name);
     }
     std::sort(names.begin(), names.end());
     for (const auto& n : names)
-      items += "<li><a href=\"" + html_escape(std::string(mount) + n) + "\">" + html_escape(n) + "</a></li>\n";
+      items += "<li><a href=\"" + html_escape(std::string(mount) + n) + "\">" + html_escape(n) +
+               "</a></li>\n";
   }
   std::string page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
                      html_escape(title) + "</title></head><body>\n<h1>" + html_escape(title) +
@@ -146,8 +160,9 @@ std::string StaticFiles::index_html(std::string_view mount, std::string_view tit
     page += "<p>No demo pages found (build them into web/demo/).</p>\n";
   else
     page += "<ul>\n" + items + "</ul>\n";
-  page += "<p><a href=\"/v1/optout/status\">Opt-out status</a> · <a href=\"/v1/optout\">Opt out</a> · "
-          "<a href=\"/healthz\">healthz</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n";
+  page +=
+      "<p><a href=\"/v1/optout/status\">Opt-out status</a> · <a href=\"/v1/optout\">Opt out</a> · "
+      "<a href=\"/healthz\">healthz</a> · <a href=\"/metrics\">metrics</a></p>\n</body></html>\n";
   return page;
 }
 

@@ -3,7 +3,6 @@
 
 #include <hashgate/hashgate.hpp>
 
-
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -124,7 +123,8 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
     }
   }
   out.api_key_sha256 = get_string(t, where, "api_key_sha256", "");
-  if (!out.api_key_sha256.empty() && (out.api_key_sha256.size() != 64 || !is_hex(out.api_key_sha256)))
+  if (!out.api_key_sha256.empty() &&
+      (out.api_key_sha256.size() != 64 || !is_hex(out.api_key_sha256)))
     fail(join(where, "api_key_sha256"), "must be 64 lowercase hex characters (sha256 of the key)");
   if (out.site_keys.empty() && out.api_key_sha256.empty())
     fail(where, "needs at least one of site_keys or api_key_sha256");
@@ -134,7 +134,9 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
   if (t.contains("tcf")) {
     std::string w = join(where, "tcf");
     const auto& c = t.at("tcf");
-    only_keys(c, w, {"vendor_id", "required_purposes", "require_vendor_consent", "strict_policy_version"});
+    only_keys(
+        c, w,
+        {"vendor_id", "required_purposes", "require_vendor_consent", "strict_policy_version"});
     out.tcf.vendor_id = static_cast<int>(get_int(c, w, "vendor_id", 0, 0, 65535));
     if (c.contains("required_purposes")) {
       const auto& p = c.at("required_purposes");
@@ -173,8 +175,8 @@ Config parse_config(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw ConfigError("config: the file is not valid JSON");
   only_keys(j, "",
-            {"listen", "threads", "public_origins", "limits", "timeouts", "tls", "cookies", "static",
-             "store", "retention_interval_s", "tenants", "$comment"});
+            {"listen", "threads", "public_origins", "limits", "timeouts", "tls", "cookies",
+             "static", "store", "retention_interval_s", "tenants", "$comment"});
   Config c;
   if (j.contains("listen")) {
     const auto& l = j.at("listen");
@@ -194,9 +196,9 @@ Config parse_config(const std::string& text) {
   }
   if (j.contains("limits")) {
     const auto& l = j.at("limits");
-    only_keys(l, "limits",
-              {"body_bytes", "header_bytes", "max_events", "json_depth", "max_connections",
-               "pipeline"});
+    only_keys(
+        l, "limits",
+        {"body_bytes", "header_bytes", "max_events", "json_depth", "max_connections", "pipeline"});
     c.body_limit = get_int(l, "limits", "body_bytes", c.body_limit, 1024, 64 << 20);
     c.header_limit = get_int(l, "limits", "header_bytes", c.header_limit, 1024, 1 << 20);
     c.max_events = get_int(l, "limits", "max_events", c.max_events, 1, 500);
@@ -207,10 +209,14 @@ Config parse_config(const std::string& text) {
   if (j.contains("timeouts")) {
     const auto& t = j.at("timeouts");
     only_keys(t, "timeouts", {"header_ms", "read_ms", "idle_ms", "drain_ms"});
-    c.header_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "header_ms", 10000, 100, 600000));
-    c.read_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "read_ms", 30000, 100, 600000));
-    c.idle_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "idle_ms", 60000, 100, 3600000));
-    c.drain_timeout = std::chrono::milliseconds(get_int(t, "timeouts", "drain_ms", 10000, 0, 600000));
+    c.header_timeout =
+        std::chrono::milliseconds(get_int(t, "timeouts", "header_ms", 10000, 100, 600000));
+    c.read_timeout =
+        std::chrono::milliseconds(get_int(t, "timeouts", "read_ms", 30000, 100, 600000));
+    c.idle_timeout =
+        std::chrono::milliseconds(get_int(t, "timeouts", "idle_ms", 60000, 100, 3600000));
+    c.drain_timeout =
+        std::chrono::milliseconds(get_int(t, "timeouts", "drain_ms", 10000, 0, 600000));
   }
   if (j.contains("tls")) {
     const auto& t = j.at("tls");
@@ -224,15 +230,18 @@ Config parse_config(const std::string& text) {
     const auto& k = j.at("cookies");
     only_keys(k, "cookies", {"same_site", "secure", "uid_max_age_days", "optout_max_age_days"});
     c.cookies.same_site = get_string(k, "cookies", "same_site", "Lax");
-    if (c.cookies.same_site != "Strict" && c.cookies.same_site != "Lax" && c.cookies.same_site != "None")
+    if (c.cookies.same_site != "Strict" && c.cookies.same_site != "Lax" &&
+        c.cookies.same_site != "None")
       fail("cookies.same_site", "must be Strict, Lax or None");
     c.cookies.secure = get_string(k, "cookies", "secure", "auto");
     if (c.cookies.secure != "auto" && c.cookies.secure != "always" && c.cookies.secure != "never")
       fail("cookies.secure", "must be auto, always or never");
     if (c.cookies.same_site == "None" && c.cookies.secure == "never")
       fail("cookies.secure", "SameSite=None requires Secure cookies");
-    c.cookies.uid_max_age_days = static_cast<int>(get_int(k, "cookies", "uid_max_age_days", 395, 1, 400));
-    c.cookies.optout_max_age_days = static_cast<int>(get_int(k, "cookies", "optout_max_age_days", 400, 1, 400));
+    c.cookies.uid_max_age_days =
+        static_cast<int>(get_int(k, "cookies", "uid_max_age_days", 395, 1, 400));
+    c.cookies.optout_max_age_days =
+        static_cast<int>(get_int(k, "cookies", "optout_max_age_days", 400, 1, 400));
   }
   c.csp = k_default_csp;
   if (j.contains("static")) {
@@ -251,7 +260,8 @@ Config parse_config(const std::string& text) {
       fail("store.durability", "must be normal, full or extra");
     c.queue_high_water = get_int(s, "store", "queue_high_water", c.queue_high_water, 1, 10000000);
   }
-  c.retention_interval = std::chrono::seconds(get_int(j, "", "retention_interval_s", 3600, 1, 86400 * 7));
+  c.retention_interval =
+      std::chrono::seconds(get_int(j, "", "retention_interval_s", 3600, 1, 86400 * 7));
   if (!j.contains("tenants") || !j.at("tenants").is_array() || j.at("tenants").empty())
     fail("tenants", "must be a non-empty array");
   std::set<std::string> ids, keys;
@@ -280,7 +290,8 @@ Config load_config(const std::string& path) {
   if (const char* p = std::getenv("HASHGATE_PORT"); p && *p) {
     char* end = nullptr;
     long v = std::strtol(p, &end, 10);
-    if (*end != '\0' || v < 0 || v > 65535) throw ConfigError("config: HASHGATE_PORT: must be 0-65535");
+    if (*end != '\0' || v < 0 || v > 65535)
+      throw ConfigError("config: HASHGATE_PORT: must be 0-65535");
     c.port = static_cast<int>(v);
   }
   if (const char* d = std::getenv("HASHGATE_DATA_DIR"); d && *d) c.data_dir = d;

@@ -34,20 +34,20 @@ struct TcfSettings {
 struct Tenant {
   std::string id;
   std::vector<SiteKey> site_keys;
-  std::string api_key_sha256;          ///< lowercase hex sha256 of the secret API key; may be empty
-  std::string legal_basis = "consent"; ///< "consent" | "legitimate_interest"
+  std::string api_key_sha256;  ///< lowercase hex sha256 of the secret API key; may be empty
+  std::string legal_basis = "consent";  ///< "consent" | "legitimate_interest"
   TcfSettings tcf;
-  bool gpc = true;                     ///< honour Sec-GPC: 1 as an opt-out
-  bool set_uid_cookie = false;         ///< may the gateway set its hg_uid first-party cookie
-  int retention_days = 90;             ///< events older than this are purged
+  bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
+  bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
+  int retention_days = 90;      ///< events older than this are purged
 };
 
 /// Cookie attributes.
 struct Cookies {
-  std::string same_site = "Lax";   ///< Strict | Lax | None
-  std::string secure = "auto";     ///< auto (Secure unless plain-HTTP localhost) | always | never
-  int uid_max_age_days = 395;      ///< ≤ 400
-  int optout_max_age_days = 400;   ///< ≤ 400
+  std::string same_site = "Lax";  ///< Strict | Lax | None
+  std::string secure = "auto";    ///< auto (Secure unless plain-HTTP localhost) | always | never
+  int uid_max_age_days = 395;     ///< ≤ 400
+  int optout_max_age_days = 400;  ///< ≤ 400
 };
 
 /// The whole gateway configuration.
@@ -75,12 +75,12 @@ struct Config {
 
   Cookies cookies;
 
-  std::string sdk_root = "web/dist";    ///< served under /sdk/
-  std::string demo_root = "web/demo";   ///< served under /demo/
-  std::string csp;                      ///< Content-Security-Policy for static files
+  std::string sdk_root = "web/dist";   ///< served under /sdk/
+  std::string demo_root = "web/demo";  ///< served under /demo/
+  std::string csp;                     ///< Content-Security-Policy for static files
 
   std::string data_dir = "./var";
-  std::string durability = "full";      ///< normal | full | extra
+  std::string durability = "full";  ///< normal | full | extra
   std::size_t queue_high_water = 20000;
   std::chrono::seconds retention_interval{3600};
 

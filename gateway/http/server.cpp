@@ -87,7 +87,8 @@ std::string serialize_response(const api::Response& r, bool keep_alive) {
   w.append(reason.data(), reason.size()).append("\r\n");
   for (const auto& [k, v] : r.headers) {
     // Defence in depth: a header that would split the response is dropped, never sent.
-    if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
+    if (k.find_first_of("\r\n:") != std::string::npos ||
+        v.find_first_of("\r\n") != std::string::npos)
       continue;
     w.append(k).append(": ").append(v).append("\r\n");
   }
@@ -123,9 +124,9 @@ void access_log(Shared& sh, std::string_view method, std::string_view route, int
     if (c >= 'A' && c <= 'Z') m.push_back(c);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
   char line[160];
-  int n = std::snprintf(line, sizeof line, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
-                        static_cast<int>(std::min<std::size_t>(route.size(), 40)), route.data(), status,
-                        us / 1000.0);
+  int n = std::snprintf(
+      line, sizeof line, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
+      static_cast<int>(std::min<std::size_t>(route.size(), 40)), route.data(), status, us / 1000.0);
   if (n <= 0) return;
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lk(sh.log_mu);
@@ -140,7 +141,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   struct Slot {
     std::optional<std::string> res;  ///< the serialized response, once it is known
-    std::optional<api::Request> req;  ///< waiting for its turn (requests run one at a time, in order)
+    std::optional<api::Request>
+        req;  ///< waiting for its turn (requests run one at a time, in order)
     bool dispatched = false;
     bool close = false;
     std::string method;
@@ -203,10 +205,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     m_parser->header_limit(static_cast<std::uint32_t>(m_sh.cfg.header_limit));
     lowest().expires_after(m_first ? m_sh.cfg.header_timeout : m_sh.cfg.idle_timeout);
     m_reading = true;
-    bhttp::async_read_header(m_stream, m_buffer, *m_parser,
-                             [self = this->shared_from_this()](error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        m_stream, m_buffer, *m_parser,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(error_code ec) {
@@ -216,17 +217,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (m_queue.empty() && !m_writing &&
         beast::iequals(m_parser->get()[bhttp::field::expect], "100-continue")) {
       m_writing = true;
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      auto cont =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       lowest().expires_after(m_sh.cfg.read_timeout);
-      bhttp::async_write(m_stream, *cont, [self = this->shared_from_this(), cont](error_code ec2, std::size_t) {
-        self->m_writing = false;
-        if (ec2) {
-          self->m_reading = false;
-          self->m_read_done = true;
-          return self->do_close();
-        }
-        self->read_body();
-      });
+      bhttp::async_write(m_stream, *cont,
+                         [self = this->shared_from_this(), cont](error_code ec2, std::size_t) {
+                           self->m_writing = false;
+                           if (ec2) {
+                             self->m_reading = false;
+                             self->m_read_done = true;
+                             return self->do_close();
+                           }
+                           self->read_body();
+                         });
       return;
     }
     read_body();
@@ -234,10 +237,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void read_body() {
     lowest().expires_after(m_sh.cfg.read_timeout);
-    bhttp::async_read(m_stream, m_buffer, *m_parser,
-                      [self = this->shared_from_this()](error_code ec2, std::size_t) {
-                        self->on_read(ec2);
-                      });
+    bhttp::async_read(
+        m_stream, m_buffer, *m_parser,
+        [self = this->shared_from_this()](error_code ec2, std::size_t) { self->on_read(ec2); });
   }
 
   void queue_error(int status, std::string_view reason, std::string_view message) {
@@ -296,8 +298,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     slot->req = std::move(areq);
     m_queue.push_back(slot);
     maybe_dispatch();
-    if (keep_alive) do_read();
-    else m_read_done = true;
+    if (keep_alive)
+      do_read();
+    else
+      m_read_done = true;
   }
 
   // Pipelined requests are read ahead (up to the queue limit) but handled one at a time, in
@@ -320,7 +324,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void on_response(const std::shared_ptr<Slot>& slot, api::Response r) {
     if (r.close || m_draining) slot->close = true;
-    access_log(m_sh, slot->method, r.route, r.status, std::chrono::steady_clock::now() - slot->start);
+    access_log(m_sh, slot->method, r.route, r.status,
+               std::chrono::steady_clock::now() - slot->start);
     slot->res = serialize_response(r, !slot->close);
     do_write();
     maybe_dispatch();
@@ -423,12 +428,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) {
       error_code nd;
       socket.set_option(tcp::no_delay(true), nd);  // answers go out at once (no Nagle delay)
-      if (m_sh.draining || static_cast<std::size_t>(m_sh.gw.metrics().connections().load()) >= m_sh.cfg.max_connections) {
+      if (m_sh.draining || static_cast<std::size_t>(m_sh.gw.metrics().connections().load()) >=
+                               m_sh.cfg.max_connections) {
         reject(std::move(socket));
       } else {
         std::shared_ptr<SessionBase> base;
         if (m_ctx) {
-          auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *m_ctx, m_sh);
+          auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              std::move(socket), *m_ctx, m_sh);
           base = s;
           s->run();
         } else {
@@ -474,8 +481,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 struct Server::Impl {
   Impl(api::Gateway& g, const config::Config& c)
-      : gw(g), cfg(c), ioc(c.threads), sh(g, c), signals(ioc, SIGINT, SIGTERM),
-        retention(ioc), drain(ioc), log_timer(ioc) {}
+      : gw(g),
+        cfg(c),
+        ioc(c.threads),
+        sh(g, c),
+        signals(ioc, SIGINT, SIGTERM),
+        retention(ioc),
+        drain(ioc),
+        log_timer(ioc) {}
 
   api::Gateway& gw;
   const config::Config& cfg;
@@ -530,7 +543,8 @@ struct Server::Impl {
   }
 
   void poll_drain() {
-    if (gw.metrics().connections().load() <= 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+    if (gw.metrics().connections().load() <= 0 ||
+        std::chrono::steady_clock::now() >= drain_deadline) {
       ioc.stop();
       return;
     }
@@ -550,15 +564,19 @@ Server::Server(api::Gateway& gateway, const config::Config& cfg)
     SSL_CTX_set_min_proto_version(im.tls->native_handle(), TLS1_2_VERSION);
     error_code ec;
     im.tls->use_certificate_chain_file(cfg.tls_cert, ec);
-    if (ec) throw std::runtime_error("config: tls.cert: cannot load " + cfg.tls_cert + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("config: tls.cert: cannot load " + cfg.tls_cert + ": " +
+                               ec.message());
     im.tls->use_private_key_file(cfg.tls_key, ssl::context::pem, ec);
-    if (ec) throw std::runtime_error("config: tls.key: cannot load " + cfg.tls_key + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("config: tls.key: cannot load " + cfg.tls_key + ": " + ec.message());
   }
   error_code ec;
   auto addr = net::ip::make_address(cfg.address, ec);
   if (ec) throw std::runtime_error("config: listen.address: not an IP address: " + cfg.address);
-  im.listener = std::make_shared<Listener>(im.ioc, tcp::endpoint(addr, static_cast<unsigned short>(cfg.port)),
-                                           im.tls ? &*im.tls : nullptr, im.sh);
+  im.listener =
+      std::make_shared<Listener>(im.ioc, tcp::endpoint(addr, static_cast<unsigned short>(cfg.port)),
+                                 im.tls ? &*im.tls : nullptr, im.sh);
 }
 
 Server::~Server() = default;

@@ -5,12 +5,18 @@ namespace hashgate::gw::policy {
 
 std::string_view drop_reason_name(DropReason r) {
   switch (r) {
-    case DropReason::opted_out: return "opted_out";
-    case DropReason::gpc: return "gpc";
-    case DropReason::suppressed: return "suppressed";
-    case DropReason::consent: return "consent";
-    case DropReason::duplicate: return "duplicate";
-    case DropReason::none: break;
+    case DropReason::opted_out:
+      return "opted_out";
+    case DropReason::gpc:
+      return "gpc";
+    case DropReason::suppressed:
+      return "suppressed";
+    case DropReason::consent:
+      return "consent";
+    case DropReason::duplicate:
+      return "duplicate";
+    case DropReason::none:
+      break;
   }
   return "none";
 }

@@ -41,7 +41,8 @@ bool has_email(std::string_view s) {
     if (tld.size() < 2) continue;
     bool ok = true;
     for (char c : tld)
-      if (!(is_alpha(c) || static_cast<unsigned char>(c) >= 0x80 || c == '-' || is_digit(c))) ok = false;
+      if (!(is_alpha(c) || static_cast<unsigned char>(c) >= 0x80 || c == '-' || is_digit(c)))
+        ok = false;
     // "xn--" punycode TLDs contain digits; a purely numeric TLD is an IP, not an e-mail domain.
     bool all_digits = true;
     for (char c : tld)
@@ -59,18 +60,18 @@ bool nanp(std::string_view d) {  // 10 digits: [2-9]XX [2-9]XX XXXX
 bool plain_run_is_phone(std::string_view d) {
   const std::size_t n = d.size();
   if (n >= 10 && n <= 17 && d.substr(0, 2) == "00" && d[2] != '0') return true;  // 0031612345678
-  if ((n == 10 || n == 11) && d[0] == '0' && d[1] != '0') return true;          // national trunk 0
-  if (nanp(d)) return true;                                                       // US national
+  if ((n == 10 || n == 11) && d[0] == '0' && d[1] != '0') return true;           // national trunk 0
+  if (nanp(d)) return true;                                                      // US national
   if (n == 11 && d[0] == '1' && nanp(d.substr(1))) return true;                  // US with 1
   // E.164 without '+' (Meta's phone form) for common mobile ranges.
-  if (n == 11 && d.substr(0, 3) == "316") return true;                  // NL mobile
-  if (n == 12 && d.substr(0, 3) == "447") return true;                  // UK mobile
+  if (n == 11 && d.substr(0, 3) == "316") return true;  // NL mobile
+  if (n == 12 && d.substr(0, 3) == "447") return true;  // UK mobile
   if ((n == 12 || n == 13) && d.substr(0, 3) == "491" && d[3] >= '5' && d[3] <= '7') return true;
   if (n == 11 && d.substr(0, 2) == "33" && (d[2] == '6' || d[2] == '7')) return true;  // FR
-  if (n == 11 && d.substr(0, 2) == "32" && d[2] == '4') return true;    // BE mobile
+  if (n == 11 && d.substr(0, 2) == "32" && d[2] == '4') return true;                   // BE mobile
   if (n == 12 && d.substr(0, 2) == "34" && (d[2] == '6' || d[2] == '7')) return false;
   if (n == 11 && d.substr(0, 2) == "34" && (d[2] == '6' || d[2] == '7')) return true;  // ES
-  if (n == 12 && d.substr(0, 2) == "39" && d[2] == '3') return true;    // IT mobile
+  if (n == 12 && d.substr(0, 2) == "39" && d[2] == '3') return true;                   // IT mobile
   return false;
 }
 
@@ -81,15 +82,19 @@ bool boundary_char(char c) {
            static_cast<unsigned char>(c) >= 0x80);
 }
 
-bool sep_char(char c) { return c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/'; }
+bool sep_char(char c) {
+  return c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/';
+}
 
 bool has_phone(std::string_view s) {
   const std::size_t n = s.size();
   for (std::size_t i = 0; i < n; ++i) {
     char c = s[i];
-    bool starts_plus = c == '+' && i + 1 < n && (is_digit(s[i + 1]) || s[i + 1] == '(' || s[i + 1] == ' ');
+    bool starts_plus =
+        c == '+' && i + 1 < n && (is_digit(s[i + 1]) || s[i + 1] == '(' || s[i + 1] == ' ');
     if (!starts_plus && !is_digit(c) && c != '(') continue;
-    if (i > 0 && (is_alnum(s[i - 1]) || (!starts_plus && !boundary_char(s[i - 1]) && s[i - 1] != ' ')))
+    if (i > 0 &&
+        (is_alnum(s[i - 1]) || (!starts_plus && !boundary_char(s[i - 1]) && s[i - 1] != ' ')))
       continue;  // inside a larger token
     // Walk a run of digits and single separators.
     std::size_t j = starts_plus ? i + 1 : i;
@@ -104,14 +109,18 @@ bool has_phone(std::string_view s) {
         ++j;
         continue;
       }
-      if (sep_char(s[j]) && j + 1 < n && (is_digit(s[j + 1]) || s[j + 1] == '(' || s[j + 1] == ' ')) {
+      if (sep_char(s[j]) && j + 1 < n &&
+          (is_digit(s[j + 1]) || s[j + 1] == '(' || s[j + 1] == ' ')) {
         if (cur) {
           ++groups;
           if (cur > max_group) max_group = cur;
         }
         cur = 0;
         ++seps;
-        if (s[j] == '.') dot_sep = true; else other_sep = true;
+        if (s[j] == '.')
+          dot_sep = true;
+        else
+          other_sep = true;
         ++j;
         continue;
       }
@@ -132,7 +141,8 @@ bool has_phone(std::string_view s) {
       bool start_ok = i == 0 || boundary_char(s[i - 1]) || s[i - 1] == ' ';
       bool stop_ok = j >= n || boundary_char(s[j]) || s[j] == ' ';
       if (start_ok && stop_ok && plain_run_is_phone(all)) return true;
-    } else if (other_sep && !dot_sep && digits >= 9 && digits <= 15 && groups >= 2 && max_group <= 8) {
+    } else if (other_sep && !dot_sep && digits >= 9 && digits <= 15 && groups >= 2 &&
+               max_group <= 8) {
       if (all.size() >= 2 && all.substr(0, 2) == "00") return true;
       if (all[0] == '0' || nanp(all) || (all.size() == 11 && all[0] == '1') || groups >= 3)
         return true;
@@ -150,8 +160,10 @@ std::string fold_lookalikes(std::string_view s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (i + 2 < s.size() && static_cast<unsigned char>(s[i]) == 0xEF &&
-        ((static_cast<unsigned char>(s[i + 1]) == 0xBC && static_cast<unsigned char>(s[i + 2]) == 0xA0) ||
-         (static_cast<unsigned char>(s[i + 1]) == 0xB9 && static_cast<unsigned char>(s[i + 2]) == 0xAB))) {
+        ((static_cast<unsigned char>(s[i + 1]) == 0xBC &&
+          static_cast<unsigned char>(s[i + 2]) == 0xA0) ||
+         (static_cast<unsigned char>(s[i + 1]) == 0xB9 &&
+          static_cast<unsigned char>(s[i + 2]) == 0xAB))) {
       out.push_back('@');
       i += 2;
       continue;
@@ -240,7 +252,8 @@ std::optional<std::string> canonical_digest(std::string_view s, std::size_t byte
 bool valid_online_id(std::string_view s) {
   if (s.empty() || s.size() > 200) return false;
   for (char c : s)
-    if (!(is_alnum(c) || c == '.' || c == '_' || c == ':' || c == '=' || c == '/' || c == '+' || c == '-'))
+    if (!(is_alnum(c) || c == '.' || c == '_' || c == ':' || c == '=' || c == '/' || c == '+' ||
+          c == '-'))
       return false;
   return true;
 }
@@ -250,13 +263,23 @@ bool valid_utf8(std::string_view s) {
   std::size_t n = s.size(), i = 0;
   while (i < n) {
     unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len;
     std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (std::size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;

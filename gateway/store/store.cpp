@@ -6,14 +6,14 @@
 
 #include "sqlite_handle.hpp"
 
-#include <nlohmann/json.hpp>
 #include <hashgate/hashgate.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <filesystem>
@@ -37,10 +37,14 @@ class StoreCategory final : public std::error_category {
   const char* name() const noexcept override { return "hashgate.store"; }
   std::string message(int ev) const override {
     switch (static_cast<StoreErrc>(ev)) {
-      case StoreErrc::closed: return "store is closed";
-      case StoreErrc::open_failed: return "store could not be opened";
-      case StoreErrc::schema_too_new: return "database schema is newer than this build";
-      case StoreErrc::io: return "store transaction failed and was rolled back";
+      case StoreErrc::closed:
+        return "store is closed";
+      case StoreErrc::open_failed:
+        return "store could not be opened";
+      case StoreErrc::schema_too_new:
+        return "database schema is newer than this build";
+      case StoreErrc::io:
+        return "store transaction failed and was rolled back";
     }
     return "unknown store error";
   }
@@ -200,11 +204,12 @@ std::string ids_column(const std::vector<std::pair<std::string, std::string>>& i
 /// Reads the ids column ({"kind":"value",...} as written by write_submits) into (kind, value)
 /// pairs. Fast path for the flat, escape-free objects we write; anything else goes through
 /// nlohmann (same result, slower).
-void parse_ids_column(const std::string& text, std::vector<std::pair<std::string, std::string>>& out) {
+void parse_ids_column(const std::string& text,
+                      std::vector<std::pair<std::string, std::string>>& out) {
   out.clear();
   const std::size_t n = text.size();
-  bool simple = n >= 2 && text.front() == '{' && text.back() == '}' &&
-                text.find('\\') == std::string::npos;
+  bool simple =
+      n >= 2 && text.front() == '{' && text.back() == '}' && text.find('\\') == std::string::npos;
   std::size_t i = 1;
   auto read_string = [&](std::string& s) {
     if (i >= n || text[i] != '"') return false;
@@ -371,7 +376,7 @@ class SqliteStore final : public Store {
   bool m_closed = false;
   std::thread m_writer;
   std::atomic<bool> m_ready{false};
-  bool m_needs_scrub = false;  // writer thread only
+  bool m_needs_scrub = false;      // writer thread only
   std::int64_t m_indexed_seq = 0;  // writer thread only: last seq in event_ids/links
   std::size_t m_unindexed = 0;     // writer thread only: accepted events not indexed yet (approx.)
   // Writer thread only: the ids of the events committed since the watermark, when complete
@@ -409,13 +414,14 @@ std::error_code SqliteStore::start(std::string& why) {
     return sqlite_error(rc);
   }
   sqlite3_extended_result_codes(m_write.get(), 1);
-  const char* sync = m_cfg.durability == Durability::normal ? "NORMAL"
+  const char* sync = m_cfg.durability == Durability::normal  ? "NORMAL"
                      : m_cfg.durability == Durability::extra ? "EXTRA"
-                                                               : "FULL";
+                                                             : "FULL";
   sqlite3_busy_timeout(m_write.get(), k_busy_timeout_ms);
-  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + sync +
-                              "; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA cache_size=-" +
-                              std::to_string(k_write_cache_kib) + ";";
+  const std::string pragmas =
+      std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + sync +
+      "; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA cache_size=-" +
+      std::to_string(k_write_cache_kib) + ";";
   if (int rc = m_write.exec(pragmas.c_str()); rc != SQLITE_OK) {
     why = "store: cannot configure hashgate.db: " + m_write.message();
     return sqlite_error(rc);
@@ -449,7 +455,8 @@ std::error_code SqliteStore::start(std::string& why) {
     }
     for (int v = version; v < k_schema_version; ++v) {
       if (int rc = m_write.exec(k_migrations[v]); rc != SQLITE_OK) {
-        why = "store: migration to schema " + std::to_string(v + 1) + " failed: " + m_write.message();
+        why =
+            "store: migration to schema " + std::to_string(v + 1) + " failed: " + m_write.message();
         m_write.exec("ROLLBACK");
         return sqlite_error(rc);
       }
@@ -538,9 +545,9 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
        "SELECT DISTINCT a.id FROM events e JOIN event_ids a ON a.event = e.seq"
        " WHERE e.tenant = ?1 AND e.uid = ?2 AND e.uid <> ''"},
       {&m_delete_events_by_id,
-       "DELETE FROM events WHERE seq IN (SELECT event FROM event_ids WHERE tenant = ?1 AND id = ?2)"},
-      {&m_delete_events_by_uid,
-       "DELETE FROM events WHERE tenant = ?1 AND uid = ?2 AND uid <> ''"},
+       "DELETE FROM events WHERE seq IN (SELECT event FROM event_ids WHERE tenant = ?1 AND id = "
+       "?2)"},
+      {&m_delete_events_by_uid, "DELETE FROM events WHERE tenant = ?1 AND uid = ?2 AND uid <> ''"},
       {&m_delete_links_by_id, "DELETE FROM links WHERE tenant = ?1 AND id = ?2"},
       {&m_delete_links_by_uid, "DELETE FROM links WHERE tenant = ?1 AND uid = ?2"},
       {&m_purge_events, "DELETE FROM events WHERE tenant = ?1 AND received < ?2"},
@@ -652,13 +659,29 @@ void SqliteStore::close() {
   if (m_writer.joinable()) m_writer.join();
   m_ready = false;
   // Finalize every statement before closing the connections; the last close checkpoints the WAL.
-  for (Statement* s :
-       {&m_begin, &m_commit, &m_rollback, &m_insert_event, &m_insert_event_id, &m_upsert_link,
-        &m_insert_suppression, &m_delete_suppression, &m_insert_audit,
-        &m_links_by_id, &m_links_by_uid, &m_cooccurring_ids, &m_uids_by_id, &m_ids_by_uid,
-        &m_delete_events_by_id, &m_delete_events_by_uid, &m_delete_links_by_id,
-        &m_delete_links_by_uid, &m_purge_events, &m_purge_links, &m_select_unindexed,
-        &m_set_indexed_seq, &m_get_indexed_seq}) {
+  for (Statement* s : {&m_begin,
+                       &m_commit,
+                       &m_rollback,
+                       &m_insert_event,
+                       &m_insert_event_id,
+                       &m_upsert_link,
+                       &m_insert_suppression,
+                       &m_delete_suppression,
+                       &m_insert_audit,
+                       &m_links_by_id,
+                       &m_links_by_uid,
+                       &m_cooccurring_ids,
+                       &m_uids_by_id,
+                       &m_ids_by_uid,
+                       &m_delete_events_by_id,
+                       &m_delete_events_by_uid,
+                       &m_delete_links_by_id,
+                       &m_delete_links_by_uid,
+                       &m_purge_events,
+                       &m_purge_links,
+                       &m_select_unindexed,
+                       &m_set_indexed_seq,
+                       &m_get_indexed_seq}) {
     s->finalize();
   }
   {
@@ -695,11 +718,20 @@ void SqliteStore::writer_loop() {
     if (first.kind != Job::Kind::submit) {
       lk.unlock();
       switch (first.kind) {
-        case Job::Kind::opt_out: run_opt_out(first); break;
-        case Job::Kind::opt_in: run_opt_in(first); break;
-        case Job::Kind::audit: run_audit(first); break;
-        case Job::Kind::purge: run_purge(first); break;
-        case Job::Kind::submit: break;
+        case Job::Kind::opt_out:
+          run_opt_out(first);
+          break;
+        case Job::Kind::opt_in:
+          run_opt_in(first);
+          break;
+        case Job::Kind::audit:
+          run_audit(first);
+          break;
+        case Job::Kind::purge:
+          run_purge(first);
+          break;
+        case Job::Kind::submit:
+          break;
       }
       continue;
     }
@@ -927,8 +959,10 @@ void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
     // Only now, after COMMIT returned SQLITE_OK (or the transaction was rolled back), report.
     for (std::size_t j = 0; j < batch.size(); ++j) {
       SubmitResult r;
-      if (rc == SQLITE_OK) r.outcomes = std::move(outcomes[j]);
-      else r.error = sqlite_error(rc);
+      if (rc == SQLITE_OK)
+        r.outcomes = std::move(outcomes[j]);
+      else
+        r.error = sqlite_error(rc);
       invoke_safely(batch[j].submit_done, std::move(r));
     }
     return;
@@ -940,8 +974,10 @@ void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
     std::vector<std::vector<Outcome>> single;
     const int r1 = write_submits(one, single);
     SubmitResult r;
-    if (r1 == SQLITE_OK) r.outcomes = std::move(single[0]);
-    else r.error = sqlite_error(r1);
+    if (r1 == SQLITE_OK)
+      r.outcomes = std::move(single[0]);
+    else
+      r.error = sqlite_error(r1);
     invoke_safely(job.submit_done, std::move(r));
   }
 }
@@ -958,7 +994,8 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
       for (auto& [kind, value] : ev.ids) value = canonical_id(value);
       ev.uid = canonical_id(ev.uid);
       bool suppressed = suppressed_in_txn(ev.tenant, ev.uid);
-      for (const auto& kv : ev.ids) suppressed = suppressed || suppressed_in_txn(ev.tenant, kv.second);
+      for (const auto& kv : ev.ids)
+        suppressed = suppressed || suppressed_in_txn(ev.tenant, kv.second);
       if (suppressed) {
         out.push_back(Outcome::suppressed);
         continue;
@@ -1020,7 +1057,8 @@ void SqliteStore::run_opt_out(Job& job) {
       frontier.emplace_back(false, canonical_id(id));
   }
   const std::string start_uid = canonical_id(job.uid);
-  if (!start_uid.empty() && seen_uids.insert(start_uid).second) frontier.emplace_back(true, start_uid);
+  if (!start_uid.empty() && seen_uids.insert(start_uid).second)
+    frontier.emplace_back(true, start_uid);
 
   int rc = begin();
   if (rc == SQLITE_OK) rc = index_events();  // the fan-out reads event_ids and links
@@ -1130,15 +1168,19 @@ void SqliteStore::run_opt_in(Job& job) {
     ResetGuard g(m_delete_suppression);
     m_delete_suppression.bind(1, job.tenant);
     m_delete_suppression.bind_blob(2, digest);
-    if (int s = m_delete_suppression.step(); s != SQLITE_DONE) rc = s;
-    else if (sqlite3_changes(m_write.get()) > 0) removed.push_back(digest);
+    if (int s = m_delete_suppression.step(); s != SQLITE_DONE)
+      rc = s;
+    else if (sqlite3_changes(m_write.get()) > 0)
+      removed.push_back(digest);
   }
   if (rc == SQLITE_OK) {
     nlohmann::ordered_json detail = {{"ids_removed", removed.size()}};
     rc = insert_audit(now(), job.tenant, "optin", detail.dump());
   }
-  if (rc == SQLITE_OK) rc = commit(started);
-  else rollback();
+  if (rc == SQLITE_OK)
+    rc = commit(started);
+  else
+    rollback();
   if (rc == SQLITE_OK) {
     std::unique_lock lk(m_mirror_mu);
     for (const auto& k : removed) m_mirror.erase(k);
@@ -1154,8 +1196,10 @@ void SqliteStore::run_audit(Job& job) {
     rc = insert_audit(t, job.audit.tenant, job.audit.action,
                       job.audit.detail.empty() ? "{}" : job.audit.detail);
   }
-  if (rc == SQLITE_OK) commit(started);
-  else rollback();
+  if (rc == SQLITE_OK)
+    commit(started);
+  else
+    rollback();
 }
 
 void SqliteStore::run_purge(Job& job) {
@@ -1168,15 +1212,19 @@ void SqliteStore::run_purge(Job& job) {
     ResetGuard g(m_purge_events);
     m_purge_events.bind(1, job.tenant);
     m_purge_events.bind(2, job.cutoff);
-    if (int s = m_purge_events.step(); s != SQLITE_DONE) rc = s;
-    else events = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
+    if (int s = m_purge_events.step(); s != SQLITE_DONE)
+      rc = s;
+    else
+      events = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
   }
   if (rc == SQLITE_OK) {
     ResetGuard g(m_purge_links);
     m_purge_links.bind(1, job.tenant);
     m_purge_links.bind(2, job.cutoff);
-    if (int s = m_purge_links.step(); s != SQLITE_DONE) rc = s;
-    else links = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
+    if (int s = m_purge_links.step(); s != SQLITE_DONE)
+      rc = s;
+    else
+      links = static_cast<std::size_t>(sqlite3_changes(m_write.get()));
   }
   if (rc == SQLITE_OK) {
     nlohmann::ordered_json detail = {
@@ -1223,11 +1271,8 @@ std::vector<std::string> SqliteStore::export_events(const std::string& tenant, s
         continue;
       }
       nlohmann::ordered_json line = {
-          {"event_id", s.text(0)},
-          {"type", s.text(1)},
-          {"time", s.int64(2)},
-          {"received", s.int64(3)},
-          {"ids", std::move(ids)},
+          {"event_id", s.text(0)},  {"type", s.text(1)},     {"time", s.int64(2)},
+          {"received", s.int64(3)}, {"ids", std::move(ids)},
       };
       if (!uid.empty()) line["uid"] = uid;
       line["online_ids"] = parse_object(s.text(6));

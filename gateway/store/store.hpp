@@ -28,15 +28,16 @@ enum class StoreErrc {
 
 /// The error category of StoreErrc values.
 const std::error_category& store_category() noexcept;
-/// The error category whose values are SQLite (extended) result codes, messages from sqlite3_errstr.
+/// The error category whose values are SQLite (extended) result codes, messages from
+/// sqlite3_errstr.
 const std::error_category& sqlite_category() noexcept;
 /// Makes a std::error_code from a StoreErrc value.
 std::error_code make_error_code(StoreErrc e) noexcept;
 
 struct StoreConfig {
-  std::string data_dir;                 ///< folder for hashgate.db (+ -wal, -shm)
+  std::string data_dir;  ///< folder for hashgate.db (+ -wal, -shm)
   Durability durability = Durability::full;
-  std::size_t queue_high_water = 20000; ///< pending events above which submit() refuses (→ 503)
+  std::size_t queue_high_water = 20000;  ///< pending events above which submit() refuses (→ 503)
   /// Group commit: how long the writer waits for more submits before committing. 0 (default):
   /// commit at once with whatever is queued; submits arriving during a commit form the next batch.
   std::chrono::milliseconds max_batch_delay{0};
@@ -51,45 +52,46 @@ struct EventRecord {
   std::string tenant;
   std::string event_id;
   std::string type;
-  std::int64_t time = 0;          ///< event time, unix seconds
-  std::int64_t received = 0;      ///< arrival time, unix seconds
+  std::int64_t time = 0;                                 ///< event time, unix seconds
+  std::int64_t received = 0;                             ///< arrival time, unix seconds
   std::vector<std::pair<std::string, std::string>> ids;  ///< {"em", hex}, {"ph", hex}, ...
-  std::string uid;                ///< hg_uid first-party cookie value, or empty
-  std::string online_ids_json;    ///< JSON object text, already validated
-  std::string custom_json;        ///< JSON object text, already validated and PII-scanned
-  std::string legal_basis;        ///< "consent" | "legitimate_interest" | ""
-  std::string consent_summary;    ///< short JSON text: gdpr flag, purposes/vendor decision
+  std::string uid;              ///< hg_uid first-party cookie value, or empty
+  std::string online_ids_json;  ///< JSON object text, already validated
+  std::string custom_json;      ///< JSON object text, already validated and PII-scanned
+  std::string legal_basis;      ///< "consent" | "legitimate_interest" | ""
+  std::string consent_summary;  ///< short JSON text: gdpr flag, purposes/vendor decision
 };
 
 /// Per-event outcome of a submit(), decided inside the write transaction.
 enum class Outcome { accepted, duplicate, suppressed };
 
 struct SubmitResult {
-  std::error_code error;              ///< set when the transaction failed (nothing is durable)
-  std::vector<Outcome> outcomes;      ///< one per submitted event, when !error
+  std::error_code error;          ///< set when the transaction failed (nothing is durable)
+  std::vector<Outcome> outcomes;  ///< one per submitted event, when !error
 };
 
 /// One audit-log entry. `detail` is JSON text that never contains a raw identifier.
 struct AuditEntry {
   std::int64_t time = 0;
   std::string tenant;
-  std::string action;   ///< optout | optin | purge | export | retention | startup | policy
+  std::string action;  ///< optout | optin | purge | export | retention | startup | policy
   std::string detail;
 };
 
 /// What an opt-out did (for the response, metrics and audit log).
 struct OptOutResult {
   std::error_code error;
-  std::size_t ids_suppressed = 0;     ///< identifiers newly added to the suppression list (after
-                                      ///< fan-out; entries already suppressed are not counted)
-  std::size_t events_purged = 0;      ///< stored events deleted
+  std::size_t ids_suppressed = 0;  ///< identifiers newly added to the suppression list (after
+                                   ///< fan-out; entries already suppressed are not counted)
+  std::size_t events_purged = 0;   ///< stored events deleted
 };
 
 class Store {
  public:
   /// Opens (creating if needed) the database under cfg.data_dir and starts the writer thread.
   /// Returns nullptr and sets `err` (with a message in `why`) on failure.
-  static std::unique_ptr<Store> open(const StoreConfig& cfg, std::error_code& err, std::string& why);
+  static std::unique_ptr<Store> open(const StoreConfig& cfg, std::error_code& err,
+                                     std::string& why);
   virtual ~Store() = default;
 
   /// Queues events for the next group commit. `done` runs on the writer thread after the

@@ -39,29 +39,41 @@ TEST(GatewayConfig, ParsesMinimalAndDefaults) {
 TEST(GatewayConfig, ErrorsNameTheKey) {
   EXPECT_NE(error_of("{"), "");
   EXPECT_NE(error_of("{}").find("tenants"), std::string::npos);
-  EXPECT_NE(error_of(R"({"bogus":1,"tenants":[)" + k_tenant + "]}").find("bogus"), std::string::npos);
-  EXPECT_NE(error_of(R"({"listen":{"port":70000},"tenants":[)" + k_tenant + "]}").find("listen.port"),
+  EXPECT_NE(error_of(R"({"bogus":1,"tenants":[)" + k_tenant + "]}").find("bogus"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"threads":"2","tenants":[)" + k_tenant + "]}").find("threads"), std::string::npos);
-  EXPECT_NE(error_of(R"({"cookies":{"same_site":"lax"},"tenants":[)" + k_tenant + "]}").find("cookies.same_site"),
+  EXPECT_NE(
+      error_of(R"({"listen":{"port":70000},"tenants":[)" + k_tenant + "]}").find("listen.port"),
+      std::string::npos);
+  EXPECT_NE(error_of(R"({"threads":"2","tenants":[)" + k_tenant + "]}").find("threads"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"cookies":{"same_site":"None","secure":"never"},"tenants":[)" + k_tenant + "]}")
-                .find("cookies.secure"),
+  EXPECT_NE(error_of(R"({"cookies":{"same_site":"lax"},"tenants":[)" + k_tenant + "]}")
+                .find("cookies.same_site"),
             std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"cookies":{"same_site":"None","secure":"never"},"tenants":[)" + k_tenant + "]}")
+          .find("cookies.secure"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"tls":{"cert":"a.pem"},"tenants":[)" + k_tenant + "]}").find("tls.key"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["*"]}]}]})")
-                .find("tenants[0].site_keys[0].allowed_origins[0]"),
+  EXPECT_NE(
+      error_of(R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["*"]}]}]})")
+          .find("tenants[0].site_keys[0].allowed_origins[0]"),
+      std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain"}]})")
+                .find("tenants[0].api_key_sha256"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain"}]})").find("tenants[0].api_key_sha256"),
+  EXPECT_NE(
+      error_of(
+          R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["https://a.example/path"]}]}]})")
+          .find("allowed_origins"),
+      std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[)" + k_tenant + "," + k_tenant + "]}").find("duplicate"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","site_keys":[{"key":"k","allowed_origins":["https://a.example/path"]}]}]})")
-                .find("allowed_origins"),
-            std::string::npos);
-  EXPECT_NE(error_of(R"({"tenants":[)" + k_tenant + "," + k_tenant + "]}").find("duplicate"), std::string::npos);
-  EXPECT_NE(error_of(R"({"tenants":[{"id":"x","legal_basis":"contract","api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b"}]})")
-                .find("legal_basis"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(
+          R"({"tenants":[{"id":"x","legal_basis":"contract","api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b"}]})")
+          .find("legal_basis"),
+      std::string::npos);
 }
 
 TEST(GatewayConfig, ErrorsNeverEchoSecrets) {

@@ -27,8 +27,10 @@ class GatewayHandler : public ::testing::Test {
   void SetUp() override { make(""); }
 
   void make(const std::string& tenant_extra) {
-    std::string cfg = R"({"listen":{"port":8080},"static":{"sdk_root":"/nonexistent","demo_root":"/nonexistent"},"tenants":[{"id":"t1","site_keys":[{"key":"pk_1","allowed_origins":["self","https://shop.example"]}],"api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b","set_uid_cookie":true)" +
-                      tenant_extra + R"(},{"id":"t2","site_keys":[{"key":"pk_2","allowed_origins":["https://other.example"]}]}]})";
+    std::string cfg =
+        R"({"listen":{"port":8080},"static":{"sdk_root":"/nonexistent","demo_root":"/nonexistent"},"tenants":[{"id":"t1","site_keys":[{"key":"pk_1","allowed_origins":["self","https://shop.example"]}],"api_key_sha256":"12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b","set_uid_cookie":true)" +
+        tenant_extra +
+        R"(},{"id":"t2","site_keys":[{"key":"pk_2","allowed_origins":["https://other.example"]}]}]})";
     gw.reset();
     gw.emplace(hashgate::gw::config::parse_config(cfg), store, metrics, [this] { return now; });
   }
@@ -44,7 +46,9 @@ class GatewayHandler : public ::testing::Test {
     Request r;
     r.method = "POST";
     r.target = path;
-    r.headers = {{"authorization", "Bearer sk_test"}, {"content-type", "application/json"}, {"host", "127.0.0.1:8080"}};
+    r.headers = {{"authorization", "Bearer sk_test"},
+                 {"content-type", "application/json"},
+                 {"host", "127.0.0.1:8080"}};
     r.body = body;
     return r;
   }
@@ -53,7 +57,8 @@ class GatewayHandler : public ::testing::Test {
     Request r;
     r.method = "POST";
     r.target = "/v1/events?site_key=pk_1";
-    r.headers = {{"origin", origin}, {"content-type", "text/plain;charset=UTF-8"}, {"host", "gw.example"}};
+    r.headers = {
+        {"origin", origin}, {"content-type", "text/plain;charset=UTF-8"}, {"host", "gw.example"}};
     r.body = body;
     return r;
   }
@@ -106,8 +111,9 @@ TEST_F(GatewayHandler, GatewayAcceptsHashedEventsWithApiKey) {
 TEST_F(GatewayHandler, GatewayCanonicalisesUpperHexAndBase64) {
   std::string upper = k_em;
   for (auto& c : upper) c = static_cast<char>(std::toupper(c));
-  std::string body = R"({"events":[{"event_id":"a","type":"login","time":)" + std::to_string(k_now) +
-                     R"(,"ids":{"em":")" + upper + R"(","ph":")" + k_em_b64 + R"("}}]})";
+  std::string body = R"({"events":[{"event_id":"a","type":"login","time":)" +
+                     std::to_string(k_now) + R"(,"ids":{"em":")" + upper + R"(","ph":")" +
+                     k_em_b64 + R"("}}]})";
   auto r = call(api_post("/v1/events", body));
   EXPECT_EQ(r.status, 202);
   ASSERT_EQ(store.stored.size(), 1u);
@@ -116,8 +122,11 @@ TEST_F(GatewayHandler, GatewayCanonicalisesUpperHexAndBase64) {
 }
 
 TEST_F(GatewayHandler, GatewayRejectsRawPiiPerEventWithPathOnly) {
-  auto r = call(api_post("/v1/events", batch({event("ok"), event("bad", R"(,"custom":{"note":"call +31 6 1234 5678"})"),
-                                              R"({"event_id":"x","type":"purchase","time":1764374400,"ids":{"em":"john.doe@example.com"}})"})));
+  auto r = call(api_post(
+      "/v1/events",
+      batch(
+          {event("ok"), event("bad", R"(,"custom":{"note":"call +31 6 1234 5678"})"),
+           R"({"event_id":"x","type":"purchase","time":1764374400,"ids":{"em":"john.doe@example.com"}})"})));
   EXPECT_EQ(r.status, 202);
   auto j = json::parse(r.body);
   EXPECT_EQ(j["accepted"], 1);
@@ -131,7 +140,9 @@ TEST_F(GatewayHandler, GatewayRejectsRawPiiPerEventWithPathOnly) {
 }
 
 TEST_F(GatewayHandler, GatewayAllRejectedIs422) {
-  auto r = call(api_post("/v1/events", batch({event("a", R"(,"custom":{"u":"https://x.example/?email=jo%40x.com"})")})));
+  auto r = call(
+      api_post("/v1/events",
+               batch({event("a", R"(,"custom":{"u":"https://x.example/?email=jo%40x.com"})")})));
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(json::parse(r.body)["rejected"][0]["code"], "raw_pii");
   EXPECT_TRUE(store.stored.empty());
@@ -150,20 +161,37 @@ TEST_F(GatewayHandler, GatewayValidatesFields) {
   };
   std::string t = std::to_string(k_now);
   std::vector<Case> cases = {
-      {R"({"type":"purchase","ids":{"em":")" + k_em + "\"}}", "missing_field", "/events/0/event_id"},
-      {R"({"event_id":"a b","type":"purchase","ids":{"em":")" + k_em + "\"}}", "invalid_event_id", "/events/0/event_id"},
-      {R"({"event_id":"a","type":"refund","ids":{"em":")" + k_em + "\"}}", "invalid_type", "/events/0/type"},
-      {R"({"event_id":"a","type":"purchase","time":)" + std::to_string(k_now + 301) + R"(,"ids":{"em":")" + k_em + "\"}}", "invalid_time", "/events/0/time"},
-      {R"({"event_id":"a","type":"purchase","time":)" + std::to_string(k_now - 7 * 86400 - 1) + R"(,"ids":{"em":")" + k_em + "\"}}", "invalid_time", "/events/0/time"},
-      {R"({"event_id":"a","type":"purchase","time":"now","ids":{"em":")" + k_em + "\"}}", "invalid_time", "/events/0/time"},
-      {R"({"event_id":"a","type":"purchase","ids":{"em":"abc"}})", "invalid_hash", "/events/0/ids/em"},
-      {R"({"event_id":"a","type":"purchase","ids":{"nick":")" + k_em + "\"}}", "unknown_field", "/events/0/ids/nick"},
-      {R"({"event_id":"a","type":"purchase","ids":{"em_md5":")" + k_em + "\"}}", "invalid_hash", "/events/0/ids/em_md5"},
-      {R"({"event_id":"a","type":"purchase","online_ids":{"fbp":"has space"}})", "invalid_online_id", "/events/0/online_ids/fbp"},
-      {R"({"event_id":"a","type":"purchase","online_ids":{"fbp":")" + std::string(201, 'a') + "\"}}", "invalid_online_id", "/events/0/online_ids/fbp"},
+      {R"({"type":"purchase","ids":{"em":")" + k_em + "\"}}", "missing_field",
+       "/events/0/event_id"},
+      {R"({"event_id":"a b","type":"purchase","ids":{"em":")" + k_em + "\"}}", "invalid_event_id",
+       "/events/0/event_id"},
+      {R"({"event_id":"a","type":"refund","ids":{"em":")" + k_em + "\"}}", "invalid_type",
+       "/events/0/type"},
+      {R"({"event_id":"a","type":"purchase","time":)" + std::to_string(k_now + 301) +
+           R"(,"ids":{"em":")" + k_em + "\"}}",
+       "invalid_time", "/events/0/time"},
+      {R"({"event_id":"a","type":"purchase","time":)" + std::to_string(k_now - 7 * 86400 - 1) +
+           R"(,"ids":{"em":")" + k_em + "\"}}",
+       "invalid_time", "/events/0/time"},
+      {R"({"event_id":"a","type":"purchase","time":"now","ids":{"em":")" + k_em + "\"}}",
+       "invalid_time", "/events/0/time"},
+      {R"({"event_id":"a","type":"purchase","ids":{"em":"abc"}})", "invalid_hash",
+       "/events/0/ids/em"},
+      {R"({"event_id":"a","type":"purchase","ids":{"nick":")" + k_em + "\"}}", "unknown_field",
+       "/events/0/ids/nick"},
+      {R"({"event_id":"a","type":"purchase","ids":{"em_md5":")" + k_em + "\"}}", "invalid_hash",
+       "/events/0/ids/em_md5"},
+      {R"({"event_id":"a","type":"purchase","online_ids":{"fbp":"has space"}})",
+       "invalid_online_id", "/events/0/online_ids/fbp"},
+      {R"({"event_id":"a","type":"purchase","online_ids":{"fbp":")" + std::string(201, 'a') +
+           "\"}}",
+       "invalid_online_id", "/events/0/online_ids/fbp"},
       {R"({"event_id":"a","type":"purchase"})", "missing_field", "/events/0/ids"},
-      {R"({"event_id":"a","type":"purchase","ids":{"em":")" + k_em + R"("},"custom":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":1}}}}}}}}}})", "too_deep", "/events/0/custom"},
-      {R"({"event_id":"a","type":"purchase","ids":{"em":")" + k_em + R"("},"extra":1})", "unknown_field", "/events/0/extra"},
+      {R"({"event_id":"a","type":"purchase","ids":{"em":")" + k_em +
+           R"("},"custom":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":1}}}}}}}}}})",
+       "too_deep", "/events/0/custom"},
+      {R"({"event_id":"a","type":"purchase","ids":{"em":")" + k_em + R"("},"extra":1})",
+       "unknown_field", "/events/0/extra"},
       {R"("just a string")", "invalid_event", "/events/0"},
   };
   for (const auto& c : cases) {
@@ -178,7 +206,9 @@ TEST_F(GatewayHandler, GatewayValidatesFields) {
 }
 
 TEST_F(GatewayHandler, GatewayCustomDepthEightIsAccepted) {
-  auto r = call(api_post("/v1/events", batch({event("a", R"(,"custom":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":1}}}}}}}})")})));
+  auto r = call(api_post(
+      "/v1/events",
+      batch({event("a", R"(,"custom":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":1}}}}}}}})")})));
   EXPECT_EQ(r.status, 202);
 }
 
@@ -187,7 +217,8 @@ TEST_F(GatewayHandler, GatewayWholeRequestErrors) {
   EXPECT_EQ(call(api_post("/v1/events", "{\"events\":[\"\xC0\xAF\"]}")).status, 400);
   EXPECT_EQ(call(api_post("/v1/events", "[]")).status, 400);
   EXPECT_EQ(call(api_post("/v1/events", "{\"evts\":[]}")).status, 400);
-  EXPECT_EQ(call(api_post("/v1/events", std::string(100, '[') + std::string(100, ']'))).status, 400);
+  EXPECT_EQ(call(api_post("/v1/events", std::string(100, '[') + std::string(100, ']'))).status,
+            400);
   std::string many = R"({"events":[)";
   for (int i = 0; i < 501; ++i) many += (i ? "," : "") + event("e" + std::to_string(i));
   EXPECT_EQ(call(api_post("/v1/events", many + "]}")).status, 413);
@@ -229,7 +260,9 @@ TEST_F(GatewayHandler, GatewayPreflight) {
   Request p;
   p.method = "OPTIONS";
   p.target = "/v1/events?site_key=pk_1";
-  p.headers = {{"origin", k_origin}, {"access-control-request-method", "POST"}, {"access-control-request-headers", "content-type"}};
+  p.headers = {{"origin", k_origin},
+               {"access-control-request-method", "POST"},
+               {"access-control-request-headers", "content-type"}};
   auto r = call(p);
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), k_origin);
@@ -251,14 +284,16 @@ TEST_F(GatewayHandler, GatewayOptOutCookieAndGpcDropBeforeValidation) {
   auto j = json::parse(res.body);
   EXPECT_EQ(j["accepted"], 0);
   EXPECT_EQ(j["dropped"]["opted_out"], 2);
-  EXPECT_TRUE(headers(res, "Set-Cookie").empty() || headers(res, "Set-Cookie")[0].find("hg_uid=;") == 0);
+  EXPECT_TRUE(headers(res, "Set-Cookie").empty() ||
+              headers(res, "Set-Cookie")[0].find("hg_uid=;") == 0);
   auto g = site_post(batch({event("c")}));
   g.headers.emplace_back("sec-gpc", "1");
   auto gr = call(g);
   EXPECT_EQ(json::parse(gr.body)["dropped"]["gpc"], 1);
   EXPECT_TRUE(headers(gr, "Set-Cookie").empty());
   EXPECT_TRUE(store.stored.empty());
-  EXPECT_NE(metrics.render(0, true).find("hashgate_events_dropped_total{reason=\"gpc\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.render(0, true).find("hashgate_events_dropped_total{reason=\"gpc\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(GatewayHandler, GatewayGpcCanBeSwitchedOffPerTenant) {
@@ -410,9 +445,11 @@ TEST_F(GatewayHandler, GatewayHealthReadyMetrics) {
   EXPECT_EQ(call(r).status, 503);
   r.target = "/metrics";
   auto m = call(r);
-  for (const char* name : {"hashgate_events_accepted_total", "hashgate_events_dropped_total{reason=\"opted_out\"}",
-                           "hashgate_events_dropped_total{reason=\"duplicate\"}", "hashgate_requests_total{code=\"503\"}",
-                           "hashgate_store_commit_seconds_bucket{le=\"+Inf\"}", "hashgate_store_commit_seconds_count"})
+  for (const char* name :
+       {"hashgate_events_accepted_total", "hashgate_events_dropped_total{reason=\"opted_out\"}",
+        "hashgate_events_dropped_total{reason=\"duplicate\"}",
+        "hashgate_requests_total{code=\"503\"}",
+        "hashgate_store_commit_seconds_bucket{le=\"+Inf\"}", "hashgate_store_commit_seconds_count"})
     EXPECT_NE(m.body.find(name), std::string::npos) << name;
 }
 

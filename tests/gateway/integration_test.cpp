@@ -115,11 +115,13 @@ class Conn {
   std::string m_buf;
 };
 
-std::string request(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::vector<std::string>& headers = {}, bool close = true) {
+std::string request(const std::string& method, const std::string& target,
+                    const std::string& body = "", const std::vector<std::string>& headers = {},
+                    bool close = true) {
   std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& h : headers) r += h + "\r\n";
-  if (!body.empty() || method == "POST") r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   if (close) r += "Connection: close\r\n";
   return r + "\r\n" + body;
 }
@@ -147,8 +149,8 @@ class GatewayProcess {
       setenv("HASHGATE_PORT", "0", 1);
       setenv("HASHGATE_DATA_DIR", (m_dir / "var").c_str(), 1);
       std::string cfg = (m_dir / "gateway.json").string(), port = (m_dir / "port").string();
-      execl(HASHGATE_GATEWAY_BIN, "hashgate-gateway", "--config", cfg.c_str(), "--port-file", port.c_str(),
-            static_cast<char*>(nullptr));
+      execl(HASHGATE_GATEWAY_BIN, "hashgate-gateway", "--config", cfg.c_str(), "--port-file",
+            port.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     m_pid = pid;
@@ -224,32 +226,41 @@ class GatewayIntegration : public ::testing::Test {
     return gw->start();
   }
   void write_config() {
-    json cfg = {
-        {"listen", {{"address", "127.0.0.1"}, {"port", 8080}}},
-        {"threads", 2},
-        {"limits", {{"body_bytes", 65536}, {"header_bytes", 4096}, {"max_events", 500}}},
-        {"timeouts", {{"header_ms", 5000}, {"read_ms", 5000}, {"idle_ms", 5000}, {"drain_ms", 5000}}},
-        {"static", {{"sdk_root", (dir / "static").string()}, {"demo_root", (dir / "demo").string()}}},
-        {"store", {{"data_dir", "/nonexistent-overridden-by-env"}}},
-        {"tenants",
-         {{{"id", "demo"},
-           {"site_keys", {{{"key", "pk_demo"}, {"allowed_origins", {"self"}}}}},
-           {"api_key_sha256", k_api_hash},
-           {"set_uid_cookie", true},
-           {"retention_days", 30}}}}};
+    json cfg = {{"listen", {{"address", "127.0.0.1"}, {"port", 8080}}},
+                {"threads", 2},
+                {"limits", {{"body_bytes", 65536}, {"header_bytes", 4096}, {"max_events", 500}}},
+                {"timeouts",
+                 {{"header_ms", 5000}, {"read_ms", 5000}, {"idle_ms", 5000}, {"drain_ms", 5000}}},
+                {"static",
+                 {{"sdk_root", (dir / "static").string()}, {"demo_root", (dir / "demo").string()}}},
+                {"store", {{"data_dir", "/nonexistent-overridden-by-env"}}},
+                {"tenants",
+                 {{{"id", "demo"},
+                   {"site_keys", {{{"key", "pk_demo"}, {"allowed_origins", {"self"}}}}},
+                   {"api_key_sha256", k_api_hash},
+                   {"set_uid_cookie", true},
+                   {"retention_days", 30}}}}};
     std::ofstream(dir / "gateway.json") << cfg.dump(2);
   }
 
   std::string events_body(const std::vector<std::string>& ids, const std::string& em = k_em) {
     json evs = json::array();
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
     for (const auto& id : ids)
-      evs.push_back({{"event_id", id}, {"type", "purchase"}, {"time", now}, {"ids", {{"em", em}}},
-                     {"online_ids", {{"fbp", "fb.1.1764374400123.1234567890"}}}, {"custom", {{"value", 59.95}, {"currency", "EUR"}}}});
+      evs.push_back({{"event_id", id},
+                     {"type", "purchase"},
+                     {"time", now},
+                     {"ids", {{"em", em}}},
+                     {"online_ids", {{"fbp", "fb.1.1764374400123.1234567890"}}},
+                     {"custom", {{"value", 59.95}, {"currency", "EUR"}}}});
     return json{{"events", evs}}.dump();
   }
-  HttpResponse api(const std::string& method, const std::string& target, const std::string& body = "") {
-    return gw->call(request(method, target, body, {"Authorization: Bearer sk_test", "Content-Type: application/json"}));
+  HttpResponse api(const std::string& method, const std::string& target,
+                   const std::string& body = "") {
+    return gw->call(request(method, target, body,
+                            {"Authorization: Bearer sk_test", "Content-Type: application/json"}));
   }
   std::vector<json> export_all() {
     auto r = api("GET", "/v1/events/export?since=0&limit=100000");
@@ -291,12 +302,15 @@ TEST_F(GatewayIntegration, GatewayServesEveryRoute) {
                               {"Origin: " + gw->origin(), "Access-Control-Request-Method: POST"}));
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.header("access-control-allow-origin"), gw->origin());
-  auto beacon = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}),
-                                 {"Origin: " + gw->origin(), "Content-Type: text/plain;charset=UTF-8"}));
+  auto beacon =
+      gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}),
+                       {"Origin: " + gw->origin(), "Content-Type: text/plain;charset=UTF-8"}));
   EXPECT_EQ(beacon.status, 202);
   EXPECT_EQ(beacon.header("access-control-allow-origin"), gw->origin());
   EXPECT_NE(beacon.header("set-cookie").find("hg_uid="), std::string::npos);
-  EXPECT_EQ(gw->call(request("POST", "/v1/optin?site_key=pk_demo", "", {"Origin: " + gw->origin()})).status, 200);
+  EXPECT_EQ(gw->call(request("POST", "/v1/optin?site_key=pk_demo", "", {"Origin: " + gw->origin()}))
+                .status,
+            200);
 }
 
 TEST_F(GatewayIntegration, GatewayStaticFilesAndTraversal) {
@@ -305,16 +319,18 @@ TEST_F(GatewayIntegration, GatewayStaticFilesAndTraversal) {
   EXPECT_EQ(js.header("content-type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(js.header("x-content-type-options"), "nosniff");
   EXPECT_NE(js.header("content-security-policy"), "");
-  EXPECT_EQ(gw->call(request("GET", "/sdk/hashgate.wasm")).header("content-type"), "application/wasm");
+  EXPECT_EQ(gw->call(request("GET", "/sdk/hashgate.wasm")).header("content-type"),
+            "application/wasm");
   EXPECT_EQ(gw->call(request("GET", "/sdk/sub/")).body, "<p>sub</p>");
   EXPECT_EQ(gw->call(request("GET", "/sdk/sub")).status, 308);
   auto root = gw->call(request("GET", "/"));
   EXPECT_EQ(root.status, 200);
   EXPECT_NE(root.body.find("/demo/checkout/"), std::string::npos);
   EXPECT_EQ(gw->call(request("GET", "/demo/checkout/")).body, "<h1>checkout</h1>");
-  for (const char* bad : {"/sdk/../outside.txt", "/sdk/%2e%2e/outside.txt", "/sdk/%2E%2E%2Foutside.txt",
-                          "/sdk/..%2foutside.txt", "/sdk/link.txt", "/sdk/.secret", "/sdk/%2esecret",
-                          "/sdk/sub/..%5c..%5coutside.txt", "/sdk/%00", "/sdk/sub%0d%0aX:%20y", "/demo/../static/hashgate.js"}) {
+  for (const char* bad : {"/sdk/../outside.txt", "/sdk/%2e%2e/outside.txt",
+                          "/sdk/%2E%2E%2Foutside.txt", "/sdk/..%2foutside.txt", "/sdk/link.txt",
+                          "/sdk/.secret", "/sdk/%2esecret", "/sdk/sub/..%5c..%5coutside.txt",
+                          "/sdk/%00", "/sdk/sub%0d%0aX:%20y", "/demo/../static/hashgate.js"}) {
     auto r = gw->call(request("GET", bad));
     EXPECT_TRUE(r.status == 400 || r.status == 404) << bad << " -> " << r.status;
     EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << bad;
@@ -325,39 +341,59 @@ TEST_F(GatewayIntegration, GatewayStaticFilesAndTraversal) {
 TEST_F(GatewayIntegration, GatewayErrorCodes) {
   EXPECT_EQ(api("POST", "/v1/events", "{bad").status, 400);
   EXPECT_EQ(api("POST", "/v1/events", "{\"events\":[\"\xFF\"]}").status, 400);
-  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}), {"Content-Type: application/json"})).status, 401);
-  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}), {"Authorization: Bearer nope", "Content-Type: application/json"})).status, 401);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}),
+                             {"Content-Type: application/json"}))
+                .status,
+            401);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", events_body({"x"}),
+                             {"Authorization: Bearer nope", "Content-Type: application/json"}))
+                .status,
+            401);
   EXPECT_EQ(gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"x"}),
-                             {"Origin: https://evil.example", "Content-Type: text/plain"})).status, 403);
+                             {"Origin: https://evil.example", "Content-Type: text/plain"}))
+                .status,
+            403);
   EXPECT_EQ(gw->call(request("GET", "/nope")).status, 404);
   EXPECT_EQ(gw->call(request("DELETE", "/v1/events")).status, 405);
   EXPECT_EQ(api("POST", "/v1/events", std::string(70000, ' ')).status, 413);
-  EXPECT_EQ(gw->call(request("POST", "/v1/events", "{}", {"Authorization: Bearer sk_test", "Content-Type: text/xml"})).status, 415);
+  EXPECT_EQ(gw->call(request("POST", "/v1/events", "{}",
+                             {"Authorization: Bearer sk_test", "Content-Type: text/xml"}))
+                .status,
+            415);
   auto pii = api("POST", "/v1/events", events_body({"p"}, "someone@example.com"));
   EXPECT_EQ(pii.status, 422);
   EXPECT_EQ(json::parse(pii.body)["rejected"][0]["code"], "raw_pii");
-  EXPECT_EQ(gw->call(request("GET", "/healthz", "", {"X-Big: " + std::string(8000, 'a')})).status, 431);
+  EXPECT_EQ(gw->call(request("GET", "/healthz", "", {"X-Big: " + std::string(8000, 'a')})).status,
+            431);
   EXPECT_EQ(gw->call("GARBAGE\r\n\r\n").status, 400);
   auto m = gw->call(request("GET", "/metrics")).body;
   for (const char* code : {"400", "401", "403", "404", "405", "413", "415", "422", "431"})
-    EXPECT_NE(m.find(std::string("hashgate_requests_total{code=\"") + code + "\"}"), std::string::npos) << code;
-  EXPECT_NE(m.find("hashgate_requests_rejected_total{reason=\"headers_too_large\"} 1"), std::string::npos);
+    EXPECT_NE(m.find(std::string("hashgate_requests_total{code=\"") + code + "\"}"),
+              std::string::npos)
+        << code;
+  EXPECT_NE(m.find("hashgate_requests_rejected_total{reason=\"headers_too_large\"} 1"),
+            std::string::npos);
 }
 
 TEST_F(GatewayIntegration, GatewayOptOutFlowPurgesAndExcludesFromExport) {
   const std::string uid = "00112233445566778899aabbccddeeff";
-  const std::vector<std::string> browser = {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_uid=" + uid};
+  const std::vector<std::string> browser = {"Origin: " + gw->origin(), "Content-Type: text/plain",
+                                            "Cookie: hg_uid=" + uid};
   // The browser sends an event linking its hg_uid to em; a server sends one for em2 only.
-  EXPECT_EQ(gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}), browser)).status, 202);
+  EXPECT_EQ(
+      gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b1"}), browser)).status,
+      202);
   EXPECT_EQ(api("POST", "/v1/events", events_body({"s1"}, k_em2)).status, 202);
   EXPECT_EQ(api("POST", "/v1/events", events_body({"s2"})).status, 202);  // em, no uid
   EXPECT_EQ(export_all().size(), 3u);
   // Opt-out link from the privacy statement.
-  auto o = gw->call(request("GET", "/v1/optout", "", {"Cookie: hg_uid=" + uid, "Accept: text/html"}));
+  auto o =
+      gw->call(request("GET", "/v1/optout", "", {"Cookie: hg_uid=" + uid, "Accept: text/html"}));
   EXPECT_EQ(o.status, 200);
   EXPECT_NE(o.header("content-type").find("text/html"), std::string::npos);
   std::string cookies;
-  for (auto [it, end] = o.headers.equal_range("set-cookie"); it != end; ++it) cookies += it->second + "\n";
+  for (auto [it, end] = o.headers.equal_range("set-cookie"); it != end; ++it)
+    cookies += it->second + "\n";
   EXPECT_NE(cookies.find("hg_optout=1; Max-Age=34560000; Path=/; SameSite=Lax"), std::string::npos);
   EXPECT_NE(cookies.find("hg_uid=; Max-Age=0"), std::string::npos);
   // Fan-out: every event of the uid and of em (linked through the uid) is gone; em2 stays.
@@ -365,8 +401,9 @@ TEST_F(GatewayIntegration, GatewayOptOutFlowPurgesAndExcludesFromExport) {
   ASSERT_EQ(ex.size(), 1u);
   EXPECT_EQ(ex[0]["event_id"], "s1");
   // Ingest now drops: the cookie, and the suppression list for a server sending em.
-  auto c = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"b2"}),
-                            {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_optout=1"}));
+  auto c = gw->call(
+      request("POST", "/v1/events?site_key=pk_demo", events_body({"b2"}),
+              {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_optout=1"}));
   EXPECT_EQ(json::parse(c.body)["dropped"]["opted_out"], 1);
   auto s = api("POST", "/v1/events", events_body({"s3"}));
   EXPECT_EQ(json::parse(s.body)["dropped"]["suppressed"], 1);
@@ -376,8 +413,9 @@ TEST_F(GatewayIntegration, GatewayOptOutFlowPurgesAndExcludesFromExport) {
   EXPECT_EQ(export_all().size(), 0u);
   auto st = gw->call(request("GET", "/v1/optout/status", "", {"Cookie: hg_optout=1"}));
   EXPECT_EQ(json::parse(st.body)["opted_out"], true);
-  auto gpc = gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"g1"}, k_em2),
-                              {"Origin: " + gw->origin(), "Content-Type: text/plain", "Sec-GPC: 1"}));
+  auto gpc =
+      gw->call(request("POST", "/v1/events?site_key=pk_demo", events_body({"g1"}, k_em2),
+                       {"Origin: " + gw->origin(), "Content-Type: text/plain", "Sec-GPC: 1"}));
   EXPECT_EQ(json::parse(gpc.body)["dropped"]["gpc"], 1);
   auto m = gw->call(request("GET", "/metrics")).body;
   EXPECT_NE(m.find("hashgate_events_dropped_total{reason=\"opted_out\"} 1"), std::string::npos);
@@ -394,8 +432,12 @@ TEST_F(GatewayIntegration, GatewayDedupeAndRestartPersistence) {
   EXPECT_EQ(gw->stop(), 0);
   ASSERT_TRUE(gw->start());
   EXPECT_EQ(export_all().size(), 2u);
-  EXPECT_EQ(json::parse(api("POST", "/v1/events", events_body({"d2"})).body)["dropped"]["duplicate"], 1);
-  EXPECT_EQ(json::parse(api("POST", "/v1/events", events_body({"n1"}, k_em2)).body)["dropped"]["suppressed"], 1);
+  EXPECT_EQ(
+      json::parse(api("POST", "/v1/events", events_body({"d2"})).body)["dropped"]["duplicate"], 1);
+  EXPECT_EQ(
+      json::parse(
+          api("POST", "/v1/events", events_body({"n1"}, k_em2)).body)["dropped"]["suppressed"],
+      1);
 }
 
 TEST_F(GatewayIntegration, GatewayPipeliningKeepsOrder) {
@@ -405,7 +447,8 @@ TEST_F(GatewayIntegration, GatewayPipeliningKeepsOrder) {
   for (int i = 0; i < 12; ++i)
     batch += request("POST", "/v1/events", events_body({"p" + std::to_string(i)}),
                      {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false);
-  batch += request("GET", "/v1/events/export?since=0&limit=1000", "", {"Authorization: Bearer sk_test"}, true);
+  batch += request("GET", "/v1/events/export?since=0&limit=1000", "",
+                   {"Authorization: Bearer sk_test"}, true);
   ASSERT_TRUE(c.send_raw(batch));
   for (int i = 0; i < 12; ++i) {
     auto r = c.read_response();
@@ -426,8 +469,9 @@ TEST_F(GatewayIntegration, GatewayManyConcurrentClients) {
       if (!conn.ok()) return;
       for (int i = 0; i < k_requests; ++i) {
         std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
-        if (!conn.send_raw(request("POST", "/v1/events", events_body({id}),
-                                   {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)))
+        if (!conn.send_raw(request(
+                "POST", "/v1/events", events_body({id}),
+                {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)))
           return;
         auto r = conn.read_response();
         if (r.status == 202 && json::parse(r.body)["accepted"] == 1) ++ok;
@@ -441,7 +485,9 @@ TEST_F(GatewayIntegration, GatewayManyConcurrentClients) {
 TEST_F(GatewayIntegration, GatewaySurvivesHostileInput) {
   {  // truncated body: Content-Length larger than what is sent, then close
     Conn c(gw->port());
-    c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"events\":[");
+    c.send_raw(
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: "
+        "application/json\r\nContent-Length: 500\r\n\r\n{\"events\":[");
     c.shutdown_write();
     EXPECT_TRUE(c.closed_by_peer());
   }
@@ -456,17 +502,21 @@ TEST_F(GatewayIntegration, GatewaySurvivesHostileInput) {
   for (int i = 0; i < 30; ++i) deep_obj += "{\"a\":";
   deep_obj += "1" + std::string(30, '}') + "}]}";
   EXPECT_EQ(api("POST", "/v1/events", deep_obj).status, 400);
-  EXPECT_EQ(api("POST", "/v1/events", "{\"events\":[{\"event_id\":\"\xED\xA0\x80\"}]}").status, 400);
+  EXPECT_EQ(api("POST", "/v1/events", "{\"events\":[{\"event_id\":\"\xED\xA0\x80\"}]}").status,
+            400);
   EXPECT_EQ(api("POST", "/v1/events", std::string("{\"events\":[\0]}", 14)).status, 400);
   EXPECT_EQ(gw->call("GET / HTTP/1.1\r\n" + std::string(10000, 'A') + "\r\n\r\n").status, 431);
   EXPECT_EQ(gw->call("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n").status, 400);
   {  // chunked body over the limit
     Conn c(gw->port());
     std::string chunk(40000, 'x');
-    std::string raw = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string raw =
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\nContent-Type: "
+        "application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
     char hex[16];
     snprintf(hex, sizeof hex, "%zx", chunk.size());
-    raw += std::string(hex) + "\r\n" + chunk + "\r\n" + std::string(hex) + "\r\n" + chunk + "\r\n0\r\n\r\n";
+    raw += std::string(hex) + "\r\n" + chunk + "\r\n" + std::string(hex) + "\r\n" + chunk +
+           "\r\n0\r\n\r\n";
     c.send_raw(raw);
     EXPECT_EQ(c.read_response().status, 413);
   }
@@ -477,15 +527,24 @@ TEST_F(GatewayIntegration, GatewayNeverLogsOrStoresRawIdentifiers) {
   const std::string email = "leak.canary.7731@example.org";
   const std::string phone = "+31 6 4417 2093";
   const std::string phone_digits = "31644172093";
-  auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  auto now = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
   std::vector<std::string> bodies = {
-      R"({"events":[{"event_id":"l1","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + email + R"("}}]})",
-      R"({"events":[{"event_id":"l2","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{"note":")" + phone + R"("}}]})",
-      R"({"events":[{"event_id":"l3","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{")" + email + R"(":1}}]})",
-      R"({"events":[{"event_id":"l4","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"custom":{"u":"https://x.example/?e=leak.canary.7731%40example.org"}}]})",
-      R"({"events":[{"event_id":"l5","type":"purchase","time":)" + now + R"(,"ids":{"ph":")" + phone_digits + R"("}}]})",
-      R"({"events":[{"event_id":"l6","type":")" + email + R"(","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("}}]})",
-      R"({"events":[{"event_id":"l7","type":"purchase","time":)" + now + R"(,"ids":{"em":")" + k_em + R"("},"online_ids":{"fbp":")" + phone_digits + R"("}}]})",
+      R"({"events":[{"event_id":"l1","type":"purchase","time":)" + now + R"(,"ids":{"em":")" +
+          email + R"("}}]})",
+      R"({"events":[{"event_id":"l2","type":"purchase","time":)" + now + R"(,"ids":{"em":")" +
+          k_em + R"("},"custom":{"note":")" + phone + R"("}}]})",
+      R"({"events":[{"event_id":"l3","type":"purchase","time":)" + now + R"(,"ids":{"em":")" +
+          k_em + R"("},"custom":{")" + email + R"(":1}}]})",
+      R"({"events":[{"event_id":"l4","type":"purchase","time":)" + now + R"(,"ids":{"em":")" +
+          k_em + R"("},"custom":{"u":"https://x.example/?e=leak.canary.7731%40example.org"}}]})",
+      R"({"events":[{"event_id":"l5","type":"purchase","time":)" + now + R"(,"ids":{"ph":")" +
+          phone_digits + R"("}}]})",
+      R"({"events":[{"event_id":"l6","type":")" + email + R"(","time":)" + now +
+          R"(,"ids":{"em":")" + k_em + R"("}}]})",
+      R"({"events":[{"event_id":"l7","type":"purchase","time":)" + now + R"(,"ids":{"em":")" +
+          k_em + R"("},"online_ids":{"fbp":")" + phone_digits + R"("}}]})",
       R"({")" + email + R"(":[]})",
       "{\"events\":[{\"event_id\":\"" + email + "\xFF\"}]}",
   };
@@ -500,7 +559,8 @@ TEST_F(GatewayIntegration, GatewayNeverLogsOrStoresRawIdentifiers) {
   // One accepted event so the database has content too.
   EXPECT_EQ(api("POST", "/v1/events", events_body({"fine"})).status, 202);
   EXPECT_EQ(gw->stop(), 0);
-  std::vector<std::string> needles = {"leak.canary", "leak.canary.7731%40", phone, phone_digits, "4417 2093"};
+  std::vector<std::string> needles = {"leak.canary", "leak.canary.7731%40", phone, phone_digits,
+                                      "4417 2093"};
   std::size_t files = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
@@ -511,16 +571,18 @@ TEST_F(GatewayIntegration, GatewayNeverLogsOrStoresRawIdentifiers) {
     if (!is_log && !in_var) continue;
     ++files;
     std::string bytes = read_file(e.path());
-    for (const auto& n : needles) EXPECT_EQ(bytes.find(n), std::string::npos) << n << " found in " << name;
+    for (const auto& n : needles)
+      EXPECT_EQ(bytes.find(n), std::string::npos) << n << " found in " << name;
   }
   EXPECT_GE(files, 3u);  // logs + the database
 }
 
 TEST_F(GatewayIntegration, GatewayRefusesBadConfig) {
   gw->stop();
-  std::ofstream(dir / "bad.json") << R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain_secret"}]})";
-  std::string cmd = std::string(HASHGATE_GATEWAY_BIN) + " --config " + (dir / "bad.json").string() + " > " +
-                    (dir / "bad.out").string() + " 2>&1";
+  std::ofstream(dir / "bad.json")
+      << R"({"tenants":[{"id":"x","api_key_sha256":"sk_plain_secret"}]})";
+  std::string cmd = std::string(HASHGATE_GATEWAY_BIN) + " --config " + (dir / "bad.json").string() +
+                    " > " + (dir / "bad.out").string() + " 2>&1";
   int rc = std::system(cmd.c_str());
   EXPECT_NE(rc, 0);
   std::string out = read_file(dir / "bad.out");
@@ -537,7 +599,8 @@ int run(const std::string& cmd) { return std::system(cmd.c_str()); }
 TEST_F(GatewayIntegration, GatewayServesTlsWithHstsAndSecureCookies) {
   std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
   ASSERT_EQ(run("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
-                " -days 1 -subj /CN=localhost >/dev/null 2>&1"), 0);
+                " -days 1 -subj /CN=localhost >/dev/null 2>&1"),
+            0);
   ASSERT_TRUE(restart_with({{"tls", {{"cert", cert}, {"key", key}}}}));
   std::string base = "https://127.0.0.1:" + std::to_string(gw->port());
   std::string hdr = (dir / "tls.headers").string(), out = (dir / "tls.body").string();
@@ -548,8 +611,10 @@ TEST_F(GatewayIntegration, GatewayServesTlsWithHstsAndSecureCookies) {
   // A browser event over TLS gets a Secure, HttpOnly hg_uid cookie; the self origin is https.
   std::string body = (dir / "ev.json").string();
   std::ofstream(body) << events_body({"tls1"});
-  ASSERT_EQ(run("curl -sk -o " + out + " -D " + hdr + " -H 'Content-Type: text/plain' -H 'Origin: " + base +
-                "' --data-binary @" + body + " '" + base + "/v1/events?site_key=pk_demo'"), 0);
+  ASSERT_EQ(run("curl -sk -o " + out + " -D " + hdr +
+                " -H 'Content-Type: text/plain' -H 'Origin: " + base + "' --data-binary @" + body +
+                " '" + base + "/v1/events?site_key=pk_demo'"),
+            0);
   h = read_file(hdr);
   EXPECT_NE(h.find("HTTP/1.1 202"), std::string::npos) << h << read_file(out);
   EXPECT_NE(h.find("; Secure; HttpOnly"), std::string::npos) << h;
@@ -573,8 +638,9 @@ TEST_F(GatewayIntegration, GatewayCapsConnections) {
 TEST_F(GatewayIntegration, GatewayExitsCleanlyOnSigtermAndKeepsData) {
   // SIGTERM closes idle keep-alive connections, exits 0, and what was acknowledged persists.
   Conn c(gw->port());
-  ASSERT_TRUE(c.send_raw(request("POST", "/v1/events", events_body({"drain1"}),
-                                 {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)));
+  ASSERT_TRUE(c.send_raw(
+      request("POST", "/v1/events", events_body({"drain1"}),
+              {"Authorization: Bearer sk_test", "Content-Type: application/json"}, false)));
   auto r = c.read_response();
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(gw->stop(), 0);
@@ -586,14 +652,17 @@ TEST_F(GatewayIntegration, GatewayExitsCleanlyOnSigtermAndKeepsData) {
 TEST_F(GatewayIntegration, GatewayAnswersExpectContinue) {
   Conn c(gw->port());
   std::string body = events_body({"x1"});
-  ASSERT_TRUE(c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\n"
-                         "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test\r\n"
+                 "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n"));
   EXPECT_EQ(c.read_response().status, 100);
   ASSERT_TRUE(c.send_raw(body));
   EXPECT_EQ(c.read_response().status, 202);
   // An oversize declared body is refused without inviting it.
   Conn d(gw->port());
-  ASSERT_TRUE(d.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 99999999\r\n\r\n"));
+  ASSERT_TRUE(
+      d.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+                 "99999999\r\n\r\n"));
   EXPECT_EQ(d.read_response().status, 413);
 }

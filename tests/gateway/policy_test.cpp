@@ -8,15 +8,17 @@ using namespace hashgate::gw::policy;
 
 // Digests computed independently: printf %s test@example.com | sha256sum / sha1sum / md5sum,
 // and `openssl dgst -sha256 -binary | base64` (cross-checked with node:crypto).
-static const char* k_sha256_hex = "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
+static const char* k_sha256_hex =
+    "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
 static const char* k_sha256_b64 = "lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTs=";
 static const char* k_sha1_hex = "567159d622ffbb50b11b0efd307be358624a26ee";
 static const char* k_md5_hex = "55502f40dc8b7c769880b10874abc9d0";
 
 TEST(GatewayPolicy, FindsPlainEmails) {
-  for (const char* s : {"john@example.com", "mail me: John.Doe+tag@Example.CO.UK!", "a@b.nl",
-                        "x=1&email=john%40example.com", "https://shop.example/?e=john%2540example.com",
-                        "john＠example.com", "q=jane.doe%40mail.example.org&x=2", "name+tag%40x.io"})
+  for (const char* s :
+       {"john@example.com", "mail me: John.Doe+tag@Example.CO.UK!", "a@b.nl",
+        "x=1&email=john%40example.com", "https://shop.example/?e=john%2540example.com",
+        "john＠example.com", "q=jane.doe%40mail.example.org&x=2", "name+tag%40x.io"})
     EXPECT_EQ(find_pii(s), PiiKind::email) << "case index with length " << std::string(s).size();
 }
 
@@ -29,10 +31,10 @@ TEST(GatewayPolicy, FindsPhones) {
 
 TEST(GatewayPolicy, LeavesOrdinaryValuesAlone) {
   for (const char* s : {"fb.1.1764374400123.1234567890", "GA1.2.1234567890.1764374400", "purchase",
-                        "EUR", "2026-11-29", "2026-11-29T01:00:00Z", "192.168.100.200", "order-10023",
-                        "https://shop.example/checkout?step=2", "1764374400", "59.95",
-                        "550e8400-e29b-41d4-a716-446655440000", k_sha256_hex, k_sha256_b64, "@home",
-                        "user@localhost", "v1.2.3"})
+                        "EUR", "2026-11-29", "2026-11-29T01:00:00Z", "192.168.100.200",
+                        "order-10023", "https://shop.example/checkout?step=2", "1764374400",
+                        "59.95", "550e8400-e29b-41d4-a716-446655440000", k_sha256_hex, k_sha256_b64,
+                        "@home", "user@localhost", "v1.2.3"})
     EXPECT_EQ(find_pii(s), PiiKind::none) << s;
 }
 
@@ -56,7 +58,8 @@ TEST(GatewayPolicy, CanonicalDigests) {
   EXPECT_FALSE(canonical_digest(std::string(k_sha256_hex).replace(3, 1, "g"), 32));
   EXPECT_FALSE(canonical_digest("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTs", 32));   // no padding
   EXPECT_FALSE(canonical_digest("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgT*=", 32));  // bad char
-  EXPECT_FALSE(canonical_digest("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTt=", 32));  // non-canonical
+  EXPECT_FALSE(
+      canonical_digest("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTt=", 32));  // non-canonical
   EXPECT_FALSE(canonical_digest("test@example.com", 32));
 }
 

@@ -42,11 +42,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--durability") durability = v;
-    else if (k == "--clients") clients = std::atoi(v);
-    else if (k == "--requests") requests = std::atoi(v);
-    else if (k == "--events") events = std::atoi(v);
-    else if (k == "--dir") dir = v;
+    if (k == "--durability")
+      durability = v;
+    else if (k == "--clients")
+      clients = std::atoi(v);
+    else if (k == "--requests")
+      requests = std::atoi(v);
+    else if (k == "--events")
+      events = std::atoi(v);
+    else if (k == "--dir")
+      dir = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
@@ -64,7 +69,7 @@ int main(int argc, char** argv) {
   }
   hashgate::gw::StoreConfig cfg;
   cfg.data_dir = dir;
-  cfg.durability = durability == "normal" ? Durability::normal
+  cfg.durability = durability == "normal"  ? Durability::normal
                    : durability == "extra" ? Durability::extra
                                            : Durability::full;
   std::error_code err;
@@ -128,9 +133,9 @@ int main(int argc, char** argv) {
       "durability=%s clients=%d requests=%d events/request=%d\n"
       "  %.0f events/s, %.0f requests/s (%ld accepted in %.2f s)\n"
       "  %zu commits, %.1f events/commit, commit p50 %.2f ms, p99 %.2f ms\n",
-      durability.c_str(), clients, requests, events, accepted / secs, requests / secs, accepted.load(),
-      secs, commits.size(), commits.empty() ? 0.0 : double(accepted) / commits.size(),
-      pct(0.5) * 1e3, pct(0.99) * 1e3);
+      durability.c_str(), clients, requests, events, accepted / secs, requests / secs,
+      accepted.load(), secs, commits.size(),
+      commits.empty() ? 0.0 : double(accepted) / commits.size(), pct(0.5) * 1e3, pct(0.99) * 1e3);
   if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

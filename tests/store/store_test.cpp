@@ -3,8 +3,8 @@
 #include "store.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -100,7 +100,8 @@ class StoreTest : public ::testing::Test {
   SubmitResult submit(std::vector<EventRecord> events) {
     auto p = std::make_shared<std::promise<SubmitResult>>();
     auto f = p->get_future();
-    EXPECT_TRUE(m_store->submit(std::move(events), [p](SubmitResult r) { p->set_value(std::move(r)); }));
+    EXPECT_TRUE(
+        m_store->submit(std::move(events), [p](SubmitResult r) { p->set_value(std::move(r)); }));
     return f.get();
   }
   OptOutResult opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
@@ -114,7 +115,8 @@ class StoreTest : public ::testing::Test {
   std::error_code opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid) {
     std::promise<std::error_code> p;
     auto f = p.get_future();
-    m_store->opt_in(tenant, std::move(ids), std::move(uid), [&p](std::error_code ec) { p.set_value(ec); });
+    m_store->opt_in(tenant, std::move(ids), std::move(uid),
+                    [&p](std::error_code ec) { p.set_value(ec); });
     return f.get();
   }
   /// Waits until everything queued before it (e.g. append_audit) is committed: FIFO writer.
@@ -190,7 +192,8 @@ TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
   auto e3 = make_event("t2", "ev-3", {{"em", em}}, "", 1500);  // another tenant
   auto r = submit({e2, e1, e3});
   ASSERT_FALSE(r.error) << r.error.message();
-  ASSERT_EQ(r.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::accepted, Outcome::accepted}));
+  ASSERT_EQ(r.outcomes,
+            (std::vector<Outcome>{Outcome::accepted, Outcome::accepted, Outcome::accepted}));
 
   auto lines = m_store->export_events("t1", 0, 100);
   ASSERT_EQ(lines.size(), 2u);
@@ -213,7 +216,7 @@ TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
 
   EXPECT_EQ(exported_ids("t1", 1001), std::vector<std::string>{"ev-2"});  // since is inclusive
   EXPECT_EQ(exported_ids("t1", 2000), std::vector<std::string>{"ev-2"});
-  EXPECT_EQ(m_store->export_events("t1", 0, 1).size(), 1u);                 // limit
+  EXPECT_EQ(m_store->export_events("t1", 0, 1).size(), 1u);  // limit
   EXPECT_EQ(exported_ids("t2"), std::vector<std::string>{"ev-3"});
   EXPECT_TRUE(exported_ids("nobody").empty());
 }
@@ -224,7 +227,8 @@ TEST_F(StoreTest, StoreDedupeAcrossAndWithinBatches) {
   auto b = make_event("t", "dup-2", {{"em", hex_id(2)}});
   auto r1 = submit({a, a, b});  // within one batch
   ASSERT_FALSE(r1.error);
-  EXPECT_EQ(r1.outcomes, (std::vector<Outcome>{Outcome::accepted, Outcome::duplicate, Outcome::accepted}));
+  EXPECT_EQ(r1.outcomes,
+            (std::vector<Outcome>{Outcome::accepted, Outcome::duplicate, Outcome::accepted}));
   auto r2 = submit({b, make_event("t", "dup-3", {})});  // across batches
   ASSERT_FALSE(r2.error);
   EXPECT_EQ(r2.outcomes, (std::vector<Outcome>{Outcome::duplicate, Outcome::accepted}));
@@ -233,8 +237,10 @@ TEST_F(StoreTest, StoreDedupeAcrossAndWithinBatches) {
 
   // Two submissions queued together land in one group commit: still deduped.
   std::promise<SubmitResult> p1, p2;
-  ASSERT_TRUE(m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p1.set_value(r); }));
-  ASSERT_TRUE(m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p2.set_value(r); }));
+  ASSERT_TRUE(
+      m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p1.set_value(r); }));
+  ASSERT_TRUE(
+      m_store->submit({make_event("t", "dup-4", {})}, [&](SubmitResult r) { p2.set_value(r); }));
   EXPECT_EQ(p1.get_future().get().outcomes, std::vector<Outcome>{Outcome::accepted});
   EXPECT_EQ(p2.get_future().get().outcomes, std::vector<Outcome>{Outcome::duplicate});
 
@@ -251,8 +257,8 @@ TEST_F(StoreTest, StoreSuppressionAtIngest) {
   EXPECT_TRUE(m_store->is_suppressed("t", em));
   EXPECT_TRUE(m_store->is_suppressed("t", upper(em)));
   EXPECT_TRUE(m_store->is_suppressed("t", "uid-x"));
-  EXPECT_TRUE(m_store->is_suppressed("t", "UID-X"));   // identifiers compare case-insensitively
-  EXPECT_FALSE(m_store->is_suppressed("other", em));   // per tenant
+  EXPECT_TRUE(m_store->is_suppressed("t", "UID-X"));  // identifiers compare case-insensitively
+  EXPECT_FALSE(m_store->is_suppressed("other", em));  // per tenant
   EXPECT_FALSE(m_store->is_suppressed("t", hex_id(11)));
 
   auto r = submit({make_event("t", "s-1", {{"ph", hex_id(11)}, {"em", em}}),
@@ -271,13 +277,12 @@ TEST_F(StoreTest, StoreOptOutFansOutOverLinksAndPurges) {
   const std::string a = hex_id(0xa), b = hex_id(0xb), c = hex_id(0xc), d = hex_id(0xd);
   const std::string z = hex_id(0xf);
   // Chain: em a —U1— ph b —U2— em c, and c co-occurs with ph d in an event without uid.
-  auto r = submit({make_event("t", "e1", {{"em", a}}, "U1"),
-                   make_event("t", "e2", {{"ph", b}}, "U1"),
-                   make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
-                   make_event("t", "e4", {{"em", c}, {"ph", d}}),
-                   make_event("t", "e5", {{"em", z}}, "U3"),
-                   make_event("t", "e6", {{"ph", d}}, "U4"),
-                   make_event("t2", "e7", {{"em", a}}, "U1")});  // other tenant: untouched
+  auto r =
+      submit({make_event("t", "e1", {{"em", a}}, "U1"), make_event("t", "e2", {{"ph", b}}, "U1"),
+              make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
+              make_event("t", "e4", {{"em", c}, {"ph", d}}),
+              make_event("t", "e5", {{"em", z}}, "U3"), make_event("t", "e6", {{"ph", d}}, "U4"),
+              make_event("t2", "e7", {{"em", a}}, "U1")});  // other tenant: untouched
   ASSERT_FALSE(r.error);
   ASSERT_EQ(std::count(r.outcomes.begin(), r.outcomes.end(), Outcome::accepted), 7);
 
@@ -370,7 +375,7 @@ TEST_F(StoreTest, StoreSecureDeleteLeavesNoBytesAfterOptOut) {
   EXPECT_EQ(bytes.find(marker), std::string::npos);
   EXPECT_EQ(bytes.find("uid-sd"), std::string::npos);
   EXPECT_NE(bytes.find(hex_id(1)), std::string::npos);  // unrelated data is still there
-  EXPECT_TRUE(m_store->is_suppressed("t", marker));    // suppression survives as a digest
+  EXPECT_TRUE(m_store->is_suppressed("t", marker));     // suppression survives as a digest
 }
 
 TEST_F(StoreTest, StoreSecureDeleteLeavesNoBytesAfterRetentionPurge) {
@@ -491,7 +496,8 @@ TEST_F(StoreTest, StoreConcurrentSubmittersEachDoneOnceEachEventOnce) {
   EXPECT_EQ(unique, expected);
   std::set<std::string> generated;  // every distinct event_id any thread submitted
   for (int i = 0; i < k_requests; ++i) {
-    for (int k = 0; k < 1 + i % 3; ++k) generated.insert("c-" + std::to_string(i / 2) + "-" + std::to_string(k));
+    for (int k = 0; k < 1 + i % 3; ++k)
+      generated.insert("c-" + std::to_string(i / 2) + "-" + std::to_string(k));
   }
   EXPECT_EQ(expected, generated);
 }
@@ -580,7 +586,8 @@ TEST_F(StoreTest, StoreDoneRunsOnlyAfterCommit) {
     sqlite3* db = nullptr;
     sqlite3_open_v2((m_dir / "hashgate.db").string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE event_id = 'durable-1'", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE event_id = 'durable-1'", -1, &st,
+                       nullptr);
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -612,10 +619,12 @@ TEST_F(StoreTest, StoreFailedRequestGetsErrorAndDoesNotFailItsGroup) {
   }));
   entered.get_future().wait();
   std::promise<SubmitResult> p1, p2, p3;
-  ASSERT_TRUE(m_store->submit({make_event("t", "g1", {})}, [&](SubmitResult r) { p1.set_value(r); }));
+  ASSERT_TRUE(
+      m_store->submit({make_event("t", "g1", {})}, [&](SubmitResult r) { p1.set_value(r); }));
   ASSERT_TRUE(m_store->submit({make_event("t", "g2", {}), make_event("t", "boom", {})},
                               [&](SubmitResult r) { p2.set_value(r); }));
-  ASSERT_TRUE(m_store->submit({make_event("t", "g3", {})}, [&](SubmitResult r) { p3.set_value(r); }));
+  ASSERT_TRUE(
+      m_store->submit({make_event("t", "g3", {})}, [&](SubmitResult r) { p3.set_value(r); }));
   release.set_value();
   auto r1 = p1.get_future().get();
   auto r2 = p2.get_future().get();
@@ -636,7 +645,8 @@ TEST_F(StoreTest, StoreScrubWaitsForReaderThenCompletes) {
   // An outside reader holds a snapshot that still contains the marker's row.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((m_dir / "hashgate.db").string().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
 
   auto out = opt_out("t", {marker}, "");  // must not block on the reader
   EXPECT_EQ(out.events_purged, 1u);
@@ -659,15 +669,19 @@ TEST_F(StoreTest, StoreExportFiltersSuppressedEvenIfNotPurged) {
   sqlite3_busy_timeout(db, 5000);
   const std::string sql =
       "INSERT INTO events(tenant, event_id, type, time, received, ids) VALUES"
-      " ('t', 'restored', 'lead', 1, 1, '{\"em\":\"" + a + "\"}'),"
-      " ('t', 'fine', 'lead', 2, 2, '{\"em\":\"" + hex_id(0x52) + "\"}');";
+      " ('t', 'restored', 'lead', 1, 1, '{\"em\":\"" +
+      a +
+      "\"}'),"
+      " ('t', 'fine', 'lead', 2, 2, '{\"em\":\"" +
+      hex_id(0x52) + "\"}');";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"fine"});
   flush();
   bool noted = false;
   for (const auto& e : m_store->audit("t", 0, 100)) {
-    if (e.action == "export") noted = nlohmann::json::parse(e.detail).value("suppressed_skipped", 0) == 1;
+    if (e.action == "export")
+      noted = nlohmann::json::parse(e.detail).value("suppressed_skipped", 0) == 1;
   }
   EXPECT_TRUE(noted);
 }
@@ -707,10 +721,10 @@ std::int64_t query_int(const fs::path& db_path, const std::string& sql) {
 TEST_F(StoreTest, StoreIndexesEventsLeftUnindexedByACrash) {
   open();
   const std::string a = hex_id(0xa), b = hex_id(0xb), c = hex_id(0xc), d = hex_id(0xd);
-  auto r = submit({make_event("t", "e1", {{"em", a}}, "U1"),
-                   make_event("t", "e2", {{"ph", b}}, "U1"),
-                   make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
-                   make_event("t", "e4", {{"em", c}, {"ph", d}})});
+  auto r =
+      submit({make_event("t", "e1", {{"em", a}}, "U1"), make_event("t", "e2", {{"ph", b}}, "U1"),
+              make_event("t", "e3", {{"ph", b}, {"em", c}}, "U2"),
+              make_event("t", "e4", {{"em", c}, {"ph", d}})});
   ASSERT_FALSE(r.error);
   m_store->close();
   m_store.reset();
@@ -720,13 +734,14 @@ TEST_F(StoreTest, StoreIndexesEventsLeftUnindexedByACrash) {
             query_int(db, "SELECT max(seq) FROM events"));
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 6);
   // Simulate a crash between the commit of the events and their indexing pass.
-  exec_sql(db, "DELETE FROM event_ids; DELETE FROM links;"
-               " UPDATE store_state SET value = 0 WHERE key = 'indexed_seq';");
+  exec_sql(db,
+           "DELETE FROM event_ids; DELETE FROM links;"
+           " UPDATE store_state SET value = 0 WHERE key = 'indexed_seq';");
   ASSERT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 0);
   open();
   auto out = opt_out("t", {a}, "");
   ASSERT_FALSE(out.error);
-  EXPECT_EQ(out.events_purged, 4u);  // e1 via a; U1 → e2 (b); b → e3 (c); c → e4 (d)
+  EXPECT_EQ(out.events_purged, 4u);   // e1 via a; U1 → e2 (b); b → e3 (c); c → e4 (d)
   EXPECT_EQ(out.ids_suppressed, 6u);  // a, b, c, d, U1, U2
   EXPECT_TRUE(exported_ids("t").empty());
 }
@@ -737,7 +752,8 @@ TEST_F(StoreTest, StoreOptOutSeesEventsAcceptedJustBefore) {
   for (unsigned i = 0; i < 50; ++i) {
     std::vector<EventRecord> batch;
     for (unsigned j = 0; j < 40; ++j)
-      batch.push_back(make_event("t", "e" + std::to_string(i * 40 + j), {{"em", hex_id(i * 40 + j)}}));
+      batch.push_back(
+          make_event("t", "e" + std::to_string(i * 40 + j), {{"em", hex_id(i * 40 + j)}}));
     ASSERT_FALSE(submit(std::move(batch)).error);
   }
   auto out = opt_out("t", {hex_id(1999), hex_id(0), upper(hex_id(777))}, "");
@@ -773,13 +789,20 @@ CREATE TABLE audit(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, tenant TEXT N
   action TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX audit_tenant_time ON audit(tenant, time);
 INSERT INTO events(seq, tenant, event_id, type, time, received, ids, uid)
-  VALUES (1, 't', 'old1', 'purchase', 1764374390, 1764374400, '{"em":")sql" + a + R"sql("}', 'U9'),
-         (2, 't', 'old2', 'purchase', 1764374390, 1764374400, '{"ph":")sql" + b + R"sql("}', 'U9'),
-         (3, 't', 'old3', 'purchase', 1764374390, 1764374400, '{"ph":")sql" + hex_id(0x53) + R"sql("}', '');
-INSERT INTO event_ids(event, tenant, kind, id) VALUES (1, 't', 'em', ')sql" + a + R"sql('),
-  (2, 't', 'ph', ')sql" + b + R"sql('), (3, 't', 'ph', ')sql" + hex_id(0x53) + R"sql(');
+  VALUES (1, 't', 'old1', 'purchase', 1764374390, 1764374400, '{"em":")sql" +
+                   a + R"sql("}', 'U9'),
+         (2, 't', 'old2', 'purchase', 1764374390, 1764374400, '{"ph":")sql" +
+                   b + R"sql("}', 'U9'),
+         (3, 't', 'old3', 'purchase', 1764374390, 1764374400, '{"ph":")sql" +
+                   hex_id(0x53) + R"sql("}', '');
+INSERT INTO event_ids(event, tenant, kind, id) VALUES (1, 't', 'em', ')sql" +
+                   a + R"sql('),
+  (2, 't', 'ph', ')sql" +
+                   b + R"sql('), (3, 't', 'ph', ')sql" + hex_id(0x53) + R"sql(');
 INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES
-  ('t', 'U9', ')sql" + a + R"sql(', 1764374400, 1764374400), ('t', 'U9', ')sql" + b + R"sql(', 1764374400, 1764374400);
+  ('t', 'U9', ')sql" +
+                   a + R"sql(', 1764374400, 1764374400), ('t', 'U9', ')sql" + b +
+                   R"sql(', 1764374400, 1764374400);
 PRAGMA user_version=1;
 )sql");
   open();
@@ -801,8 +824,9 @@ PRAGMA user_version=1;
 TEST_F(StoreTest, StoreRolledBackEventsNeverReachTheIdIndex) {
   open();
   const fs::path db = m_dir / "hashgate.db";
-  exec_sql(db, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.event_id = 'boom'"
-               " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+  exec_sql(db,
+           "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.event_id = 'boom'"
+           " BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
   ASSERT_FALSE(submit({make_event("t", "ok0", {{"em", hex_id(0x70)}})}).error);
   auto failed = submit({make_event("t", "gone", {{"em", hex_id(0x71)}}, "U7"),
                         make_event("t", "boom", {{"em", hex_id(0x72)}})});
@@ -814,7 +838,8 @@ TEST_F(StoreTest, StoreRolledBackEventsNeverReachTheIdIndex) {
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM links WHERE id = '" + hex_id(0x71) + "'"), 0);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids WHERE id = '" + hex_id(0x70) + "'"), 1);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids WHERE id = '" + hex_id(0x73) + "'"), 1);
-  EXPECT_EQ(query_int(db, "SELECT count(*) FROM links WHERE uid = 'u7'"), 1);  // ids are stored lowercase
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM links WHERE uid = 'u7'"),
+            1);  // ids are stored lowercase
   open();
   auto out = opt_out("t", {}, "U7");
   ASSERT_FALSE(out.error);
