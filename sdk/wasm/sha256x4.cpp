@@ -26,22 +26,47 @@ constexpr std::uint32_t k_init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff
 
 inline v128_t rotr(v128_t x, int n) { return wasm_v128_or(wasm_u32x4_shr(x, n), wasm_i32x4_shl(x, 32 - n)); }
 
+/// Transposes four vectors of four 32-bit words (r[i] word k becomes o[k] lane i), swapping the
+/// bytes of each word (big-endian <-> little-endian) in the same shuffles.
+inline void transpose_swap(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t o[4]) {
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  o[0] = wasm_i8x16_shuffle(t0, t2, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
+  o[1] = wasm_i8x16_shuffle(t0, t2, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
+  o[2] = wasm_i8x16_shuffle(t1, t3, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
+  o[3] = wasm_i8x16_shuffle(t1, t3, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
+}
+
+/// Zeroes `n` 16-byte vectors at `p` (16-aligned) with vector stores. The empty asm after each
+/// store keeps the compiler from dropping them as dead or turning the loop into a memset call.
+inline void wipe(void* p, int n) {
+  auto* v = static_cast<v128_t*>(p);
+#pragma clang loop unroll(disable)
+  for (int i = 0; i < n; ++i) {
+    v[i] = wasm_i64x2_splat(0);
+    __asm__ __volatile__("" : : "r"(v) : "memory");
+  }
+}
+
+/// Copies n < 64 bytes with fixed-size moves (no memcpy call for the short tail of a message).
+inline void copy_short(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) {
+  std::size_t at = 0;
+  if (n & 32) std::memcpy(dst, src, 32), at = 32;
+  if (n & 16) std::memcpy(dst + at, src + at, 16), at += 16;
+  if (n & 8) std::memcpy(dst + at, src + at, 8), at += 8;
+  if (n & 4) std::memcpy(dst + at, src + at, 4), at += 4;
+  if (n & 2) std::memcpy(dst + at, src + at, 2), at += 2;
+  if (n & 1) dst[at] = src[at];
+}
+
 /// One compression of the four blocks `blk[i]` into `st`, lanes with mask 0 left unchanged.
 void compress(v128_t st[8], const std::uint8_t* const blk[4], v128_t mask) {
   v128_t w[16];
-  // Message words: 16 bytes of each lane loaded at once, then a 4x4 transpose of 32-bit words
-  // whose second step also swaps each word to big-endian.
+  // Message words: 16 bytes of each lane loaded at once, transposed to one word per vector.
 #pragma clang loop unroll(disable)
-  for (int g = 0; g < 4; ++g) {
-    const v128_t r0 = wasm_v128_load(blk[0] + 16 * g), r1 = wasm_v128_load(blk[1] + 16 * g);
-    const v128_t r2 = wasm_v128_load(blk[2] + 16 * g), r3 = wasm_v128_load(blk[3] + 16 * g);
-    const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-    const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-    w[4 * g] = wasm_i8x16_shuffle(t0, t2, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
-    w[4 * g + 1] = wasm_i8x16_shuffle(t0, t2, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
-    w[4 * g + 2] = wasm_i8x16_shuffle(t1, t3, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
-    w[4 * g + 3] = wasm_i8x16_shuffle(t1, t3, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
-  }
+  for (int g = 0; g < 4; ++g)
+    transpose_swap(wasm_v128_load(blk[0] + 16 * g), wasm_v128_load(blk[1] + 16 * g),
+                   wasm_v128_load(blk[2] + 16 * g), wasm_v128_load(blk[3] + 16 * g), w + 4 * g);
   v128_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
   for (int t = 0; t < 64; ++t) {
     v128_t wt;
@@ -72,7 +97,7 @@ void compress(v128_t st[8], const std::uint8_t* const blk[4], v128_t mask) {
   }
   const v128_t in[8] = {a, b, c, d, e, f, g, h};
   for (int i = 0; i < 8; ++i) st[i] = wasm_v128_bitselect(wasm_i32x4_add(st[i], in[i]), st[i], mask);
-  secure_zero(w, sizeof w);
+  wipe(w, 16);
 }
 
 }  // namespace
@@ -91,10 +116,9 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
     full[i] = n / 64;
     const std::size_t rest = n % 64;
     const std::size_t tail_blocks = rest + 9 <= 64 ? 1 : 2;
-    // Only the bytes in use are written: message rest, 0x80, zeros up to the length field.
-    if (rest) std::memcpy(tail[i], data[i] + full[i] * 64, rest);
+    wipe(tail[i], 8);
+    copy_short(tail[i], data[i] + full[i] * 64, rest);
     tail[i][rest] = 0x80;
-    std::memset(tail[i] + rest + 1, 0, tail_blocks * 64 - 8 - rest - 1);
     const std::uint64_t bits = static_cast<std::uint64_t>(n) * 8;
     std::uint8_t* end = tail[i] + tail_blocks * 64;
     for (int k = 1; k <= 8; ++k) end[-k] = static_cast<std::uint8_t>(bits >> (8 * (k - 1)));
@@ -117,20 +141,17 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
     }
     compress(st, blk, wasm_u32x4_make(m[0], m[1], m[2], m[3]));
   }
-  alignas(16) std::uint32_t words[8][4];
-  for (int i = 0; i < 8; ++i) wasm_v128_store(words[i], st[i]);
+  // Back to one digest per lane: the transpose of state words 0-3, then of words 4-7.
+  v128_t o[8];
+  transpose_swap(st[0], st[1], st[2], st[3], o);
+  transpose_swap(st[4], st[5], st[6], st[7], o + 4);
   for (int l = 0; l < lanes; ++l) {
-    for (int i = 0; i < 8; ++i) {
-      const std::uint32_t v = words[i][l];
-      out[l][4 * i] = static_cast<std::uint8_t>(v >> 24);
-      out[l][4 * i + 1] = static_cast<std::uint8_t>(v >> 16);
-      out[l][4 * i + 2] = static_cast<std::uint8_t>(v >> 8);
-      out[l][4 * i + 3] = static_cast<std::uint8_t>(v);
-    }
+    wasm_v128_store(out[l], o[l]);
+    wasm_v128_store(out[l] + 16, o[4 + l]);
   }
-  for (int i = 0; i < lanes; ++i) secure_zero(tail[i], len[i] % 64);  // the message bytes
-  secure_zero(words, sizeof words);
-  secure_zero(st, sizeof st);
+  wipe(tail, 32);  // held the message bytes
+  wipe(o, 8);
+  wipe(st, 8);
 }
 
 void hex32(const std::uint8_t md[32], std::uint8_t* dst) noexcept {
