@@ -50,10 +50,56 @@ std::size_t find_nul(const char* s, std::size_t from, std::size_t n) noexcept {
   return i;
 }
 
+/// Longest e-mail (after trimming) the batch's fast path takes; longer ones use the SDK's path.
+constexpr std::size_t k_fast_max = 256;
+
+/// The batch's fast path for the common e-mail: plain ASCII, and a profile that keeps the local
+/// part as it is (meta always; google and uid2 outside gmail/googlemail). One pass trims ASCII
+/// whitespace, checks the rules of normalize_email_into and writes the lowercased value to `d`
+/// (k_fast_max bytes). Returns its length, or 0 to leave the value to the SDK's path (which also
+/// names the error): anything else, including every value it would reject, goes there.
+std::size_t fast_email(std::string_view v, ProfileId id, char* d) noexcept {
+  if (v.size() > k_max_input_bytes) return 0;  // too_long, even if mostly whitespace
+  std::size_t a = 0, b = v.size();
+  while (a < b && detail::is_space(v[a])) ++a;
+  while (b > a && detail::is_space(v[b - 1])) --b;
+  if (b - a > k_fast_max) return 0;
+  std::size_t n = 0, at = 0;
+  bool seen_at = false, domain_dot = false;
+  unsigned char prev = 0;
+  for (std::size_t i = a; i < b; ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c <= 0x20 || c >= 0x7F) {  // inner space or control, or non-ASCII: not for this path
+      secure_zero(d, n);
+      return 0;
+    }
+    if (c == '@') {
+      if (seen_at) break;  // a second '@'
+      seen_at = true;
+      at = n;
+    } else if (c == '.' && seen_at) {
+      if (prev == '@' || prev == '.') break;  // ".x" or "x..y" in the domain
+      domain_dot = true;
+    }
+    d[n++] = static_cast<char>(static_cast<unsigned>(c) - 'A' < 26u ? c + 32 : c);
+    prev = c;
+  }
+  const std::string_view domain(d + at + 1, seen_at ? n - at - 1 : 0);
+  const bool plain = id == ProfileId::meta ||
+                     (id != ProfileId::liveramp && domain != "gmail.com" && domain != "googlemail.com");
+  if (n != b - a || !seen_at || at == 0 || !domain_dot || prev == '.' || !plain) {
+    secure_zero(d, n);
+    return 0;
+  }
+  return n;
+}
+
 /// Reused scratch of the batch path: up to four normalized values waiting for the 4-lane digest
 /// and the output slots their digests go to. Every buffer is zeroed once its value is hashed.
 struct BatchState {
   std::string scratch[4];
+  alignas(16) char fast[4][k_fast_max];
+  std::size_t fast_len[4] = {};  ///< > 0: the lane's value is in fast[i] (fast path), else scratch[i]
   std::string out;
   std::uint8_t* slot[4] = {};
   int lanes = 0;
@@ -62,6 +108,13 @@ struct BatchState {
   /// already-hashed value straight into `dst`. Returns the value's status.
   Errc prepare(Field f, std::string_view v, const Profile& p, const Options& opt, std::uint8_t* dst,
                Encoding enc) {
+    if (f == Field::em) {
+      if (const std::size_t n = fast_email(v, p.id, fast[lanes]); n != 0) {
+        fast_len[lanes] = n;
+        slot[lanes++] = nullptr;
+        return Errc::ok;
+      }
+    }
     std::uint8_t md[32];
     if (v.size() > k_max_input_bytes) return Errc::too_long;
     if (decode_digest(v, 32, std::span<std::uint8_t>(md, 32))) {
@@ -90,13 +143,19 @@ struct BatchState {
     const std::uint8_t* data[4];
     std::size_t len[4];
     for (int i = 0; i < lanes; ++i) {
-      data[i] = reinterpret_cast<const std::uint8_t*>(scratch[i].data());
-      len[i] = scratch[i].size();
+      data[i] = reinterpret_cast<const std::uint8_t*>(fast_len[i] ? fast[i] : scratch[i].data());
+      len[i] = fast_len[i] ? fast_len[i] : scratch[i].size();
     }
     std::uint8_t md[4][32];
     wasm::sha256x4(data, len, lanes, md);
     for (int i = 0; i < lanes; ++i) {
       write(md[i], slot[i], enc);
+      if (fast_len[i]) {
+        secure_zero(fast[i], fast_len[i]);
+        fast_len[i] = 0;
+        slot[i] = nullptr;
+        continue;
+      }
       // The e-mail normalizer leaves nothing past the value's end (it zeroes what it drops), so
       // its lanes need only their bytes zeroed; other fields zero the whole capacity.
       secure_zero(scratch[i].data(), f == Field::em ? scratch[i].size() : scratch[i].capacity());

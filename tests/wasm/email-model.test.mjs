@@ -54,7 +54,8 @@ function messy(r) {
   const domain = pick(r, domains) + pick(r, ['', '', '', '', pick(r, odd)]);
   const ws = () => (r() < 0.2 ? pick(r, [' ', '\t', '\n', '\u00a0', '\ufeff', '\u200b', ' \u00a0 ']) : '');
   const long = r() < 0.01 ? 'x'.repeat(1000 + Math.floor(r() * 60)) : '';
-  return ws() + long + local + (r() < 0.93 ? '@' : '') + domain + ws();
+  const pad = r() < 0.01 ? ' '.repeat(1000 + Math.floor(r() * 60)) : '';  // too long, though trimmed short
+  return pad + ws() + long + local + (r() < 0.93 ? '@' : '') + domain + ws();
 }
 
 const sha256 = (s) => createHash('sha256').update(s, 'utf8').digest('hex');
