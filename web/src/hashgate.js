@@ -101,12 +101,7 @@ class Hashgate {
       if (!(key instanceof Uint8Array)) throw hgInputError('missing_key', field);
     }
     const keyLen = key ? key.length : 0;
-    // Every digest lands in `all` at its index (width w); one decode at the end, then a slice per
-    // value: a sliced string is cheaper for V8 than a string per value. ok[k] marks the batched ones.
-    let all = null;
-    let w = 0;
     let one = false;  // redo the current run value by value
-    const ok = new Uint8Array(n);
     let used = 0;
     try {
       for (let i = 0; i < n;) {
@@ -138,16 +133,16 @@ class Hashgate {
         if (key) heap.set(key, written);
         const off = written + keyLen;
         used = off + count * 65;
-        const r = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
+        const w = core.x.hg_hash_batch(written, sel[0], sel[1], sel[2], sel[3], sel[4], keyLen, count, off);
         // More values than announced: one held a NUL (the separator); redo this run one by one.
-        if (r === -15) { one = true; continue; }
-        if (r < 0) hgThrow(r, field);
-        w = r;
-        if (!all) all = new Uint8Array(n * w);
-        all.set(heap.subarray(off, off + count * w), i * w);
+        if (w === -15) { one = true; continue; }
+        if (w < 0) hgThrow(w, field);
+        // One decode per run, then a slice per value (a sliced string is cheap for V8). Measured
+        // against one decode of the whole batch: equal under Node 20, clearly faster in Chromium.
+        const text = hgDecoder.decode(heap.subarray(off, off + count * w));
         const status = off + count * w;
         for (let k = 0; k < count; k++) {
-          if (heap[status + k] === 0) ok[i + k] = 1; else out[i + k] = null;
+          out[i + k] = heap[status + k] === 0 ? text.slice(k * w, k * w + w) : null;
         }
         heap.fill(0, 0, status + count);
         used = 0;
@@ -156,10 +151,6 @@ class Hashgate {
     } finally {
       if (used) heap.fill(0, 0, Math.min(used, core.size));
       if (key && typeof o.key === 'string') key.fill(0);
-    }
-    if (all) {
-      const text = hgDecoder.decode(all);
-      for (let k = 0; k < n; k++) if (ok[k]) out[k] = text.slice(k * w, k * w + w);
     }
     return out;
   }
