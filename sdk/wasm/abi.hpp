@@ -23,7 +23,7 @@
 namespace hashgate::wasm {
 
 /// Size of the static I/O buffer in bytes (input, key and output share it).
-inline constexpr std::size_t k_io_size = 64 * 1024;
+inline constexpr std::size_t k_io_size = 512 * 1024;
 /// Encoding selector meaning "the profile's default encoding".
 inline constexpr std::uint32_t k_encoding_default = 255;
 
