@@ -6,6 +6,7 @@
 
 #include "abi.hpp"
 #include "internal.hpp"
+#include "email_simd.hpp"
 #include "sha256x4.hpp"
 
 namespace {
@@ -50,55 +51,11 @@ std::size_t find_nul(const char* s, std::size_t from, std::size_t n) noexcept {
   return i;
 }
 
-/// Longest e-mail (after trimming) the batch's fast path takes; longer ones use the SDK's path.
-constexpr std::size_t k_fast_max = 256;
-
-/// The batch's fast path for the common e-mail: plain ASCII, and a profile that keeps the local
-/// part as it is (meta always; google and uid2 outside gmail/googlemail). One pass trims ASCII
-/// whitespace, checks the rules of normalize_email_into and writes the lowercased value to `d`
-/// (k_fast_max bytes). Returns its length, or 0 to leave the value to the SDK's path (which also
-/// names the error): anything else, including every value it would reject, goes there.
-std::size_t fast_email(std::string_view v, ProfileId id, char* d) noexcept {
-  if (v.size() > k_max_input_bytes) return 0;  // too_long, even if mostly whitespace
-  std::size_t a = 0, b = v.size();
-  while (a < b && detail::is_space(v[a])) ++a;
-  while (b > a && detail::is_space(v[b - 1])) --b;
-  if (b - a > k_fast_max) return 0;
-  std::size_t n = 0, at = 0;
-  bool seen_at = false, domain_dot = false;
-  unsigned char prev = 0;
-  for (std::size_t i = a; i < b; ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
-    if (c <= 0x20 || c >= 0x7F) {  // inner space or control, or non-ASCII: not for this path
-      secure_zero(d, n);
-      return 0;
-    }
-    if (c == '@') {
-      if (seen_at) break;  // a second '@'
-      seen_at = true;
-      at = n;
-    } else if (c == '.' && seen_at) {
-      if (prev == '@' || prev == '.') break;  // ".x" or "x..y" in the domain
-      domain_dot = true;
-    }
-    d[n++] = static_cast<char>(static_cast<unsigned>(c) - 'A' < 26u ? c + 32 : c);
-    prev = c;
-  }
-  const std::string_view domain(d + at + 1, seen_at ? n - at - 1 : 0);
-  const bool plain = id == ProfileId::meta ||
-                     (id != ProfileId::liveramp && domain != "gmail.com" && domain != "googlemail.com");
-  if (n != b - a || !seen_at || at == 0 || !domain_dot || prev == '.' || !plain) {
-    secure_zero(d, n);
-    return 0;
-  }
-  return n;
-}
-
 /// Reused scratch of the batch path: up to four normalized values waiting for the 4-lane digest
 /// and the output slots their digests go to. Every buffer is zeroed once its value is hashed.
 struct BatchState {
   std::string scratch[4];
-  alignas(16) char fast[4][k_fast_max];
+  alignas(16) char fast[4][wasm::k_fast_email_max];
   std::size_t fast_len[4] = {};  ///< > 0: the lane's value is in fast[i] (fast path), else scratch[i]
   std::string out;
   std::uint8_t* slot[4] = {};
@@ -108,8 +65,11 @@ struct BatchState {
   /// already-hashed value straight into `dst`. Returns the value's status.
   Errc prepare(Field f, std::string_view v, const Profile& p, const Options& opt, std::uint8_t* dst,
                Encoding enc) {
-    if (f == Field::em) {
-      if (const std::size_t n = fast_email(v, p.id, fast[lanes]); n != 0) {
+    // The fast path reads up to 15 bytes past the value: still inside the I/O buffer?
+    const bool room = reinterpret_cast<const std::uint8_t*>(v.data()) + v.size() + 16 <= io_buffer() + k_io_size;
+    if (f == Field::em && p.id != ProfileId::liveramp && room && v.size() <= k_max_input_bytes) {
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(v.data());
+      if (const std::size_t n = wasm::fast_email(bytes, v.size(), p.id == ProfileId::meta, fast[lanes]); n != 0) {
         fast_len[lanes] = n;
         slot[lanes++] = nullptr;
         return Errc::ok;
