@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace hashgate::gw::config {
 
@@ -159,6 +160,12 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
 
 }  // namespace
 
+int default_threads() {
+  // One core is the store's writer thread (SQLite, fsync); the I/O threads get the rest.
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 2 ? static_cast<int>(cores) - 1 : 1;
+}
+
 std::string sha256_hex(const std::string& data) {
   std::array<std::uint8_t, 32> md{};
   hashgate::sha256(data, md);  // low-level SHA256_*: no EVP fetch per call
@@ -184,7 +191,7 @@ Config parse_config(const std::string& text) {
     c.address = get_string(l, "listen", "address", c.address, false);
     c.port = static_cast<int>(get_int(l, "listen", "port", c.port, 0, 65535));
   }
-  c.threads = static_cast<int>(get_int(j, "", "threads", c.threads, 1, 256));
+  c.threads = static_cast<int>(get_int(j, "", "threads", default_threads(), 1, 256));
   if (j.contains("public_origins")) {
     const auto& p = j.at("public_origins");
     if (!p.is_array()) fail("public_origins", "must be an array");

@@ -54,7 +54,7 @@ struct Cookies {
 struct Config {
   std::string address = "127.0.0.1";
   int port = 8080;
-  int threads = 2;
+  int threads = 1;  ///< I/O threads; when the key is absent, default_threads()
   std::vector<std::string> public_origins;  ///< extra origins that count as "self"
 
   std::size_t body_limit = 1 << 20;
@@ -97,6 +97,10 @@ Config parse_config(const std::string& text);
 /// Reads and parses the file at `path`, then applies HASHGATE_PORT and HASHGATE_DATA_DIR from
 /// the environment. Throws ConfigError naming the key (or the file) on any problem.
 Config load_config(const std::string& path);
+
+/// I/O threads when the configuration does not say: one per core, minus one for the store's
+/// writer thread, at least one (1 on a 2-core machine: measured faster than 2, docs/performance.md).
+int default_threads();
 
 /// Lowercase hex SHA-256 of `data` (OpenSSL libcrypto).
 std::string sha256_hex(const std::string& data);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "gateway/config/config.hpp"
 
@@ -34,6 +35,11 @@ TEST(GatewayConfig, ParsesMinimalAndDefaults) {
   EXPECT_EQ(c.max_events, 500u);
   EXPECT_EQ(c.cookies.same_site, "Lax");
   EXPECT_FALSE(c.tls());
+  // threads: absent = one per core minus the writer's, at least 1; explicit values win.
+  const unsigned cores = std::thread::hardware_concurrency();
+  EXPECT_EQ(c.threads, cores > 2 ? static_cast<int>(cores) - 1 : 1);
+  EXPECT_EQ(hashgate::gw::config::default_threads(), c.threads);
+  EXPECT_EQ(parse_config(R"({"threads":3,"tenants":[)" + k_tenant + "]}").threads, 3);
 }
 
 TEST(GatewayConfig, ErrorsNameTheKey) {
