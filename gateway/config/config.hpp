@@ -99,7 +99,8 @@ Config parse_config(const std::string& text);
 Config load_config(const std::string& path);
 
 /// I/O threads when the configuration does not say: one per core, minus one for the store's
-/// writer thread, at least one (1 on a 2-core machine: measured faster than 2, docs/performance.md).
+/// writer thread, at least one (on a 2-core machine 1 thread served as many requests as 2 with
+/// less CPU per request, docs/performance.md).
 int default_threads();
 
 /// Lowercase hex SHA-256 of `data` (OpenSSL libcrypto).
