@@ -946,9 +946,10 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   }
   for (const auto& [k, v] : dropped) m_metrics.add_dropped(k, v);
 
-  auto answer = [this, &req, &tenant, new_uid_cookie, uid](
-                    std::size_t accepted, const std::map<std::string, std::uint64_t>& drop,
-                    const json& rej) {
+  // The answer, from here or from the store's completion (then `rq` is the kept copy of `req`).
+  auto answer = [this, &tenant, new_uid_cookie, uid](
+                    const Request& rq, std::size_t accepted,
+                    const std::map<std::string, std::uint64_t>& drop, const json& rej) {
     std::size_t dropped_total = 0;
     for (const auto& [k, v] : drop) dropped_total += v;
     int status = (accepted == 0 && dropped_total == 0 && !rej.empty()) ? 422 : 202;
@@ -959,13 +960,13 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     r.add("Content-Type", "application/json");
     if (new_uid_cookie && accepted > 0)
       r.add("Set-Cookie",
-            cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, req));
+            cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, rq));
     r.route = "events";
-    add_cors(req, r, &tenant);
+    add_cors(rq, r, &tenant);
     return r;
   };
 
-  if (records.empty()) return done(answer(0, dropped, rejected));
+  if (records.empty()) return done(answer(req, 0, dropped, rejected));
 
   // The completion may run on the writer thread after this frame is gone: capture by value.
   Request meta;
@@ -977,43 +978,37 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   auto shared_done = std::make_shared<Done>(std::move(done));
   auto ctx = std::make_shared<std::tuple<Request, std::map<std::string, std::uint64_t>, json>>(
       std::move(meta), std::move(dropped), std::move(rejected));
-  bool queued = m_store.submit(std::move(records), [this, ctx, shared_done, &tenant, new_uid_cookie,
-                                                    uid](SubmitResult res) {
-    auto& [rq, drop, rej] = *ctx;
-    if (res.error) {
-      Response r = error(503, "store_error", "the events could not be stored; retry later");
-      r.route = "events";
-      add_cors(rq, r, &tenant);
-      return (*shared_done)(std::move(r));
-    }
-    std::size_t accepted = 0;
-    for (auto o : res.outcomes) {
-      if (o == Outcome::accepted)
-        ++accepted;
-      else if (o == Outcome::duplicate)
-        ++drop["duplicate"];
-      else
-        ++drop["suppressed"];
-    }
-    std::uint64_t dup = 0, sup = 0;
-    for (auto o : res.outcomes) {
-      if (o == Outcome::duplicate) ++dup;
-      if (o == Outcome::suppressed) ++sup;
-    }
-    m_metrics.add_accepted(accepted);
-    if (dup) m_metrics.add_dropped("duplicate", dup);
-    if (sup) m_metrics.add_dropped("suppressed", sup);
-    Response r;
-    r.status = 202;
-    r.body = events_answer(accepted, drop, rej);
-    r.add("Content-Type", "application/json");
-    if (new_uid_cookie && accepted > 0)
-      r.add("Set-Cookie",
-            cookie("hg_uid", uid, std::int64_t{m_cfg.cookies.uid_max_age_days} * 86400, true, rq));
-    r.route = "events";
-    add_cors(rq, r, &tenant);
-    (*shared_done)(std::move(r));
-  });
+  bool queued = m_store.submit(
+      std::move(records), [this, ctx, shared_done, &tenant, answer](SubmitResult res) {
+        auto& [rq, drop, rej] = *ctx;
+        if (res.error) {
+          Response r = error(503, "store_error", "the events could not be stored; retry later");
+          r.route = "events";
+          add_cors(rq, r, &tenant);
+          return (*shared_done)(std::move(r));
+        }
+        std::size_t accepted = 0;
+        std::uint64_t dup = 0, sup = 0;
+        for (auto o : res.outcomes) {
+          if (o == Outcome::accepted)
+            ++accepted;
+          else if (o == Outcome::duplicate)
+            ++dup;
+          else
+            ++sup;
+        }
+        m_metrics.add_accepted(accepted);
+        if (dup) {
+          drop["duplicate"] += dup;
+          m_metrics.add_dropped("duplicate", dup);
+        }
+        if (sup) {
+          drop["suppressed"] += sup;
+          m_metrics.add_dropped("suppressed", sup);
+        }
+        // Every stored event has an outcome, so accepted + dropped > 0: always 202 here.
+        (*shared_done)(answer(rq, accepted, drop, rej));
+      });
   if (!queued) {
     Response r = error(503, "overload", "the store queue is full; retry later");
     r.route = "events";

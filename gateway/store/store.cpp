@@ -341,7 +341,8 @@ class SqliteStore final : public Store {
   void note_failure(int rc);
   int insert_audit(std::int64_t time, const std::string& tenant, const std::string& action,
                    const std::string& detail);
-  bool suppressed_in_txn(const std::string& tenant, const std::string& id);
+  /// Is the canonical `id` (or uid) of `tenant` in the suppression mirror?
+  bool in_mirror(const std::string& tenant, const std::string& id) const;
   /// One id of an accepted event on its way to event_ids/links.
   struct IndexRow {
     std::string tenant, id, kind, uid;
@@ -592,10 +593,7 @@ bool SqliteStore::submit(std::vector<EventRecord> events, std::function<void(Sub
 }
 
 bool SqliteStore::is_suppressed(const std::string& tenant, const std::string& id) const {
-  if (id.empty()) return false;
-  std::shared_lock lk(m_mirror_mu);
-  if (m_mirror.empty()) return false;  // nobody opted out: no digest to compute
-  return m_mirror.count(mirror_key(tenant, canonical_id(id))) != 0;
+  return in_mirror(tenant, canonical_id(id));
 }
 
 void SqliteStore::opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
@@ -942,12 +940,13 @@ int SqliteStore::insert_audit(std::int64_t time, const std::string& tenant,
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-bool SqliteStore::suppressed_in_txn(const std::string& tenant, const std::string& id) {
+bool SqliteStore::in_mirror(const std::string& tenant, const std::string& id) const {
   if (id.empty()) return false;
-  // The mirror holds every committed suppression entry and only this thread changes it (after
-  // its opt-out/opt-in commits), so it is exact here: no table lookup per event.
+  // The mirror holds every committed suppression entry and only the writer thread changes it
+  // (after its opt-out/opt-in commits), so on that thread it is exact: no table lookup per event.
   std::shared_lock lk(m_mirror_mu);
-  return !m_mirror.empty() && m_mirror.count(suppression_digest(tenant, id)) != 0;
+  if (m_mirror.empty()) return false;  // nobody opted out: no digest to compute
+  return m_mirror.count(mirror_key(tenant, id)) != 0;
 }
 
 void SqliteStore::run_submit_batch(std::vector<Job>& batch) {
@@ -993,9 +992,8 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
     for (EventRecord& ev : jobs[j]->events) {
       for (auto& [kind, value] : ev.ids) value = canonical_id(value);
       ev.uid = canonical_id(ev.uid);
-      bool suppressed = suppressed_in_txn(ev.tenant, ev.uid);
-      for (const auto& kv : ev.ids)
-        suppressed = suppressed || suppressed_in_txn(ev.tenant, kv.second);
+      bool suppressed = in_mirror(ev.tenant, ev.uid);
+      for (const auto& kv : ev.ids) suppressed = suppressed || in_mirror(ev.tenant, kv.second);
       if (suppressed) {
         out.push_back(Outcome::suppressed);
         continue;
