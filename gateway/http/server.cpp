@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <list>
@@ -119,18 +120,44 @@ void access_log(Shared& sh, std::string_view method, std::string_view route, int
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     ts_second = t;
   }
-  std::string m;
-  for (char c : method.substr(0, 10))
-    if (c >= 'A' && c <= 'Z') m.push_back(c);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  // Formatted by hand (no printf: this runs once per request): "<ts> <METHOD> <route> <status>
+  // <ms>.<µs>ms".
   char line[160];
-  int n = std::snprintf(
-      line, sizeof line, "%s %s %.*s %d %.3fms\n", ts, m.empty() ? "-" : m.c_str(),
-      static_cast<int>(std::min<std::size_t>(route.size(), 40)), route.data(), status, us / 1000.0);
-  if (n <= 0) return;
+  std::size_t n = 0;
+  auto put = [&](std::string_view v) {
+    const std::size_t k = std::min(v.size(), sizeof line - 1 - n);
+    std::memcpy(line + n, v.data(), k);
+    n += k;
+  };
+  auto put_uint = [&](std::uint64_t v, int min_digits) {
+    char d[24];
+    int k = 0;
+    do {
+      d[k++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0 || k < min_digits);
+    while (k > 0 && n < sizeof line - 1) line[n++] = d[--k];
+  };
+  put(ts);
+  put(" ");
+  const std::size_t method_at = n;
+  for (char c : method.substr(0, 10))
+    if (c >= 'A' && c <= 'Z') line[n++] = c;
+  if (n == method_at) put("-");
+  put(" ");
+  put(route.substr(0, 40));
+  put(" ");
+  put_uint(static_cast<std::uint64_t>(std::clamp(status, 0, 999)), 1);
+  put(" ");
+  const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  put_uint(us / 1000, 1);
+  put(".");
+  put_uint(us % 1000, 3);
+  put("ms\n");
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lk(sh.log_mu);
-  sh.log_buf.append(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
+  sh.log_buf.append(line, n);
   if (sh.log_buf.size() >= k_log_flush_bytes || now - sh.log_flushed >= k_log_flush_interval)
     flush_log_locked(sh);
 }
@@ -232,6 +259,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                          });
       return;
     }
+    // The body usually arrived with the header: parse what is buffered now, and skip the second
+    // composed read (its completion post and timer) when that finishes the message.
+    m_parser->eager(true);
+    error_code pec;
+    while (!m_parser->is_done() && m_buffer.size() > 0) {
+      const std::size_t used = m_parser->put(m_buffer.data(), pec);
+      m_buffer.consume(used);
+      if (pec || used == 0) break;
+    }
+    if (pec == bhttp::error::need_more) pec = {};
+    if (pec) return on_read_error(pec);
+    if (m_parser->is_done()) return on_read({});
     read_body();
   }
 

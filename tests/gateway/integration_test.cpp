@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -665,4 +666,52 @@ TEST_F(GatewayIntegration, GatewayAnswersExpectContinue) {
       d.send_raw("POST /v1/events HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
                  "99999999\r\n\r\n"));
   EXPECT_EQ(d.read_response().status, 413);
+}
+
+TEST_F(GatewayIntegration, GatewayReadsSplitAndPipelinedBodiesAndLogsEachRequest) {
+  // The server parses a body that came with its header at once, and falls back to reading when
+  // it did not: header alone, header with half the body, and two requests in one segment.
+  const std::string auth = "Authorization: Bearer sk_test\r\nContent-Type: application/json\r\n";
+  auto head = [&](const std::string& body) {
+    return "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + auth +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  };
+  Conn c(gw->port());
+  std::string b1 = events_body({"split1"});
+  ASSERT_TRUE(c.send_raw(head(b1)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(50));  // header alone first (not a timing assertion)
+  ASSERT_TRUE(c.send_raw(b1));
+  EXPECT_EQ(c.read_response().status, 202);
+  std::string b2 = events_body({"split2"});
+  ASSERT_TRUE(c.send_raw(head(b2) + b2.substr(0, b2.size() / 2)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(c.send_raw(b2.substr(b2.size() / 2)));
+  EXPECT_EQ(c.read_response().status, 202);
+  std::string b3 = events_body({"pipe1"}), b4 = events_body({"pipe2"});
+  ASSERT_TRUE(c.send_raw(head(b3) + b3 + head(b4) + b4));
+  EXPECT_EQ(c.read_response().status, 202);
+  EXPECT_EQ(c.read_response().status, 202);
+  std::string bad = R"({"events":[)";
+  ASSERT_TRUE(c.send_raw(head(bad) + bad));
+  EXPECT_EQ(c.read_response().status, 400);
+  EXPECT_EQ(export_all().size(), 4u);
+  EXPECT_EQ(gw->stop(), 0);
+  // One access-log line per request, in a fixed shape: time, method, route, status, duration.
+  const std::regex line(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [A-Z]+ [a-z_]+ \d{3} \d+\.\d{3}ms$)");
+  std::istringstream log(read_file(dir / "stdout.log"));
+  std::string l;
+  std::map<std::string, int> seen;
+  while (std::getline(log, l)) {
+    // Start-up and shutdown messages ("hashgate-gateway: ...", "demo: ...") are not access lines.
+    if (l.empty() || !std::isdigit(static_cast<unsigned char>(l[0]))) continue;
+    EXPECT_TRUE(std::regex_match(l, line)) << l;
+    std::istringstream f(l);
+    std::string ts, method, route, status;
+    f >> ts >> method >> route >> status;
+    ++seen[method + " " + route + " " + status];
+  }
+  EXPECT_EQ(seen["POST events 202"], 4);
+  EXPECT_EQ(seen["POST events 400"], 1);
+  EXPECT_EQ(seen["GET export 200"], 1);
 }
