@@ -206,6 +206,12 @@ std::string percent_decode(std::string_view s, bool form) {
 }
 
 PiiKind find_pii(std::string_view s) {
+  // Fast path, same result: without a 0xEF byte there is no look-alike to fold (the fold would
+  // copy `s` unchanged), and without '%' or '+' there is nothing to decode.
+  if (s.find('\xEF') == std::string_view::npos) {
+    if (auto k = scan_one(s); k != PiiKind::none) return k;
+    if (s.find_first_of("%+") == std::string_view::npos) return PiiKind::none;
+  }
   std::string folded = fold_lookalikes(s);
   if (auto k = scan_one(folded); k != PiiKind::none) return k;
   if (folded.find('%') != std::string::npos || folded.find('+') != std::string::npos) {
