@@ -58,10 +58,22 @@ std::string path_key(const std::string& k) {
   return k;
 }
 
-/// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path`.
-/// Values of an "ids" object that are valid digests are not scanned. `at` is the JSON pointer of
-/// `v`; it is extended and restored in place, so the walk allocates only when it finds something.
-bool find_raw_pii(const json& v, std::string& at, std::string& path, bool ids_object = false) {
+/// One step of the walk from the root of find_raw_pii to the value being looked at: a key of an
+/// object (`key` set) or an index of an array. The JSON pointer is only built when something is
+/// found, so a clean body costs no path strings.
+struct PiiFrame {
+  const PiiFrame* up;
+  const std::string* key;
+  std::size_t index;
+};
+
+std::string pii_pointer(const std::string& root, const PiiFrame* f) {
+  if (!f) return root;
+  return pii_pointer(root, f->up) + "/" + (f->key ? path_key(*f->key) : std::to_string(f->index));
+}
+
+bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, std::string& path,
+                     bool ids_object) {
   switch (v.type()) {
     case json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
@@ -69,7 +81,7 @@ bool find_raw_pii(const json& v, std::string& at, std::string& path, bool ids_ob
                          policy::canonical_digest(s, 16)))
         return false;
       if (policy::find_pii(s) != policy::PiiKind::none) {
-        path = at;
+        path = pii_pointer(root, f);
         return true;
       }
       return false;
@@ -82,39 +94,41 @@ bool find_raw_pii(const json& v, std::string& at, std::string& path, bool ids_ob
                             : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
       const std::string_view d(buf, static_cast<std::size_t>(conv.ptr - buf));
       if (d.size() >= 10 && policy::find_pii_in_integer(d) != policy::PiiKind::none) {
-        path = at;
+        path = pii_pointer(root, f);
         return true;
       }
       return false;
     }
     case json::value_t::array: {
-      const std::size_t n = at.size();
       for (std::size_t i = 0; i < v.size(); ++i) {
-        at.append("/").append(std::to_string(i));
-        const bool found = find_raw_pii(v[i], at, path);
-        at.resize(n);
-        if (found) return true;
+        const PiiFrame child{f, nullptr, i};
+        if (find_raw_pii_at(v[i], root, &child, path, false)) return true;
       }
       return false;
     }
     case json::value_t::object: {
-      const std::size_t n = at.size();
-      const bool ids = n >= 4 && std::string_view(at).substr(n - 4) == "/ids";
+      // The values of an object reached by the key "ids" are digests: those are not scanned.
+      const bool ids = f && f->key && *f->key == "ids";
       for (const auto& [k, x] : v.items()) {
         if (policy::find_pii(k) != policy::PiiKind::none) {
-          path = at + "/<key>";
+          path = pii_pointer(root, f) + "/<key>";
           return true;
         }
-        at.append("/").append(path_key(k));
-        const bool found = find_raw_pii(x, at, path, ids);
-        at.resize(n);
-        if (found) return true;
+        const PiiFrame child{f, &k, 0};
+        if (find_raw_pii_at(x, root, &child, path, ids)) return true;
       }
       return false;
     }
     default:
       return false;
   }
+}
+
+/// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path` to
+/// its JSON pointer (`at` is the pointer of `v`; keys that are not plain names read "<key>").
+/// Values of an "ids" object that are valid digests are not scanned.
+bool find_raw_pii(const json& v, const std::string& at, std::string& path) {
+  return find_raw_pii_at(v, at, nullptr, path, false);
 }
 
 std::size_t depth_of(const json& v) {

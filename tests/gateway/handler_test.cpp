@@ -155,6 +155,26 @@ TEST_F(GatewayHandler, GatewayPiiInKeysIsFoundAndNotEchoed) {
   EXPECT_EQ(json::parse(r.body)["rejected"][0]["path"], "/events/0/custom/<key>");
 }
 
+TEST_F(GatewayHandler, GatewayPiiPathsNameArrayIndexesAndOddKeys) {
+  // The JSON pointer of a finding is built from the walk: array indexes as numbers, keys that are
+  // not plain names as "<key>", and a digest-looking value outside "ids" is still scanned.
+  struct Case {
+    std::string extra, path;
+  } cases[] = {
+      {R"(,"custom":{"items":[{"sku":"a1"},{"note":"mail john@example.com"}]})",
+       "/events/0/custom/items/1/note"},
+      {R"(,"custom":{"a b":{"x":[1,[2,"+31 6 12345678"]]}})", "/events/0/custom/<key>/x/1/1"},
+      {R"(,"custom":{"ids":{"em":"tel 0612345678"}})", "/events/0/custom/ids/em"},
+      {R"(,"custom":{"n":31612345678})", "/events/0/custom/n"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(api_post("/v1/events", batch({event("a", c.extra)})));
+    EXPECT_EQ(r.status, 422) << c.path;
+    EXPECT_EQ(json::parse(r.body)["rejected"][0]["path"], c.path);
+  }
+  EXPECT_TRUE(store.stored.empty());
+}
+
 TEST_F(GatewayHandler, GatewayValidatesFields) {
   struct Case {
     std::string ev, code, path;
