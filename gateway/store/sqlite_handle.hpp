@@ -76,6 +76,12 @@ class Statement {
   int bind(int i, std::string_view v) {
     return sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
+  /// Binds text at index `i` without a copy: `v` must stay valid and unchanged until the
+  /// statement is reset (hold a ResetGuard for the whole step). For the per-event hot paths;
+  /// it also leaves no SQLite-owned copy of the value in freed heap memory.
+  int bind_static(int i, std::string_view v) {
+    return sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   /// Binds a 64-bit integer at index `i`.
   int bind(int i, std::int64_t v) { return sqlite3_bind_int64(m_stmt, i, v); }
   /// Binds a blob (copied by SQLite) at index `i`.

@@ -176,6 +176,12 @@ constexpr std::int64_t k_index_chunk = 4096;
 
 /// The ids column: {"kind":"value",...} in the given order. Digests and kind names are plain
 /// ASCII, written directly; anything else (or a repeated kind) goes through nlohmann (same text).
+/// A JSON column's text, "{}" when there is none (a view of `s` or of a literal, never a
+/// temporary: safe for Statement::bind_static).
+std::string_view json_or_empty(const std::string& s) {
+  return s.empty() ? std::string_view("{}") : std::string_view(s);
+}
+
 std::string ids_column(const std::vector<std::pair<std::string, std::string>>& ids) {
   auto plain = [](const std::string& t) {
     for (unsigned char c : t)
@@ -871,11 +877,11 @@ int SqliteStore::write_index_rows(std::vector<IndexRow>& rows, std::int64_t last
     return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
   });
   for (const IndexRow& r : rows) {
-    ResetGuard g(m_insert_event_id);
+    ResetGuard g(m_insert_event_id);  // `rows` is not changed while a row is bound
     m_insert_event_id.bind(1, r.seq);
-    m_insert_event_id.bind(2, r.tenant);
-    m_insert_event_id.bind(3, r.kind);
-    m_insert_event_id.bind(4, r.id);
+    m_insert_event_id.bind_static(2, r.tenant);
+    m_insert_event_id.bind_static(3, r.kind);
+    m_insert_event_id.bind_static(4, r.id);
     if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
   }
   std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
@@ -884,9 +890,9 @@ int SqliteStore::write_index_rows(std::vector<IndexRow>& rows, std::int64_t last
   for (const IndexRow& r : rows) {
     if (r.uid.empty()) continue;
     ResetGuard g(m_upsert_link);
-    m_upsert_link.bind(1, r.tenant);
-    m_upsert_link.bind(2, r.uid);
-    m_upsert_link.bind(3, r.id);
+    m_upsert_link.bind_static(1, r.tenant);
+    m_upsert_link.bind_static(2, r.uid);
+    m_upsert_link.bind_static(3, r.id);
     m_upsert_link.bind(4, r.received);
     if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
   }
@@ -999,18 +1005,20 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         continue;
       }
       {
+        // Every bound string outlives the step: `ev`'s members, `ids` below, literals.
+        const std::string ids = ids_column(ev.ids);
         ResetGuard g(m_insert_event);
-        m_insert_event.bind(1, ev.tenant);
-        m_insert_event.bind(2, ev.event_id);
-        m_insert_event.bind(3, ev.type);
+        m_insert_event.bind_static(1, ev.tenant);
+        m_insert_event.bind_static(2, ev.event_id);
+        m_insert_event.bind_static(3, ev.type);
         m_insert_event.bind(4, ev.time);
         m_insert_event.bind(5, ev.received);
-        m_insert_event.bind(6, ids_column(ev.ids));
-        m_insert_event.bind(7, ev.uid);
-        m_insert_event.bind(8, ev.online_ids_json.empty() ? "{}" : ev.online_ids_json);
-        m_insert_event.bind(9, ev.custom_json.empty() ? "{}" : ev.custom_json);
-        m_insert_event.bind(10, ev.legal_basis);
-        m_insert_event.bind(11, ev.consent_summary.empty() ? "{}" : ev.consent_summary);
+        m_insert_event.bind_static(6, ids);
+        m_insert_event.bind_static(7, ev.uid);
+        m_insert_event.bind_static(8, json_or_empty(ev.online_ids_json));
+        m_insert_event.bind_static(9, json_or_empty(ev.custom_json));
+        m_insert_event.bind_static(10, ev.legal_basis);
+        m_insert_event.bind_static(11, json_or_empty(ev.consent_summary));
         int s = m_insert_event.step();
         if (s != SQLITE_DONE) {
           rc = s;
