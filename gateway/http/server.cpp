@@ -38,6 +38,11 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
+/// Each connection runs on its own strand; the stream and socket name the strand type instead of
+/// the type-erased any_io_executor, so completions are dispatched without the erasure's copies.
+using Strand = net::strand<net::io_context::executor_type>;
+using TcpStream = beast::basic_stream<tcp, Strand>;
+using TcpSocket = net::basic_stream_socket<tcp, Strand>;
 
 namespace {
 
@@ -167,7 +172,7 @@ void access_log(Shared& sh, std::string_view method, std::string_view route, int
 
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
-  static constexpr bool k_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool k_tls = !std::is_same_v<Stream, TcpStream>;
 
   struct Slot {
     std::optional<std::string> res;  ///< the serialized response, once it is known
@@ -180,11 +185,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   };
 
  public:
-  Session(tcp::socket&& socket, Shared& sh) requires(!k_tls)
-      : m_stream(std::move(socket)), m_sh(sh) {
+  Session(TcpSocket&& socket, Shared& sh) requires(!k_tls) : m_stream(std::move(socket)), m_sh(sh) {
     ++m_sh.gw.metrics().connections();
   }
-  Session(tcp::socket&& socket, ssl::context& ctx, Shared& sh) requires(k_tls)
+  Session(TcpSocket&& socket, ssl::context& ctx, Shared& sh) requires(k_tls)
       : m_stream(std::move(socket), ctx), m_sh(sh) {
     ++m_sh.gw.metrics().connections();
   }
@@ -212,7 +216,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(m_stream); }
+  TcpStream& lowest() { return beast::get_lowest_layer(m_stream); }
 
   void on_run() {
     if constexpr (k_tls) {
@@ -409,7 +413,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       // Lingering close: half-close, then discard what the client still sends (at most 1 s) so
       // that unread request bytes do not turn the close into a RST that destroys our answer.
       error_code ec;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      lowest().socket().shutdown(TcpSocket::shutdown_send, ec);
       if (ec || m_reading) return lowest().socket().close(ec), void();  // a read is still pending
       lowest().expires_after(std::chrono::seconds(1));
       linger();
@@ -460,12 +464,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept() {
     m_acceptor.async_accept(net::make_strand(m_ioc),
-                            [self = shared_from_this()](error_code ec, tcp::socket s) {
+                            [self = shared_from_this()](error_code ec, TcpSocket s) {
                               self->on_accept(ec, std::move(s));
                             });
   }
 
-  void on_accept(error_code ec, tcp::socket socket) {
+  void on_accept(error_code ec, TcpSocket socket) {
     if (ec == net::error::operation_aborted || !m_acceptor.is_open()) return;
     if (!ec) {
       error_code nd;
@@ -476,12 +480,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
       } else {
         std::shared_ptr<SessionBase> base;
         if (m_ctx) {
-          auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-              std::move(socket), *m_ctx, m_sh);
+          auto s = std::make_shared<Session<beast::ssl_stream<TcpStream>>>(std::move(socket),
+                                                                           *m_ctx, m_sh);
           base = s;
           s->run();
         } else {
-          auto s = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), m_sh);
+          auto s = std::make_shared<Session<TcpStream>>(std::move(socket), m_sh);
           base = s;
           s->run();
         }
@@ -493,7 +497,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     do_accept();
   }
 
-  void reject(tcp::socket socket) {
+  void reject(TcpSocket socket) {
     m_sh.gw.metrics().add_request(503);
     m_sh.gw.metrics().add_rejected("connection_limit");
     if (m_ctx) {
@@ -505,10 +509,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
         "Connection: close\r\nContent-Length: 68\r\n\r\n"
         "{\"error\":\"overload\",\"message\":\"too many connections; retry later\"}\n";
-    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    auto sock = std::make_shared<TcpSocket>(std::move(socket));
     net::async_write(*sock, net::buffer(k_busy), [sock](error_code, std::size_t) {
       error_code ec;
-      sock->shutdown(tcp::socket::shutdown_send, ec);
+      sock->shutdown(TcpSocket::shutdown_send, ec);
       sock->close(ec);
     });
   }
