@@ -77,8 +77,8 @@ bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, 
   switch (v.type()) {
     case json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
-      if (ids_object && (policy::canonical_digest(s, 32) || policy::canonical_digest(s, 20) ||
-                         policy::canonical_digest(s, 16)))
+      if (ids_object &&
+          (policy::is_digest(s, 32) || policy::is_digest(s, 20) || policy::is_digest(s, 16)))
         return false;
       if (policy::find_pii(s) != policy::PiiKind::none) {
         path = pii_pointer(root, f);

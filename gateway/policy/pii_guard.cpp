@@ -242,14 +242,31 @@ PiiKind find_pii_in_integer(std::string_view digits) {
   return plain_run_is_phone(digits) ? PiiKind::phone : PiiKind::none;
 }
 
-std::optional<std::string> canonical_digest(std::string_view s, std::size_t bytes) {
-  // Exactly the digest's hex (either case) or, for SHA-256 only, its padded standard base64.
-  // Surrounding whitespace never passes: the exact length is checked before the SDK's decoder
-  // (which trims) sees the value, and trimming would make it shorter.
+namespace {
+/// Decodes `s` into `raw` when it is exactly the digest's hex (either case) or, for SHA-256
+/// only, its padded standard base64. Surrounding whitespace never passes: the exact length is
+/// checked before the SDK's decoder (which trims) sees the value, and trimming would make it
+/// shorter.
+bool decode_exact(std::string_view s, std::size_t bytes, std::array<std::uint8_t, 64>& raw) {
+  if (bytes == 0 || bytes > raw.size()) return false;
+  if (s.size() != bytes * 2 && !(bytes == 32 && s.size() == 44)) return false;
+  return hashgate::decode_digest(s, bytes, raw);
+}
+}  // namespace
+
+bool is_digest(std::string_view s, std::size_t bytes) {
   std::array<std::uint8_t, 64> raw{};
-  if (bytes == 0 || bytes > raw.size()) return std::nullopt;
-  if (s.size() != bytes * 2 && !(bytes == 32 && s.size() == 44)) return std::nullopt;
-  if (!hashgate::decode_digest(s, bytes, raw)) return std::nullopt;
+  const bool ok = decode_exact(s, bytes, raw);
+  hashgate::secure_zero(raw.data(), raw.size());
+  return ok;
+}
+
+std::optional<std::string> canonical_digest(std::string_view s, std::size_t bytes) {
+  std::array<std::uint8_t, 64> raw{};
+  if (!decode_exact(s, bytes, raw)) {
+    hashgate::secure_zero(raw.data(), raw.size());
+    return std::nullopt;
+  }
   std::string out = hashgate::to_hex(std::span<const std::uint8_t>(raw.data(), bytes));
   hashgate::secure_zero(raw.data(), raw.size());
   return out;

@@ -21,6 +21,8 @@ PiiKind find_pii_in_integer(std::string_view digits);
 /// Canonical lowercase hex of a digest of `bytes` bytes given as hex (either case) or, for
 /// 32-byte digests, as 44-char standard base64. nullopt when `s` is not such a digest.
 std::optional<std::string> canonical_digest(std::string_view s, std::size_t bytes);
+/// True when canonical_digest(s, bytes) would return a value (nothing is allocated).
+bool is_digest(std::string_view s, std::size_t bytes);
 
 /// True if `s` is an acceptable online identifier: 1–200 chars of [A-Za-z0-9._:=/+-].
 bool valid_online_id(std::string_view s);

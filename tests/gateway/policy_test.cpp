@@ -1,6 +1,7 @@
 // Unit tests of the PII guard and identifier checks (gateway/policy).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,10 +32,12 @@ TEST(GatewayPolicy, FastPathAgreesWithTheFoldingPath) {
   // "\xEF " forces the folding path (0xEF starts no fold without its two continuation bytes) and
   // is neutral for both detectors (a space before a token is a boundary), so the two answers must
   // agree on every input. Random strings over an alphabet dense in PII syntax; fixed seed.
-  const std::vector<std::string> atoms = {"@", ".", "-", "+", "%", "%40", "%2B", "%25", "0", "1",
-                                          "3", "6", "9", "00", "31", "44", "(", ")", " ", "/",
-                                          "a", "Z", "com", "nl", "example", "_", "=", "\xEF\xBC\xA0",
-                                          "\xC3\xA9", "\xEF", "tel:", "+316", "555"};
+  const std::vector<std::string> atoms = {
+      "@",        ".",    "-",    "+",       "%",  "%40", "%2B",
+      "%25",      "0",    "1",    "3",       "6",  "9",   "00",
+      "31",       "44",   "(",    ")",       " ",  "/",   "a",
+      "Z",        "com",  "nl",   "example", "_",  "=",   "\xEF\xBC\xA0",
+      "\xC3\xA9", "\xEF", "tel:", "+316",    "555"};
   std::uint64_t x = 0x9E3779B97F4A7C15ull;
   auto next = [&] {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -48,7 +51,7 @@ TEST(GatewayPolicy, FastPathAgreesWithTheFoldingPath) {
     ASSERT_EQ(fast, find_pii("\xEF " + s)) << "case " << i;
     found += fast != PiiKind::none;
   }
-  EXPECT_GT(found, 500u);   // the alphabet does produce e-mails and phones
+  EXPECT_GT(found, 500u);  // the alphabet does produce e-mails and phones
 }
 
 TEST(GatewayPolicy, FindsPhones) {
@@ -90,6 +93,20 @@ TEST(GatewayPolicy, CanonicalDigests) {
   EXPECT_FALSE(
       canonical_digest("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTt=", 32));  // non-canonical
   EXPECT_FALSE(canonical_digest("test@example.com", 32));
+  // is_digest answers the same question without building the hex.
+  const std::string upper2 = [] {
+    std::string u = k_sha256_hex;
+    for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  }();
+  for (const std::string s :
+       {std::string(k_sha256_hex), upper2, std::string(k_sha256_b64), std::string(k_sha1_hex),
+        std::string(k_md5_hex), std::string(k_sha256_hex).substr(1),
+        std::string(k_sha256_hex).replace(3, 1, "g"), std::string(" ") + k_sha256_hex,
+        std::string("lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTt="),
+        std::string("test@example.com"), std::string()})
+    for (std::size_t bytes : {16u, 20u, 32u, 0u, 65u})
+      EXPECT_EQ(is_digest(s, bytes), canonical_digest(s, bytes).has_value()) << s << " " << bytes;
 }
 
 TEST(GatewayPolicy, OnlineIds) {
