@@ -222,15 +222,9 @@ bool valid_uid(const std::string& u) {
 }
 
 std::string new_uid() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) return {};
-  static const char* k_hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s.push_back(k_hex[c >> 4]);
-    s.push_back(k_hex[c & 15]);
-  }
-  return s;
+  std::array<std::uint8_t, 16> b{};
+  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) return {};
+  return hashgate::to_hex(b);
 }
 
 bool parse_int(const std::string& s, std::int64_t lo, std::int64_t hi, std::int64_t& out) {

@@ -169,13 +169,7 @@ int default_threads() {
 std::string sha256_hex(const std::string& data) {
   std::array<std::uint8_t, 32> md{};
   hashgate::sha256(data, md);  // low-level SHA256_*: no EVP fetch per call
-  static const char* k_hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < md.size(); ++i) {
-    out.push_back(k_hex[md[i] >> 4]);
-    out.push_back(k_hex[md[i] & 15]);
-  }
-  return out;
+  return hashgate::to_hex(md);
 }
 
 Config parse_config(const std::string& text) {
