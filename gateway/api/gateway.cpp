@@ -1,6 +1,8 @@
 // Routes, validation and policy wiring of the gateway. No sockets here: see http/server.cpp.
 #include "gateway/api/gateway.hpp"
 
+#include "gateway/api/json_doc.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -63,20 +65,22 @@ std::string path_key(const std::string& k) {
 /// found, so a clean body costs no path strings.
 struct PiiFrame {
   const PiiFrame* up;
-  const std::string* key;
+  std::string_view key;
   std::size_t index;
+  bool is_key = false;
 };
 
 std::string pii_pointer(const std::string& root, const PiiFrame* f) {
   if (!f) return root;
-  return pii_pointer(root, f->up) + "/" + (f->key ? path_key(*f->key) : std::to_string(f->index));
+  return pii_pointer(root, f->up) + "/" +
+         (f->is_key ? path_key(std::string(f->key)) : std::to_string(f->index));
 }
 
-bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, std::string& path,
-                     bool ids_object) {
-  switch (v.type()) {
-    case json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
+bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* f,
+                     std::string& path, bool ids_object) {
+  switch (v.kind()) {
+    case JsonDoc::Kind::string: {
+      const std::string_view s = v.str();
       if (ids_object &&
           (policy::is_digest(s, 32) || policy::is_digest(s, 20) || policy::is_digest(s, 16)))
         return false;
@@ -86,12 +90,11 @@ bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, 
       }
       return false;
     }
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: {
+    case JsonDoc::Kind::integer:
+    case JsonDoc::Kind::unsigned_integer: {
       char buf[24];
-      const auto conv = v.is_number_unsigned()
-                            ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
-                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+      const auto conv = v.is_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.as_uint64())
+                                        : std::to_chars(buf, buf + sizeof buf, v.as_int64());
       const std::string_view d(buf, static_cast<std::size_t>(conv.ptr - buf));
       if (d.size() >= 10 && policy::find_pii_in_integer(d) != policy::PiiKind::none) {
         path = pii_pointer(root, f);
@@ -99,25 +102,26 @@ bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, 
       }
       return false;
     }
-    case json::value_t::array: {
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const PiiFrame child{f, nullptr, i};
-        if (find_raw_pii_at(v[i], root, &child, path, false)) return true;
-      }
-      return false;
+    case JsonDoc::Kind::array: {
+      bool found = false;
+      v.elements([&](std::size_t i, JsonDoc::Value x) {
+        if (found) return;
+        const PiiFrame child{f, {}, i};
+        found = find_raw_pii_at(x, root, &child, path, false);
+      });
+      return found;
     }
-    case json::value_t::object: {
+    case JsonDoc::Kind::object: {
       // The values of an object reached by the key "ids" are digests: those are not scanned.
-      const bool ids = f && f->key && *f->key == "ids";
-      for (const auto& [k, x] : v.items()) {
+      const bool ids = f && f->is_key && f->key == "ids";
+      return !v.members([&](std::string_view k, JsonDoc::Value x) {
         if (policy::find_pii(k) != policy::PiiKind::none) {
           path = pii_pointer(root, f) + "/<key>";
-          return true;
+          return false;
         }
-        const PiiFrame child{f, &k, 0};
-        if (find_raw_pii_at(x, root, &child, path, ids)) return true;
-      }
-      return false;
+        const PiiFrame child{f, k, 0, true};
+        return !find_raw_pii_at(x, root, &child, path, ids);
+      });
     }
     default:
       return false;
@@ -127,17 +131,8 @@ bool find_raw_pii_at(const json& v, const std::string& root, const PiiFrame* f, 
 /// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path` to
 /// its JSON pointer (`at` is the pointer of `v`; keys that are not plain names read "<key>").
 /// Values of an "ids" object that are valid digests are not scanned.
-bool find_raw_pii(const json& v, const std::string& at, std::string& path) {
+bool find_raw_pii(JsonDoc::Value v, const std::string& at, std::string& path) {
   return find_raw_pii_at(v, at, nullptr, path, false);
-}
-
-std::size_t depth_of(const json& v) {
-  if (v.is_object() || v.is_array()) {
-    std::size_t d = 0;
-    for (const auto& x : v) d = std::max(d, depth_of(x));
-    return d + 1;
-  }
-  return 0;
 }
 
 /// Nesting depth of JSON text without parsing it (strings skipped); guards the recursive parser.
@@ -161,14 +156,6 @@ std::size_t text_depth(std::string_view s) {
       --depth;
   }
   return max_depth;
-}
-
-void wipe_strings(json& v) {
-  if (v.is_string()) {
-    policy::secure_clear(v.get_ref<std::string&>());
-  } else if (v.is_structured()) {
-    for (auto& x : v) wipe_strings(x);
-  }
 }
 
 std::string_view path_of(std::string_view target) {
@@ -299,33 +286,36 @@ struct IdsResult {
   std::string code, path;
 };
 
-IdsResult parse_ids(const json& ids, const std::string& at) {
+IdsResult parse_ids(JsonDoc::Value ids, const std::string& at) {
   IdsResult r;
   if (!ids.is_object()) {
     r.code = "invalid_ids";
     r.path = at;
     return r;
   }
-  for (const auto& [k, v] : ids.items()) {
+  ids.members([&](std::string_view key, JsonDoc::Value v) {
+    const std::string k(key);
     std::size_t bytes = id_digest_bytes(k);
     if (!bytes) {
       r.code = "unknown_field";
       r.path = at + "/" + path_key(k);
-      return r;
+      return false;
     }
     if (!v.is_string()) {
       r.code = "invalid_hash";
       r.path = at + "/" + k;
-      return r;
+      return false;
     }
-    auto canon = policy::canonical_digest(v.get_ref<const std::string&>(), bytes);
+    auto canon = policy::canonical_digest(v.str(), bytes);
     if (!canon) {
       r.code = "invalid_hash";
       r.path = at + "/" + k;
-      return r;
+      return false;
     }
     r.ids.emplace_back(k, std::move(*canon));
-  }
+    return true;
+  });
+  if (!r.code.empty()) r.ids.clear();
   return r;
 }
 
@@ -675,24 +665,29 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
   if (text_depth(req.body) > m_cfg.json_depth)
     return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
-  json body = json::parse(req.body, nullptr, false);
-  policy::secure_clear(req.body);
-  if (body.is_discarded())
+  // The document's strings are views of the body: the body is zeroed when this handler returns
+  // (the document zeroes its own copies).
+  struct WipeBody {
+    std::string& b;
+    ~WipeBody() { policy::secure_clear(b); }
+  } wipe_body{req.body};
+  JsonDoc doc;
+  if (!doc.parse(req.body, m_cfg.json_depth))
     return done(finish(error(400, "bad_json", "the body is not valid JSON")));
-  struct Wipe {
-    json& j;
-    ~Wipe() { wipe_strings(j); }
-  } wipe{body};
+  const JsonDoc::Value body = doc.root();
   if (!body.is_object())
     return done(finish(error(400, "bad_request", "the body must be a JSON object")));
-  for (const auto& [k, v] : body.items()) {
+  std::optional<Response> top_error;
+  body.members([&](std::string_view key, JsonDoc::Value) {
+    const std::string k(key);
     if (policy::find_pii(k) != policy::PiiKind::none) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},
                     {"path", "/<key>"}}
                    .dump();
-      return done(finish(std::move(r)));
+      top_error = std::move(r);
+      return false;
     }
     if (k != "events" && k != "site_key") {
       Response r = error(400, "unknown_field", "unknown top-level field");
@@ -700,10 +695,14 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
                     {"message", "unknown top-level field"},
                     {"path", "/" + path_key(k)}}
                    .dump();
-      return done(finish(std::move(r)));
+      top_error = std::move(r);
+      return false;
     }
-  }
-  if (!body.contains("events") || !body["events"].is_array()) {
+    return true;
+  });
+  if (top_error) return done(finish(std::move(*top_error)));
+  const JsonDoc::Value events = body.find("events");
+  if (!events.valid() || !events.is_array()) {
     Response r = error(400, "missing_events", "the body needs an \"events\" array");
     r.body = json{{"error", "missing_events"},
                   {"message", "the body needs an \"events\" array"},
@@ -711,9 +710,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
                  .dump();
     return done(finish(std::move(r)));
   }
-  if (body.contains("site_key") && !body["site_key"].is_string())
+  if (const auto sk = body.find("site_key"); sk.valid() && !sk.is_string())
     return done(finish(error(400, "bad_request", "site_key must be a string")));
-  json& events = body["events"];
   if (events.size() > m_cfg.max_events)
     return done(
         finish(error(413, "too_many_events",
@@ -729,7 +727,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     std::string reason(policy::drop_reason_name(req_drop));
     m_metrics.add_dropped(reason, events.size());
     json d = json::object();
-    if (!events.empty()) d[reason] = events.size();
+    if (events.size() != 0) d[reason] = events.size();
     Response r =
         json_response(202, json{{"accepted", 0}, {"dropped", d}, {"rejected", json::array()}});
     if (sig.optout_cookie && cookies.count("hg_uid"))
@@ -758,167 +756,127 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     rejected.push_back(json{{"index", i}, {"code", code}, {"path", path}});
     m_metrics.add_event_rejected(code);
   };
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const json& ev = events[i];
+  std::optional<std::string> gdpr_query;
+  if (auto it = q.find("gdpr"); it != q.end()) gdpr_query = it->second;
+  events.elements([&](std::size_t i, JsonDoc::Value ev) {
     std::string at = "/events/" + std::to_string(i);
     std::string pii_path;
-    if (find_raw_pii(ev, at, pii_path)) {
-      reject(i, "raw_pii", pii_path);
-      continue;
-    }
-    if (!ev.is_object()) {
-      reject(i, "invalid_event", at);
-      continue;
-    }
+    if (find_raw_pii(ev, at, pii_path)) return reject(i, "raw_pii", pii_path);
+    if (!ev.is_object()) return reject(i, "invalid_event", at);
     std::string bad_key;
-    for (const auto& [k, v] : ev.items())
+    ev.members([&](std::string_view k, JsonDoc::Value) {
       if (k != "event_id" && k != "type" && k != "time" && k != "ids" && k != "online_ids" &&
           k != "consent" && k != "custom") {
         bad_key = k;
-        break;
+        return false;
       }
-    if (!bad_key.empty()) {
-      reject(i, "unknown_field", at + "/" + path_key(bad_key));
-      continue;
-    }
+      return true;
+    });
+    if (!bad_key.empty()) return reject(i, "unknown_field", at + "/" + path_key(bad_key));
     EventRecord rec;
     rec.tenant = tenant.id;
     rec.received = now;
     rec.uid = uid;
     // event_id
-    if (!ev.contains("event_id") || !ev["event_id"].is_string()) {
-      reject(i, "missing_field", at + "/event_id");
-      continue;
-    }
-    rec.event_id = ev["event_id"].get<std::string>();
+    const JsonDoc::Value event_id = ev.find("event_id");
+    if (!event_id.valid() || !event_id.is_string())
+      return reject(i, "missing_field", at + "/event_id");
+    rec.event_id = event_id.str();
     bool id_ok = !rec.event_id.empty() && rec.event_id.size() <= 128;
     for (char c : rec.event_id)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
             c == '-'))
         id_ok = false;
-    if (!id_ok) {
-      reject(i, "invalid_event_id", at + "/event_id");
-      continue;
-    }
+    if (!id_ok) return reject(i, "invalid_event_id", at + "/event_id");
     // type
-    if (!ev.contains("type") || !ev["type"].is_string()) {
-      reject(i, "missing_field", at + "/type");
-      continue;
-    }
-    rec.type = ev["type"].get<std::string>();
-    if (!event_types().count(rec.type)) {
-      reject(i, "invalid_type", at + "/type");
-      continue;
-    }
+    const JsonDoc::Value type = ev.find("type");
+    if (!type.valid() || !type.is_string()) return reject(i, "missing_field", at + "/type");
+    rec.type = type.str();
+    if (!event_types().count(rec.type)) return reject(i, "invalid_type", at + "/type");
     // time
-    if (ev.contains("time")) {
-      const json& t = ev["time"];
-      if (!t.is_number_integer() && !t.is_number_unsigned()) {
-        reject(i, "invalid_time", at + "/time");
-        continue;
-      }
-      if (t.is_number_unsigned() &&
-          t.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
-        reject(i, "invalid_time", at + "/time");
-        continue;
-      }
-      rec.time = t.get<std::int64_t>();
-      if (rec.time > now + k_max_future_s || rec.time < now - k_max_age_s) {
-        reject(i, "invalid_time", at + "/time");
-        continue;
-      }
+    if (const JsonDoc::Value t = ev.find("time"); t.valid()) {
+      if (!t.is_integer()) return reject(i, "invalid_time", at + "/time");
+      if (t.is_unsigned() && t.as_uint64() > static_cast<std::uint64_t>(INT64_MAX))
+        return reject(i, "invalid_time", at + "/time");
+      rec.time = t.as_int64();
+      if (rec.time > now + k_max_future_s || rec.time < now - k_max_age_s)
+        return reject(i, "invalid_time", at + "/time");
     } else {
       rec.time = now;
     }
     // ids
-    if (ev.contains("ids")) {
-      auto r = parse_ids(ev["ids"], at + "/ids");
-      if (!r.code.empty()) {
-        reject(i, r.code, r.path);
-        continue;
-      }
+    if (const JsonDoc::Value ids = ev.find("ids"); ids.valid()) {
+      auto r = parse_ids(ids, at + "/ids");
+      if (!r.code.empty()) return reject(i, r.code, r.path);
       rec.ids = std::move(r.ids);
     }
     // online_ids
     std::string bad_online;
-    if (ev.contains("online_ids")) {
-      const json& o = ev["online_ids"];
+    if (const JsonDoc::Value o = ev.find("online_ids"); o.valid()) {
       if (!o.is_object() || o.size() > 16) {
         bad_online = at + "/online_ids";
       } else {
-        for (const auto& [k, v] : o.items()) {
+        o.members([&](std::string_view key, JsonDoc::Value v) {
+          const std::string k(key);
           bool key_ok = !k.empty() && k.size() <= 32;
           for (char c : k)
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) key_ok = false;
           if (!key_ok) {
             bad_online = at + "/online_ids/" + path_key(k);
-            break;
+            return false;
           }
-          if (!v.is_string() || !policy::valid_online_id(v.get_ref<const std::string&>())) {
+          if (!v.is_string() || !policy::valid_online_id(v.str())) {
             bad_online = at + "/online_ids/" + k;
-            break;
+            return false;
           }
-        }
-        if (bad_online.empty()) rec.online_ids_json = o.dump();
+          return true;
+        });
+        if (bad_online.empty()) o.dump(rec.online_ids_json);
       }
     }
-    if (!bad_online.empty()) {
-      reject(i, "invalid_online_id", bad_online);
-      continue;
-    }
-    if (rec.ids.empty() && rec.online_ids_json.size() <= 2) {
-      reject(i, "missing_field", at + "/ids");
-      continue;
-    }
+    if (!bad_online.empty()) return reject(i, "invalid_online_id", bad_online);
+    if (rec.ids.empty() && rec.online_ids_json.size() <= 2)
+      return reject(i, "missing_field", at + "/ids");
     // custom
-    if (ev.contains("custom")) {
-      const json& c = ev["custom"];
-      if (!c.is_object()) {
-        reject(i, "invalid_custom", at + "/custom");
-        continue;
-      }
-      if (depth_of(c) > k_max_custom_depth) {
-        reject(i, "too_deep", at + "/custom");
-        continue;
-      }
-      rec.custom_json = c.dump();
+    if (const JsonDoc::Value c = ev.find("custom"); c.valid()) {
+      if (!c.is_object()) return reject(i, "invalid_custom", at + "/custom");
+      if (c.depth() > k_max_custom_depth) return reject(i, "too_deep", at + "/custom");
+      c.dump(rec.custom_json);
     }
     // consent
     int gdpr = 0;
     std::string tc;
-    if (auto it = q.find("gdpr"); it != q.end() && it->second == "1") gdpr = 1;
+    if (gdpr_query && *gdpr_query == "1") gdpr = 1;
     if (auto it = q.find("gdpr_consent"); it != q.end()) tc = it->second;
-    if (ev.contains("consent")) {
-      const json& c = ev["consent"];
+    if (const JsonDoc::Value c = ev.find("consent"); c.valid()) {
       std::string bad;
       if (!c.is_object())
         bad = at + "/consent";
       else
-        for (const auto& [k, v] : c.items()) {
+        c.members([&](std::string_view key, JsonDoc::Value v) {
+          const std::string k(key);
           if (k == "gdpr") {
             if (v.is_boolean())
-              gdpr = v.get<bool>() ? 1 : 0;
-            else if (v.is_number_integer() && (v.get<int>() == 0 || v.get<int>() == 1))
-              gdpr = v.get<int>();
+              gdpr = v.boolean() ? 1 : 0;
+            else if (v.is_integer() &&
+                     (static_cast<int>(v.as_int64()) == 0 || static_cast<int>(v.as_int64()) == 1))
+              gdpr = static_cast<int>(v.as_int64());  // nlohmann's get<int>(): a static_cast
             else
               bad = at + "/consent/gdpr";
           } else if (k == "tcf") {
-            if (v.is_string() && v.get_ref<const std::string&>().size() <= 65536)
-              tc = v.get<std::string>();
+            if (v.is_string() && v.str().size() <= 65536)
+              tc = v.str();
             else
               bad = at + "/consent/tcf";
           } else if (k == "legal_basis") {
-            if (!v.is_string() || (v != "consent" && v != "legitimate_interest"))
+            if (!v.is_string() || (v.str() != "consent" && v.str() != "legitimate_interest"))
               bad = at + "/consent/legal_basis";
           } else {
             bad = at + "/consent/" + path_key(k);
           }
-          if (!bad.empty()) break;
-        }
-      if (!bad.empty()) {
-        reject(i, "invalid_consent", bad);
-        continue;
-      }
+          return bad.empty();
+        });
+      if (!bad.empty()) return reject(i, "invalid_consent", bad);
     }
     rec.legal_basis = tenant.legal_basis;
     if (gdpr == 1) {
@@ -934,24 +892,24 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       ConsentDecision d = decide_consent(basis, pol, tc, now);
       if (!d.allowed) {
         ++dropped["consent"];
-        continue;
+        return;
       }
       rec.consent_summary =
           d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
 #else
       ++dropped["consent"];  // fail closed: no TCF decoder in this build
-      continue;
+      return;
 #endif
     } else {
       rec.consent_summary = R"({"gdpr":0})";
     }
     if (policy::is_suppressed(m_store, tenant.id, rec.ids, rec.uid)) {
       ++dropped["suppressed"];
-      continue;
+      return;
     }
     records.push_back(std::move(rec));
     record_index.push_back(i);
-  }
+  });
   for (const auto& [k, v] : dropped) m_metrics.add_dropped(k, v);
 
   // The answer, from here or from the store's completion (then `rq` is the kept copy of `req`).
@@ -1124,14 +1082,14 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
       return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
     if (text_depth(req.body) > m_cfg.json_depth)
       return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
-    json body = json::parse(req.body, nullptr, false);
-    policy::secure_clear(req.body);
-    if (body.is_discarded())
+    struct WipeBody {
+      std::string& b;
+      ~WipeBody() { policy::secure_clear(b); }
+    } wipe_body{req.body};
+    JsonDoc doc;
+    if (!doc.parse(req.body, m_cfg.json_depth))
       return done(finish(error(400, "bad_json", "the body is not valid JSON")));
-    struct Wipe {
-      json& j;
-      ~Wipe() { wipe_strings(j); }
-    } wipe{body};
+    const JsonDoc::Value body = doc.root();
     std::string pii_path, root;
     if (find_raw_pii(body, root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
@@ -1141,25 +1099,32 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
                    .dump();
       return done(finish(std::move(r)));
     }
-    if (!body.is_object() || !body.contains("ids"))
+    const JsonDoc::Value id_sets = body.is_object() ? body.find("ids") : JsonDoc::Value{};
+    if (!id_sets.valid())
       return done(
           finish(error(400, "missing_ids",
                        "the body needs \"ids\": {\"em\": \"<sha256>\", ...} or an array of them")));
-    json list = body["ids"].is_array() ? body["ids"] : json::array({body["ids"]});
-    if (list.size() > k_max_optout_ids)
+    const bool many = id_sets.is_array();
+    if (many && id_sets.size() > k_max_optout_ids)
       return done(finish(error(413, "too_many_ids", "at most 1000 id sets per request")));
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      auto r = parse_ids(list[i], body["ids"].is_array() ? "/ids/" + std::to_string(i) : "/ids");
-      if (!r.code.empty()) {
-        Response e = error(422, r.code, "invalid identifier");
-        e.body = json{
-            {"error", r.code},
-            {"message", "ids accept only sha256/sha1/md5 digests"},
-            {"path",
-             r.path}}.dump();
-        return done(finish(std::move(e)));
-      }
+    std::optional<IdsResult> bad;
+    auto take = [&](std::size_t i, JsonDoc::Value set) {
+      if (bad) return;
+      auto r = parse_ids(set, many ? "/ids/" + std::to_string(i) : "/ids");
+      if (!r.code.empty()) return bad.emplace(std::move(r)), void();
       for (auto& [k, v] : r.ids) ids.push_back(v);
+    };
+    if (many)
+      id_sets.elements(take);
+    else
+      take(0, id_sets);
+    if (bad) {
+      Response e = error(422, bad->code, "invalid identifier");
+      e.body = json{{"error", bad->code},
+                    {"message", "ids accept only sha256/sha1/md5 digests"},
+                    {"path", bad->path}}
+                   .dump();
+      return done(finish(std::move(e)));
     }
   }
   std::string uid;
@@ -1204,10 +1169,14 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
       r.route = "optin";
       return done(std::move(r));
     }
-    json body = json::parse(req.body, nullptr, false);
-    policy::secure_clear(req.body);
+    struct WipeBody {
+      std::string& b;
+      ~WipeBody() { policy::secure_clear(b); }
+    } wipe_body{req.body};
+    JsonDoc doc;
+    const bool parsed = doc.parse(req.body, m_cfg.json_depth);
     std::string pii_path, root;
-    if (!body.is_discarded() && find_raw_pii(body, root, pii_path)) {
+    if (parsed && find_raw_pii(doc.root(), root, pii_path)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},
@@ -1216,24 +1185,32 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
       r.route = "optin";
       return done(std::move(r));
     }
-    if (body.is_discarded() || !body.is_object() || !body.contains("ids")) {
+    const JsonDoc::Value id_sets =
+        parsed && doc.root().is_object() ? doc.root().find("ids") : JsonDoc::Value{};
+    if (!id_sets.valid()) {
       Response r = error(400, "missing_ids", "the body needs \"ids\"");
       r.route = "optin";
       return done(std::move(r));
     }
-    json list = body["ids"].is_array() ? body["ids"] : json::array({body["ids"]});
-    for (std::size_t i = 0; i < list.size() && i < k_max_optout_ids; ++i) {
-      auto r = parse_ids(list[i], "/ids");
-      if (!r.code.empty()) {
-        Response e = error(422, r.code, "invalid identifier");
-        e.body = json{{"error", r.code}, {"message", "ids accept only digests"}, {"path", r.path}}
-                     .dump();
-        e.route = "optin";
-        return done(std::move(e));
-      }
+    std::optional<IdsResult> bad;
+    auto take = [&](std::size_t i, JsonDoc::Value set) {
+      if (bad || i >= k_max_optout_ids) return;
+      auto r = parse_ids(set, "/ids");
+      if (!r.code.empty()) return bad.emplace(std::move(r)), void();
       for (auto& [k, v] : r.ids) ids.push_back(v);
+    };
+    if (id_sets.is_array())
+      id_sets.elements(take);
+    else
+      take(0, id_sets);
+    if (bad) {
+      Response e = error(422, bad->code, "invalid identifier");
+      e.body =
+          json{{"error", bad->code}, {"message", "ids accept only digests"}, {"path", bad->path}}
+              .dump();
+      e.route = "optin";
+      return done(std::move(e));
     }
-    wipe_strings(body);
   }
   std::string uid;
   if (browser) uid = uid_cookie(req);
