@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 
 namespace hashgate::gw::api {
@@ -368,21 +369,30 @@ bool JsonDoc::parse_number(Node& n) {
   return std::isfinite(n.d);  // an overflow (1e400) is an error, as in nlohmann; underflow is 0
 }
 
-void JsonDoc::sorted_members(std::uint32_t object, std::vector<std::uint32_t>& out) const {
-  out.clear();
+void JsonDoc::sorted_members(std::uint32_t object, Order& out) const {
   const Node& o = m_nodes[object];
-  out.reserve(o.count);
-  for (std::uint32_t c = object + 1; c < o.end; c = m_nodes[c].end) out.push_back(c);
-  std::stable_sort(out.begin(), out.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return m_nodes[a].key < m_nodes[b].key;
-  });
+  if (o.count > std::size(out.inline_items)) out.heap.resize(o.count);
+  std::uint32_t* v = out.data();
+  std::size_t n = 0;
+  for (std::uint32_t c = object + 1; c < o.end; c = m_nodes[c].end) v[n++] = c;
+  auto less = [&](std::uint32_t a, std::uint32_t b) { return m_nodes[a].key < m_nodes[b].key; };
+  if (n <= 16) {  // insertion sort: stable, no allocation, fast for the usual small objects
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint32_t x = v[i];
+      std::size_t j = i;
+      for (; j > 0 && less(x, v[j - 1]); --j) v[j] = v[j - 1];
+      v[j] = x;
+    }
+  } else {
+    std::stable_sort(v, v + n, less);
+  }
   // A repeated key keeps its last value: in each run of equal keys (text order), keep the last.
   std::size_t w = 0;
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    if (r + 1 < out.size() && m_nodes[out[r + 1]].key == m_nodes[out[r]].key) continue;
-    out[w++] = out[r];
+  for (std::size_t r = 0; r < n; ++r) {
+    if (r + 1 < n && m_nodes[v[r + 1]].key == m_nodes[v[r]].key) continue;
+    v[w++] = v[r];
   }
-  out.resize(w);
+  out.size = w;
 }
 
 std::int64_t JsonDoc::Value::as_int64() const {
@@ -399,9 +409,9 @@ std::size_t JsonDoc::Value::size() const {
   const Node& n = node();
   if (n.kind == Kind::array) return n.count;
   if (n.kind != Kind::object) return 0;
-  std::vector<std::uint32_t> order;
+  Order order;
   m_doc->sorted_members(m_index, order);
-  return order.size();
+  return order.size;
 }
 
 JsonDoc::Value JsonDoc::Value::find(std::string_view key) const {

@@ -35,6 +35,13 @@ class JsonDoc {
   };
 
  private:
+  /// Member node indexes in iteration order: inline for small objects, else on the heap.
+  struct Order {
+    std::uint32_t inline_items[16];
+    std::vector<std::uint32_t> heap;
+    std::size_t size = 0;
+    std::uint32_t* data() { return heap.empty() ? inline_items : heap.data(); }
+  };
   struct Node {
     Kind kind = Kind::null;
     bool b = false;
@@ -97,10 +104,12 @@ class JsonDoc {
     /// f(key, Value) returns false to stop. Returns false when stopped.
     template <class F>
     bool members(F&& f) const {
-      std::vector<std::uint32_t> order;
+      Order order;
       m_doc->sorted_members(m_index, order);
-      for (std::uint32_t c : order)
+      for (std::size_t k = 0; k < order.size; ++k) {
+        const std::uint32_t c = order.data()[k];
         if (!f(m_doc->m_nodes[c].key, Value(m_doc, c))) return false;
+      }
       return true;
     }
     /// Nesting depth: 0 for a scalar, 1 + the deepest child for arrays and objects.
@@ -126,7 +135,7 @@ class JsonDoc {
   bool parse_string(std::string_view& out);
   bool parse_number(Node& n);
   void skip_ws();
-  void sorted_members(std::uint32_t object, std::vector<std::uint32_t>& out) const;
+  void sorted_members(std::uint32_t object, Order& out) const;
   void wipe();
 
   std::string_view m_text;

@@ -355,7 +355,7 @@ class SqliteStore final : public Store {
     std::int64_t seq, received;
   };
   int index_events();
-  int write_index_rows(std::vector<IndexRow>& rows, std::int64_t last);
+  int write_index_rows(const std::vector<IndexRow>& rows, std::int64_t last);
   int run_index();
   int load_indexed_seq();
   void scrub_wal();
@@ -871,12 +871,17 @@ int SqliteStore::index_events() {
   return SQLITE_OK;
 }
 
-int SqliteStore::write_index_rows(std::vector<IndexRow>& rows, std::int64_t last) {
-  // Key order: neighbouring inserts land on the same b-tree pages.
-  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+int SqliteStore::write_index_rows(const std::vector<IndexRow>& rows, std::int64_t last) {
+  // Key order: neighbouring inserts land on the same b-tree pages. The rows stay in place; an
+  // index array is sorted (moving four strings per swap cost more than the comparisons).
+  std::vector<std::uint32_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    const IndexRow &a = rows[x], &b = rows[y];
     return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
   });
-  for (const IndexRow& r : rows) {
+  for (std::uint32_t k : order) {
+    const IndexRow& r = rows[k];
     ResetGuard g(m_insert_event_id);  // `rows` is not changed while a row is bound
     m_insert_event_id.bind(1, r.seq);
     m_insert_event_id.bind_static(2, r.tenant);
@@ -884,11 +889,16 @@ int SqliteStore::write_index_rows(std::vector<IndexRow>& rows, std::int64_t last
     m_insert_event_id.bind_static(4, r.id);
     if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
   }
-  std::sort(rows.begin(), rows.end(), [](const IndexRow& a, const IndexRow& b) {
+  // Links only for rows with a uid (browser events); server events have none.
+  order.erase(std::remove_if(order.begin(), order.end(),
+                             [&](std::uint32_t k) { return rows[k].uid.empty(); }),
+              order.end());
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    const IndexRow &a = rows[x], &b = rows[y];
     return std::tie(a.tenant, a.uid, a.id) < std::tie(b.tenant, b.uid, b.id);
   });
-  for (const IndexRow& r : rows) {
-    if (r.uid.empty()) continue;
+  for (std::uint32_t k : order) {
+    const IndexRow& r = rows[k];
     ResetGuard g(m_upsert_link);
     m_upsert_link.bind_static(1, r.tenant);
     m_upsert_link.bind_static(2, r.uid);

@@ -249,3 +249,15 @@ TEST(GatewayJsonDoc, LimitsDepthAndKeepsViewsValid) {
   });
   EXPECT_EQ(n, 500u);
 }
+
+TEST(GatewayJsonDoc, LargeObjectsIterateAsNlohmannDoes) {
+  // Objects above the inline size (16 members) take the other sort; repeated keys in both.
+  for (int n : {15, 16, 17, 40, 300}) {
+    std::string t = "{";
+    for (int i = 0; i < n; ++i)
+      t += std::string(i ? "," : "") + "\"k" + std::to_string((i * 7) % (n / 2 + 1)) +
+           "\":" + std::to_string(i);
+    t += "}";
+    EXPECT_EQ(json_differs(t), "") << n;
+  }
+}
