@@ -209,8 +209,18 @@ PiiKind find_pii(std::string_view s) {
   // Fast path, same result: without a 0xEF byte there is no look-alike to fold (the fold would
   // copy `s` unchanged), and without '%' or '+' there is nothing to decode.
   if (s.find('\xEF') == std::string_view::npos) {
+    // Without '%' or '+' nothing decodes; then an e-mail needs an '@' and every phone pattern
+    // of has_phone needs at least 8 digits: one pass settles most values.
+    bool decodable = false, at = false;
+    std::size_t digits = 0;
+    for (char c : s) {
+      decodable |= c == '%' || c == '+';
+      at |= c == '@';
+      digits += is_digit(c);
+    }
+    if (!decodable && !at && digits < 8) return PiiKind::none;
     if (auto k = scan_one(s); k != PiiKind::none) return k;
-    if (s.find_first_of("%+") == std::string_view::npos) return PiiKind::none;
+    if (!decodable) return PiiKind::none;
   }
   std::string folded = fold_lookalikes(s);
   if (auto k = scan_one(folded); k != PiiKind::none) return k;
