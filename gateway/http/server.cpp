@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <array>
@@ -638,7 +639,11 @@ void Server::run() {
   im.schedule_retention();
   im.schedule_log_flush();
   std::vector<std::thread> threads;
-  for (int i = 1; i < im.cfg.threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+  for (int i = 1; i < im.cfg.threads; ++i)
+    threads.emplace_back([&im] {
+      pthread_setname_np(pthread_self(), "hg-io");
+      im.ioc.run();
+    });
   im.ioc.run();
   for (auto& t : threads) t.join();
   flush_log(im.sh);

@@ -9,8 +9,10 @@
 #include <hashgate/hashgate.hpp>
 #include <nlohmann/json.hpp>
 
+#include <pthread.h>
 #include <algorithm>
 #include <array>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -698,6 +700,7 @@ void SqliteStore::close() {
 // ---- writer thread -------------------------------------------------------------------------
 
 void SqliteStore::writer_loop() {
+  pthread_setname_np(pthread_self(), "hg-writer");  // named in top, perf and /proc
   for (;;) {
     std::unique_lock lk(m_mu);
     if (m_unindexed > 0 || m_needs_scrub) {
