@@ -651,6 +651,26 @@ Request cors_view(const Request& req) {
 
 // ---- events ---------------------------------------------------------------------------------
 
+namespace {
+
+/// Zeroes a request body when the handler that read it returns (JsonDoc values are views of it).
+struct BodyWiper {
+  std::string& body;
+  ~BodyWiper() { policy::secure_clear(body); }
+};
+
+}  // namespace
+
+std::optional<Response> Gateway::read_json_body(const Request& req, JsonDoc& doc) const {
+  if (!policy::valid_utf8(req.body))
+    return error(400, "invalid_utf8", "the body is not well-formed UTF-8");
+  if (text_depth(req.body) > m_cfg.json_depth)
+    return error(400, "too_deep", "the JSON nesting is too deep");
+  if (!doc.parse(req.body, m_cfg.json_depth))
+    return error(400, "bad_json", "the body is not valid JSON");
+  return std::nullopt;
+}
+
 void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   const config::Tenant& tenant = *auth.tenant;
   auto finish = [this, &req, &tenant](Response r) {
@@ -661,19 +681,11 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   if (!content_type_ok(req))
     return done(finish(error(415, "unsupported_media_type",
                              "Content-Type must be application/json or text/plain")));
-  if (!policy::valid_utf8(req.body))
-    return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
-  if (text_depth(req.body) > m_cfg.json_depth)
-    return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
-  // The document's strings are views of the body: the body is zeroed when this handler returns
-  // (the document zeroes its own copies).
-  struct WipeBody {
-    std::string& b;
-    ~WipeBody() { policy::secure_clear(b); }
-  } wipe_body{req.body};
+  // The document's strings are views of the body, zeroed when this handler returns (the
+  // document zeroes its own copies).
+  const BodyWiper wipe_body{req.body};
   JsonDoc doc;
-  if (!doc.parse(req.body, m_cfg.json_depth))
-    return done(finish(error(400, "bad_json", "the body is not valid JSON")));
+  if (auto bad = read_json_body(req, doc)) return done(finish(std::move(*bad)));
   const JsonDoc::Value body = doc.root();
   if (!body.is_object())
     return done(finish(error(400, "bad_request", "the body must be a JSON object")));
@@ -1078,17 +1090,9 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
     if (!content_type_ok(req))
       return done(
           finish(error(415, "unsupported_media_type", "Content-Type must be application/json")));
-    if (!policy::valid_utf8(req.body))
-      return done(finish(error(400, "invalid_utf8", "the body is not well-formed UTF-8")));
-    if (text_depth(req.body) > m_cfg.json_depth)
-      return done(finish(error(400, "too_deep", "the JSON nesting is too deep")));
-    struct WipeBody {
-      std::string& b;
-      ~WipeBody() { policy::secure_clear(b); }
-    } wipe_body{req.body};
+    const BodyWiper wipe_body{req.body};
     JsonDoc doc;
-    if (!doc.parse(req.body, m_cfg.json_depth))
-      return done(finish(error(400, "bad_json", "the body is not valid JSON")));
+    if (auto bad = read_json_body(req, doc)) return done(finish(std::move(*bad)));
     const JsonDoc::Value body = doc.root();
     std::string pii_path, root;
     if (find_raw_pii(body, root, pii_path)) {
@@ -1169,10 +1173,7 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
       r.route = "optin";
       return done(std::move(r));
     }
-    struct WipeBody {
-      std::string& b;
-      ~WipeBody() { policy::secure_clear(b); }
-    } wipe_body{req.body};
+    const BodyWiper wipe_body{req.body};
     JsonDoc doc;
     const bool parsed = doc.parse(req.body, m_cfg.json_depth);
     std::string pii_path, root;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,8 @@ using Clock = std::function<std::int64_t()>;
 std::int64_t system_now();
 
 /// The gateway's request handler. Thread-safe: handle() may run on many threads at once.
+class JsonDoc;
+
 class Gateway {
  public:
   /// `store` and `metrics` must outlive the Gateway. `now` is the clock (tests inject one).
@@ -87,6 +90,7 @@ class Gateway {
   Response export_events(const Request& req, const Auth& auth);
   Response audit(const Request& req, const Auth& auth);
   Response preflight(const Request& req);
+  std::optional<Response> read_json_body(const Request& req, JsonDoc& doc) const;
   Response serve_static(const Request& req, std::string_view path);
   Auth authenticate(const Request& req) const;
   bool origin_allowed(const config::Tenant& t, const std::string& origin) const;
