@@ -121,6 +121,8 @@ bool JsonDoc::parse(std::string_view text, std::size_t max_depth) {
   // views into the arena stay valid.
   m_arena.reserve(text.size());
   m_nodes.reserve(std::min<std::size_t>(text.size() / 4 + 1, 4096));
+  // A UTF-8 byte order mark before the value is skipped, as nlohmann does (a partial one fails).
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") m_pos = 3;
   skip_ws();
   bool ok = parse_value(0);
   if (ok) {
@@ -142,6 +144,14 @@ void JsonDoc::skip_ws() {
 bool JsonDoc::parse_value(std::size_t depth) {
   if (m_pos >= m_text.size()) return false;
   const auto me = static_cast<std::uint32_t>(m_nodes.size());
+  if (m_nodes.size() == m_nodes.capacity()) {
+    // Grow by hand so that the outgrown buffer (numbers may be identifiers) is zeroed.
+    std::vector<Node> bigger;
+    bigger.reserve(std::max<std::size_t>(16, m_nodes.capacity() * 2));
+    bigger.assign(m_nodes.begin(), m_nodes.end());
+    OPENSSL_cleanse(m_nodes.data(), m_nodes.size() * sizeof(Node));
+    m_nodes.swap(bigger);
+  }
   m_nodes.emplace_back();  // children may reallocate m_nodes: index it, keep no reference
   const char c = m_text[m_pos];
   if (c == '{' || c == '[') {
@@ -363,9 +373,21 @@ bool JsonDoc::parse_number(Node& n) {
       return true;
     }
   }
-  std::string buf(token);  // strtod needs a terminator
+  // strtod needs a terminator: a stack copy for usual lengths, zeroed after use either way.
+  std::array<char, 64> small{};
+  std::string big;
+  const char* z = nullptr;
+  if (token.size() < small.size()) {
+    std::copy(token.begin(), token.end(), small.begin());
+    z = small.data();
+  } else {
+    big.assign(token);
+    z = big.c_str();
+  }
   n.kind = Kind::floating;
-  n.d = std::strtod(buf.c_str(), nullptr);
+  n.d = std::strtod(z, nullptr);
+  OPENSSL_cleanse(small.data(), small.size());
+  policy::secure_clear(big);
   return std::isfinite(n.d);  // an overflow (1e400) is an error, as in nlohmann; underflow is 0
 }
 
