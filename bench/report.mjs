@@ -30,18 +30,19 @@ for (const rt of ['node', 'chromium']) {
 
 const g = load('gateway');
 if (g) {
-  lines.push(`**Gateway**: wrk -t${g.threads} -c${g.connections} -d${g.duration}; load average ` +
+  lines.push(`**Gateway**: wrk -t${g.threads} -c${g.connections} -d${g.duration}, median of ${g.rounds ?? 1} rounds; load average ` +
     `${la(g.machine.loadavg_at_start)} at start, ${la(g.machine.loadavg_at_end)} at end.`, '');
-  lines.push('| target | mode | req/s | events/s | p50 ms | p99 ms | errors |', '|---|---|---:|---:|---:|---:|---:|');
+  lines.push('| target | mode | req/s | events/s | p50 ms | p99 ms | errors | req/s per round |', '|---|---|---:|---:|---:|---:|---:|---|');
   for (const t of ['gateway', 'nginx', 'fastify']) {
     for (const m of ['single', 'batch100']) {
       const r = g.results[t][m];
       lines.push(`| ${t} | ${m} | ${int(r.req_per_s)} | ${int(r.events_per_s)} | ${(r.p50_us / 1000).toFixed(2)} | ` +
-        `${(r.p99_us / 1000).toFixed(2)} | ${r.errors} of ${int(r.requests)} |`);
+        `${(r.p99_us / 1000).toFixed(2)} | ${r.errors} of ${int(r.requests)} | ` +
+        `${(r.rounds_req_per_s ?? [r.req_per_s]).map(int).join(', ')} |`);
     }
   }
   const x = g.ratios;
-  lines.push('', `Ratios (req/s): gateway/nginx ${x.single_vs_nginx_req.toFixed(2)}x single, ` +
+  lines.push('', `Ratios (req/s, median of the per-round ratios): gateway/nginx ${x.single_vs_nginx_req.toFixed(2)}x single, ` +
     `${x.batch_vs_nginx_req.toFixed(2)}x batch100; gateway/fastify ${x.single_vs_fastify_req.toFixed(2)}x single, ` +
     `${x.batch_vs_fastify_req.toFixed(2)}x batch100. Gateway counters after the run: ` +
     `${int(g.results.gateway.counters.accepted)} events accepted (wrk saw ≥ ${int(g.results.gateway.counters.acknowledged_min)} acknowledged), ` +

@@ -2,7 +2,7 @@
 // copy), nginx (`return 204`) and a minimal fastify JSON endpoint, all on 127.0.0.1 with the same
 // threads/connections/duration; single-event POSTs and 100-event batches.
 // Usage: node bench/gateway/run.mjs   (env: BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=64
-// BENCH_WRK_DURATION=10s, HASHGATE_GATEWAY=path, HASHGATE_GATEWAY_CONFIG=path,
+// BENCH_WRK_DURATION=10s, BENCH_GATEWAY_ROUNDS=3, HASHGATE_GATEWAY=path, HASHGATE_GATEWAY_CONFIG=path,
 // BENCH_GATEWAY_TARGETS=nginx,fastify,gateway to debug a subset; no JSON is written then).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const k_key = 'sk_demo';
 const k_all_targets = ['nginx', 'fastify', 'gateway'];
 const k_targets = (process.env.BENCH_GATEWAY_TARGETS || k_all_targets.join(',')).split(',');
 const k_modes = [{ name: 'single', per_request: 1 }, { name: 'batch100', per_request: 100 }];
+const k_rounds = Math.max(1, Number(process.env.BENCH_GATEWAY_ROUNDS || 3));
 
 function fail(msg, code = 1) {
   console.error(`bench/gateway: ${msg}`);
@@ -198,49 +199,69 @@ const tmp = mkdtempSync(join(tmpdir(), 'hashgate-bench-gw-'));
 const results = {};
 const load_start = loadavg();
 let code = 0;
+const started = {};
+const runs = {}; // runs[name][mode] = [wrk result per round]
+let answered = 0;
 try {
+  // All targets run side by side (idle while another is measured); each round measures every
+  // target once, in a rotating order, so slow phases of a shared machine hit all of them.
   for (const name of k_targets) {
-    const target = await start_target(name, tmp);
-    try {
-      await preflight(name, target.port);
-      let answered = 101 + run_wrk(target.port, 1, '2s').requests; // preflight + warm-up, not recorded
-      results[name] = {};
+    started[name] = await start_target(name, tmp);
+    await preflight(name, started[name].port);
+    const warm = run_wrk(started[name].port, 1, '2s').requests; // warm-up, not recorded
+    if (name === 'gateway') answered += 101 + warm;
+    runs[name] = Object.fromEntries(k_modes.map((m) => [m.name, []]));
+  }
+  for (let round = 0; round < k_rounds; ++round) {
+    const order = k_targets.map((_, i) => k_targets[(i + round) % k_targets.length]);
+    for (const name of order) {
       for (const mode of k_modes) {
-        const r = run_wrk(target.port, mode.per_request, k_duration);
-        results[name][mode.name] = r;
-        answered += (r.requests - r.non2xx) * mode.per_request;
-        console.error(`[gateway] ${name} ${mode.name}: ${Math.round(r.req_per_s)} req/s, ${r.errors} errors of ${r.requests}`);
+        const r = run_wrk(started[name].port, mode.per_request, k_duration);
+        runs[name][mode.name].push(r);
+        if (name === 'gateway') answered += (r.requests - r.non2xx) * mode.per_request;
+        console.error(`[gateway] round ${round + 1}/${k_rounds} ${name} ${mode.name}: ${Math.round(r.req_per_s)} req/s, ${r.errors} errors of ${r.requests}`);
         if (r.errors > 0.01 * r.requests) {
           console.error(`bench/gateway: ${name} ${mode.name}: ${r.errors} of ${r.requests} requests failed (non-2xx ${r.non2xx}, socket ${r.errors - r.non2xx}); figure not valid`);
           code = 1;
         }
       }
-      if (name === 'gateway') {
-        // Every event wrk saw acknowledged must have been stored (in-flight ones at the end of a
-        // run may be stored without wrk counting them, so >=).
-        const c = await gateway_counters(target.port);
-        results.gateway.counters = { ...c, acknowledged_min: answered };
-        console.error(`[gateway] metrics: accepted ${c.accepted}, dropped ${c.dropped}, rejected ${c.rejected}; wrk saw >= ${answered} acknowledged`);
-        if (c.accepted < answered || c.dropped || c.rejected) {
-          console.error('bench/gateway: the gateway did not store every acknowledged event; figures not valid');
-          code = 1;
-        }
-      }
-    } finally {
-      await target.stop();
-      if (name === 'gateway' && code) console.error(`[gateway] gateway log tail:\n${target.log()}`);
+    }
+  }
+  // Each target and mode is reported by its median round (by req/s).
+  for (const name of k_targets) {
+    results[name] = {};
+    for (const mode of k_modes) {
+      const list = runs[name][mode.name];
+      const sorted = [...list].sort((a, b) => a.req_per_s - b.req_per_s);
+      results[name][mode.name] = { ...sorted[Math.floor(sorted.length / 2)],
+        rounds_req_per_s: list.map((r) => r.req_per_s) };
+    }
+  }
+  if (started.gateway) {
+    // Every event wrk saw acknowledged must have been stored (in-flight ones at the end of a
+    // run may be stored without wrk counting them, so >=).
+    const c = await gateway_counters(started.gateway.port);
+    results.gateway.counters = { ...c, acknowledged_min: answered };
+    console.error(`[gateway] metrics: accepted ${c.accepted}, dropped ${c.dropped}, rejected ${c.rejected}; wrk saw >= ${answered} acknowledged`);
+    if (c.accepted < answered || c.dropped || c.rejected) {
+      console.error('bench/gateway: the gateway did not store every acknowledged event; figures not valid');
+      code = 1;
     }
   }
 } catch (e) {
   console.error(`bench/gateway: ${e.message}`);
   code = 1;
 } finally {
+  for (const [name, target] of Object.entries(started)) {
+    await target.stop();
+    if (name === 'gateway' && code) console.error(`[gateway] gateway log tail:\n${target.log()}`);
+  }
   rmSync(tmp, { recursive: true, force: true });
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const ms = (us) => (us / 1000).toFixed(2);
-const lines = [`Gateway: wrk -t${k_threads} -c${k_connections} -d${k_duration}, loopback, ${cpus().length} cores`,
+const lines = [`Gateway: wrk -t${k_threads} -c${k_connections} -d${k_duration}, loopback, ${cpus().length} cores, median of ${k_rounds} rounds`,
   `${'target'.padEnd(9)} ${'mode'.padEnd(9)} ${'req/s'.padStart(10)} ${'events/s'.padStart(11)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`];
 for (const [name, modes] of Object.entries(results)) {
   for (const mode of k_modes.map((m) => m.name).filter((m) => modes[m])) {
@@ -251,10 +272,16 @@ for (const [name, modes] of Object.entries(results)) {
 const ratios = {};
 const g = results.gateway;
 if (g && results.nginx?.single && results.fastify?.single && g.single && g.batch100) {
-  ratios.single_vs_nginx_req = g.single.req_per_s / results.nginx.single.req_per_s;
-  ratios.single_vs_fastify_req = g.single.req_per_s / results.fastify.single.req_per_s;
-  ratios.batch_vs_nginx_req = g.batch100.req_per_s / results.nginx.batch100.req_per_s;
-  ratios.batch_vs_fastify_req = g.batch100.req_per_s / results.fastify.batch100.req_per_s;
+  // Median of the per-round ratios: each pairs measurements taken minutes apart at most.
+  const ratio = (peer, mode) => {
+    const a = g[mode].rounds_req_per_s, b = results[peer][mode].rounds_req_per_s;
+    const each = a.map((x, i) => x / b[i]).sort((x, y) => x - y);
+    return each[Math.floor(each.length / 2)];
+  };
+  ratios.single_vs_nginx_req = ratio('nginx', 'single');
+  ratios.single_vs_fastify_req = ratio('fastify', 'single');
+  ratios.batch_vs_nginx_req = ratio('nginx', 'batch100');
+  ratios.batch_vs_fastify_req = ratio('fastify', 'batch100');
   lines.push(`gateway/nginx   single ${ratios.single_vs_nginx_req.toFixed(2)}x   batch100 ${ratios.batch_vs_nginx_req.toFixed(2)}x (req/s)`);
   lines.push(`gateway/fastify single ${ratios.single_vs_fastify_req.toFixed(2)}x   batch100 ${ratios.batch_vs_fastify_req.toFixed(2)}x (req/s)`);
 }
@@ -264,7 +291,7 @@ if (complete && code === 0) {
   const out = resolve(k_root, 'bench/out');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'gateway.json'), `${JSON.stringify({
-    bench: 'gateway', threads: k_threads, connections: k_connections, duration: k_duration,
+    bench: 'gateway', threads: k_threads, connections: k_connections, duration: k_duration, rounds: k_rounds,
     gateway: k_gateway, machine: { nproc: cpus().length, cpu: cpus()[0]?.model, loadavg_at_start: load_start,
       loadavg_at_end: loadavg() }, results, ratios }, null, 2)}\n`);
   console.error(`[gateway] wrote ${join(out, 'gateway.json')}`);
