@@ -158,7 +158,10 @@ async function preflight(name, port) {
 
 // Reads the gateway's Prometheus counters: events accepted, dropped (all reasons), rejected.
 async function gateway_counters(port) {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${k_key}` } });
+  // A new connection (the pooled one from the preflight may have been closed as idle meanwhile).
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`,
+    { headers: { authorization: `Bearer ${k_key}`, connection: 'close' } })
+    .catch(() => fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${k_key}`, connection: 'close' } }));
   const text = await res.text();
   const sum = (name) => text.split('\n').filter((l) => l.startsWith(name))
     .reduce((a, l) => a + Number(l.trim().split(/\s+/).pop()), 0);
