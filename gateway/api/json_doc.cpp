@@ -2,6 +2,8 @@
 
 #include "gateway/policy/pii_guard.hpp"
 
+#include <hashgate/hashgate.hpp>
+
 #include <nlohmann/json.hpp>  // detail::to_chars: the same shortest float text as json::dump
 
 #include <openssl/crypto.h>
@@ -26,22 +28,12 @@ int hex_digit(char c) {
   return -1;
 }
 
-/// Length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
-/// U+10FFFF) that starts at s[i] with a byte >= 0x80; 0 when it is not one.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return i + k < s.size() && b(k) >= lo && b(k) <= hi;
-  };
-  const unsigned char c = b(0);
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
+/// Length of the run of bytes >= 0x80 at s[i] when it is well-formed UTF-8, else 0. A valid
+/// sequence holds no ASCII byte, so the run is exactly whole sequences; the SDK checks them.
+std::size_t utf8_run(std::string_view s, std::size_t i) {
+  std::size_t end = i;
+  while (end < s.size() && static_cast<unsigned char>(s[end]) >= 0x80) ++end;
+  return hashgate::valid_utf8(s.substr(i, end - i)) ? end - i : 0;
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -229,7 +221,7 @@ bool JsonDoc::parse_string(std::string_view& out) {
       ++p;
       continue;
     }
-    const std::size_t n = utf8_sequence(t, p);
+    const std::size_t n = utf8_run(t, p);
     if (n == 0) return false;
     p += n;
   }
@@ -256,7 +248,7 @@ bool JsonDoc::parse_string(std::string_view& out) {
     }
     if (c < 0x20) return false;
     if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(t, p);
+      const std::size_t n = utf8_run(t, p);
       if (n == 0) return false;
       m_arena.append(t.substr(p, n));
       p += n;

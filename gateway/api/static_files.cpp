@@ -12,6 +12,8 @@
 
 #include "gateway/policy/pii_guard.hpp"
 
+#include <hashgate/hashgate.hpp>
+
 namespace hashgate::gw::api {
 namespace fs = std::filesystem;
 
@@ -83,7 +85,7 @@ StaticFile StaticFiles::get(std::string_view rel, std::string_view mount) const 
   std::string decoded = policy::percent_decode(rel, false);
   bool control = false;
   for (unsigned char c : decoded) control = control || c < 0x20 || c == 0x7f;
-  if (control || decoded.find('\\') != std::string::npos || !policy::valid_utf8(decoded)) {
+  if (control || decoded.find('\\') != std::string::npos || !hashgate::valid_utf8(decoded)) {
     out.status = 400;
     return out;
   }

@@ -27,9 +27,6 @@ bool is_digest(std::string_view s, std::size_t bytes);
 /// True if `s` is an acceptable online identifier: 1–200 chars of [A-Za-z0-9._:=/+-].
 bool valid_online_id(std::string_view s);
 
-/// True if `s` is well-formed UTF-8 (no overlongs, surrogates, or code points above U+10FFFF).
-bool valid_utf8(std::string_view s);
-
 /// Decodes %XX escapes (and '+' as space when `form`); invalid escapes are kept verbatim.
 std::string percent_decode(std::string_view s, bool form);
 

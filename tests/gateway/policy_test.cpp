@@ -9,6 +9,8 @@
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
 
+#include <hashgate/hashgate.hpp>
+
 using namespace hashgate::gw::policy;
 
 // Digests computed independently: printf %s test@example.com | sha256sum / sha1sum / md5sum,
@@ -121,13 +123,13 @@ TEST(GatewayPolicy, OnlineIds) {
 }
 
 TEST(GatewayPolicy, Utf8) {
-  EXPECT_TRUE(valid_utf8("plain"));
-  EXPECT_TRUE(valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));
-  EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(valid_utf8("\xE2\x82"));          // truncated
-  EXPECT_FALSE(valid_utf8("\xFF"));
+  EXPECT_TRUE(hashgate::valid_utf8("plain"));
+  EXPECT_TRUE(hashgate::valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));
+  EXPECT_FALSE(hashgate::valid_utf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(hashgate::valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(hashgate::valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(hashgate::valid_utf8("\xE2\x82"));          // truncated
+  EXPECT_FALSE(hashgate::valid_utf8("\xFF"));
 }
 
 TEST(GatewayPolicy, PercentDecode) {
