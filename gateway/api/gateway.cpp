@@ -315,8 +315,25 @@ IdsResult parse_ids(JsonDoc::Value ids, const std::string& at) {
     r.ids.emplace_back(k, std::move(*canon));
     return true;
   });
-  if (!r.code.empty()) r.ids.clear();
   return r;
+}
+
+/// Reads "ids" given as one id set or an array of them (at most `limit` sets) into `out`.
+/// Returns the first invalid set's result; `indexed` names array members "/ids/<i>" in paths.
+std::optional<IdsResult> read_id_sets(JsonDoc::Value sets, bool indexed, std::size_t limit,
+                                      std::vector<std::string>& out) {
+  std::optional<IdsResult> bad;
+  auto take = [&](std::size_t i, JsonDoc::Value set) {
+    if (bad || i >= limit) return;
+    auto r = parse_ids(set, indexed ? "/ids/" + std::to_string(i) : "/ids");
+    if (!r.code.empty()) return bad.emplace(std::move(r)), void();
+    for (auto& [k, v] : r.ids) out.push_back(v);
+  };
+  if (sets.is_array())
+    sets.elements(take);
+  else
+    take(0, sets);
+  return bad;
 }
 
 }  // namespace
@@ -662,7 +679,7 @@ struct BodyWiper {
 }  // namespace
 
 std::optional<Response> Gateway::read_json_body(const Request& req, JsonDoc& doc) const {
-  if (!policy::valid_utf8(req.body))
+  if (!hashgate::valid_utf8(req.body))
     return error(400, "invalid_utf8", "the body is not well-formed UTF-8");
   if (text_depth(req.body) > m_cfg.json_depth)
     return error(400, "too_deep", "the JSON nesting is too deep");
@@ -768,8 +785,11 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     rejected.push_back(json{{"index", i}, {"code", code}, {"path", path}});
     m_metrics.add_event_rejected(code);
   };
-  std::optional<std::string> gdpr_query;
-  if (auto it = q.find("gdpr"); it != q.end()) gdpr_query = it->second;
+  // Consent from the query string (beacons): the default of every event of the request.
+  const auto gdpr_it = q.find("gdpr");
+  const bool query_gdpr = gdpr_it != q.end() && gdpr_it->second == "1";
+  const auto tc_it = q.find("gdpr_consent");
+  const std::string query_tc = tc_it != q.end() ? tc_it->second : std::string();
   events.elements([&](std::size_t i, JsonDoc::Value ev) {
     std::string at = "/events/" + std::to_string(i);
     std::string pii_path;
@@ -856,10 +876,8 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       c.dump(rec.custom_json);
     }
     // consent
-    int gdpr = 0;
-    std::string tc;
-    if (gdpr_query && *gdpr_query == "1") gdpr = 1;
-    if (auto it = q.find("gdpr_consent"); it != q.end()) tc = it->second;
+    int gdpr = query_gdpr ? 1 : 0;
+    std::string tc = query_tc;
     if (const JsonDoc::Value c = ev.find("consent"); c.valid()) {
       std::string bad;
       if (!c.is_object())
@@ -1108,21 +1126,9 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
       return done(
           finish(error(400, "missing_ids",
                        "the body needs \"ids\": {\"em\": \"<sha256>\", ...} or an array of them")));
-    const bool many = id_sets.is_array();
-    if (many && id_sets.size() > k_max_optout_ids)
+    if (id_sets.is_array() && id_sets.size() > k_max_optout_ids)
       return done(finish(error(413, "too_many_ids", "at most 1000 id sets per request")));
-    std::optional<IdsResult> bad;
-    auto take = [&](std::size_t i, JsonDoc::Value set) {
-      if (bad) return;
-      auto r = parse_ids(set, many ? "/ids/" + std::to_string(i) : "/ids");
-      if (!r.code.empty()) return bad.emplace(std::move(r)), void();
-      for (auto& [k, v] : r.ids) ids.push_back(v);
-    };
-    if (many)
-      id_sets.elements(take);
-    else
-      take(0, id_sets);
-    if (bad) {
+    if (auto bad = read_id_sets(id_sets, true, k_max_optout_ids, ids)) {
       Response e = error(422, bad->code, "invalid identifier");
       e.body = json{{"error", bad->code},
                     {"message", "ids accept only sha256/sha1/md5 digests"},
@@ -1168,7 +1174,7 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
   std::vector<std::string> ids;
   bool browser = auth.kind == Auth::Kind::site;
   if (!browser) {
-    if (!policy::valid_utf8(req.body) || text_depth(req.body) > m_cfg.json_depth) {
+    if (!hashgate::valid_utf8(req.body) || text_depth(req.body) > m_cfg.json_depth) {
       Response r = error(400, "bad_json", "the body is not valid JSON");
       r.route = "optin";
       return done(std::move(r));
@@ -1193,18 +1199,7 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
       r.route = "optin";
       return done(std::move(r));
     }
-    std::optional<IdsResult> bad;
-    auto take = [&](std::size_t i, JsonDoc::Value set) {
-      if (bad || i >= k_max_optout_ids) return;
-      auto r = parse_ids(set, "/ids");
-      if (!r.code.empty()) return bad.emplace(std::move(r)), void();
-      for (auto& [k, v] : r.ids) ids.push_back(v);
-    };
-    if (id_sets.is_array())
-      id_sets.elements(take);
-    else
-      take(0, id_sets);
-    if (bad) {
+    if (auto bad = read_id_sets(id_sets, false, k_max_optout_ids, ids)) {
       Response e = error(422, bad->code, "invalid identifier");
       e.body =
           json{{"error", bad->code}, {"message", "ids accept only digests"}, {"path", bad->path}}
