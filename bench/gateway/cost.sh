@@ -12,7 +12,9 @@
 #       instructions per request (start-up included, amortised).
 #
 # Env: HASHGATE_GATEWAY (default build/bin/hashgate-gateway), HASHGATE_GATEWAY_CONFIG
-# (default examples/config/gateway.json). Needs wrk (and valgrind for `instructions`).
+# (default examples/config/gateway.json), HASHGATE_COST_DATA_DIR (keep the database there across
+# runs, e.g. to measure a grown database; default: a fresh temporary one). Needs wrk (and valgrind
+# for `instructions`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -35,9 +37,10 @@ wait_up() {
   exit 1
 }
 lua=$here/events.lua
+data=${HASHGATE_COST_DATA_DIR:-$tmp/var}
 
 if [[ $mode == instructions ]]; then
-  HASHGATE_PORT=$port HASHGATE_DATA_DIR=$tmp/var valgrind --tool=callgrind \
+  HASHGATE_PORT=$port HASHGATE_DATA_DIR=$data valgrind --tool=callgrind \
     --callgrind-out-file="$tmp/cg.out" "$bin" --config "$cfg" >"$tmp/gw.log" 2>&1 &
   gw=$!
   wait_up
@@ -50,7 +53,7 @@ if [[ $mode == instructions ]]; then
 fi
 
 [[ $mode == cpu ]] || { echo "cost.sh: unknown mode $mode" >&2; exit 64; }
-HASHGATE_PORT=$port HASHGATE_DATA_DIR=$tmp/var "$bin" --config "$cfg" >"$tmp/gw.log" 2>&1 &
+HASHGATE_PORT=$port HASHGATE_DATA_DIR=$data "$bin" --config "$cfg" >"$tmp/gw.log" 2>&1 &
 gw=$!
 wait_up
 snap() { for t in /proc/$1/task/*; do echo "$(cat "$t/comm" | tr ' ' _) $(awk '{print $14, $15}' "$t/stat")"; done; }

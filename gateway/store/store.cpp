@@ -81,7 +81,7 @@ namespace {
 constexpr int k_write_cache_kib = 32 * 1024;
 
 /// Current schema version (PRAGMA user_version). Bump it and append a migration to k_migrations.
-constexpr int k_schema_version = 2;
+constexpr int k_schema_version = 3;
 
 /// Migration i brings a database from user_version i to i + 1 (run inside one transaction).
 constexpr const char* k_migrations[] = {
@@ -157,6 +157,15 @@ CREATE INDEX events_uid ON events(tenant, uid) WHERE uid <> '';
 CREATE TABLE store_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO store_state(key, value) VALUES('indexed_seq', (SELECT coalesce(max(seq), 0) FROM events));
 )sql",
+    // 2 → 3: no events_received index (one b-tree insert less per event). `received` becomes
+    // non-decreasing in seq order (the writer keeps it so; rows of older versions are raised to
+    // the running maximum here), so retention and export find their seq range by binary search.
+    R"sql(
+DROP INDEX events_received;
+UPDATE events SET received = w.m
+  FROM (SELECT seq, max(received) OVER (ORDER BY seq) AS m FROM events) AS w
+  WHERE events.seq = w.seq AND events.received < w.m;
+)sql",
 };
 static_assert(std::size(k_migrations) == k_schema_version);
 
@@ -207,6 +216,42 @@ std::string ids_column(const std::vector<std::pair<std::string, std::string>>& i
   }
   out += '}';
   return out;
+}
+
+/// The smallest seq whose event was received at or after `t` (one past the last seq if none), or
+/// a negative SQLite error code. `received` is non-decreasing in seq order (schema 3), so this
+/// is a binary search over seq with point reads; it replaces an index on received.
+std::int64_t first_seq_received(sqlite3* db, std::int64_t t) {
+  Statement last, probe;
+  if (int rc = last.prepare(db, "SELECT coalesce(max(seq), 0) FROM events"); rc != SQLITE_OK)
+    return -rc;
+  if (int rc = last.step(); rc != SQLITE_ROW) return rc == SQLITE_DONE ? -SQLITE_CORRUPT : -rc;
+  const std::int64_t end = last.int64(0) + 1;
+  if (int rc = probe.prepare(db, "SELECT seq, received FROM events WHERE seq >= ?1 ORDER BY seq"
+                                 " LIMIT 1");
+      rc != SQLITE_OK) {
+    return -rc;
+  }
+  std::int64_t lo = 0, hi = end, found = end;  // the answer lies in [lo, hi) or is `found`
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    ResetGuard g(probe);
+    probe.bind(1, mid);
+    const int rc = probe.step();
+    if (rc == SQLITE_DONE) {  // no row at or after mid
+      hi = mid;
+      continue;
+    }
+    if (rc != SQLITE_ROW) return -rc;
+    const std::int64_t seq = probe.int64(0);
+    if (probe.int64(1) >= t) {
+      found = seq;  // rows in [mid, seq) do not exist
+      hi = mid;
+    } else {
+      lo = seq + 1;
+    }
+  }
+  return found;
 }
 
 /// Reads the ids column ({"kind":"value",...} as written by write_submits) into (kind, value)
@@ -393,6 +438,9 @@ class SqliteStore final : public Store {
   std::vector<IndexRow> m_backlog;
   bool m_backlog_valid = false;
   std::int64_t m_last_seq = 0;  // highest seq the writer inserted (valid with m_backlog_valid)
+  // Writer thread only: the latest `received` stored. Events never get an earlier one, so
+  // `received` is non-decreasing in seq order (a clock step back stamps the latest time seen).
+  std::int64_t m_max_received = 0;
 
   mutable std::shared_mutex m_mirror_mu;
   std::unordered_set<std::string> m_mirror;  // mirror_key(tenant, id) of every suppressed entry
@@ -485,6 +533,12 @@ std::error_code SqliteStore::start(std::string& why) {
 
   if (auto ec = prepare_statements(why)) return ec;
 
+  {
+    Statement s;
+    s.prepare(m_write.get(), "SELECT received FROM events ORDER BY seq DESC LIMIT 1");
+    if (s.step() == SQLITE_ROW) m_max_received = s.int64(0);
+  }
+
   // Events accepted before a crash may not be indexed yet: index them before serving.
   if (int rc = load_indexed_seq(); rc != SQLITE_OK) {
     why = "store: cannot read the index state: " + m_write.message();
@@ -559,7 +613,8 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
       {&m_delete_events_by_uid, "DELETE FROM events WHERE tenant = ?1 AND uid = ?2 AND uid <> ''"},
       {&m_delete_links_by_id, "DELETE FROM links WHERE tenant = ?1 AND id = ?2"},
       {&m_delete_links_by_uid, "DELETE FROM links WHERE tenant = ?1 AND uid = ?2"},
-      {&m_purge_events, "DELETE FROM events WHERE tenant = ?1 AND received < ?2"},
+      {&m_purge_events,
+       "DELETE FROM events WHERE seq < ?3 AND tenant = ?1 AND received < ?2"},
       {&m_purge_links, "DELETE FROM links WHERE tenant = ?1 AND last_seen < ?2"},
       {&m_select_unindexed,
        "SELECT seq, tenant, ids, uid, received FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
@@ -1011,6 +1066,7 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
     for (EventRecord& ev : jobs[j]->events) {
       for (auto& [kind, value] : ev.ids) value = canonical_id(value);
       ev.uid = canonical_id(ev.uid);
+      ev.received = std::max(ev.received, m_max_received);
       bool suppressed = in_mirror(ev.tenant, ev.uid);
       for (const auto& kv : ev.ids) suppressed = suppressed || in_mirror(ev.tenant, kv.second);
       if (suppressed) {
@@ -1050,6 +1106,7 @@ int SqliteStore::write_submits(const std::vector<Job*>& jobs,
         m_last_seq = seq;
       }
       out.push_back(Outcome::accepted);
+      m_max_received = ev.received;
       ++m_unindexed;
     }
   }
@@ -1227,10 +1284,13 @@ void SqliteStore::run_purge(Job& job) {
   std::size_t links = 0;
   int rc = begin();
   if (rc == SQLITE_OK) rc = index_events();  // links of the kept events stay current
+  const std::int64_t end = rc == SQLITE_OK ? first_seq_received(m_write.get(), job.cutoff) : 0;
+  if (end < 0) rc = static_cast<int>(-end);
   if (rc == SQLITE_OK) {
     ResetGuard g(m_purge_events);
     m_purge_events.bind(1, job.tenant);
     m_purge_events.bind(2, job.cutoff);
+    m_purge_events.bind(3, end);
     if (int s = m_purge_events.step(); s != SQLITE_DONE)
       rc = s;
     else
@@ -1268,15 +1328,24 @@ std::vector<std::string> SqliteStore::export_events(const std::string& tenant, s
   {
     std::lock_guard lk(m_read_mu);
     if (m_read.get() == nullptr || limit == 0) return lines;
+    // One read transaction, so the seq bound and the rows come from the same snapshot.
+    if (m_read.exec("BEGIN") != SQLITE_OK) return lines;
+    struct EndRead {
+      Connection& c;
+      ~EndRead() { c.exec("COMMIT"); }
+    } end_read{m_read};
+    const std::int64_t from = first_seq_received(m_read.get(), since);
     Statement s;
-    if (s.prepare(m_read.get(),
-                  "SELECT event_id, type, time, received, ids, uid, online_ids, custom,"
-                  " legal_basis, consent FROM events WHERE tenant = ?1 AND received >= ?2"
-                  " ORDER BY received, seq") != SQLITE_OK) {
+    if (from < 0 || s.prepare(m_read.get(),
+                              "SELECT event_id, type, time, received, ids, uid, online_ids, custom,"
+                              " legal_basis, consent FROM events"
+                              " WHERE seq >= ?3 AND tenant = ?1 AND received >= ?2"
+                              " ORDER BY seq") != SQLITE_OK) {
       return lines;
     }
     s.bind(1, tenant);
     s.bind(2, since);
+    s.bind(3, from);
     while (lines.size() < limit && s.step() == SQLITE_ROW) {
       auto ids = parse_object(s.text(4));
       const std::string uid = s.text(5);

@@ -170,7 +170,7 @@ TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 2);  // schema version written by the migrations
+  EXPECT_EQ(sqlite3_column_int(st, 0), 3);  // schema version written by the migrations
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -190,7 +190,7 @@ TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
   auto e1 = make_event("t1", "ev-1", {{"em", upper(em)}, {"ph", ph}}, "uid-1", 1000);
   auto e2 = make_event("t1", "ev-2", {{"em", em}}, "", 2000);
   auto e3 = make_event("t2", "ev-3", {{"em", em}}, "", 1500);  // another tenant
-  auto r = submit({e2, e1, e3});
+  auto r = submit({e1, e3, e2});  // in arrival order: received never goes back (see below)
   ASSERT_FALSE(r.error) << r.error.message();
   ASSERT_EQ(r.outcomes,
             (std::vector<Outcome>{Outcome::accepted, Outcome::accepted, Outcome::accepted}));
@@ -806,7 +806,7 @@ INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES
 PRAGMA user_version=1;
 )sql");
   open();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 3);
   EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"old1", "old2", "old3"}));
   // Dedupe still holds against the migrated rows.
@@ -845,4 +845,67 @@ TEST_F(StoreTest, StoreRolledBackEventsNeverReachTheIdIndex) {
   ASSERT_FALSE(out.error);
   EXPECT_EQ(out.events_purged, 1u);
   EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"ok0"});
+}
+
+// `received` never goes back in seq order (schema 3): retention and export find their range by a
+// binary search over seq instead of an index. A clock step back stamps the latest time stored,
+// also across a restart, and retention still removes exactly the events received before the
+// cutoff.
+TEST_F(StoreTest, StoreReceivedNeverGoesBackEvenWhenTheClockDoes) {
+  open();
+  submit({make_event("t", "a", {{"em", hex_id(1)}}, "", 1000),
+          make_event("t", "b", {{"em", hex_id(2)}}, "", 3000),
+          make_event("u", "c", {{"em", hex_id(3)}}, "", 2000)});  // clock stepped back
+  submit({make_event("t", "d", {{"em", hex_id(4)}}, "", 1500)});
+  auto received_of = [&](const std::string& tenant) {
+    std::vector<std::int64_t> out;
+    for (const auto& line : m_store->export_events(tenant, 0, 100))
+      out.push_back(nlohmann::json::parse(line)["received"].get<std::int64_t>());
+    return out;
+  };
+  EXPECT_EQ(received_of("t"), (std::vector<std::int64_t>{1000, 3000, 3000}));
+  EXPECT_EQ(received_of("u"), (std::vector<std::int64_t>{3000}));
+  EXPECT_EQ(exported_ids("t", 1001), (std::vector<std::string>{"b", "d"}));
+  EXPECT_EQ(exported_ids("t", 3001), std::vector<std::string>{});
+
+  reopen();
+  submit({make_event("t", "e", {{"em", hex_id(5)}}, "", 100)});
+  EXPECT_EQ(received_of("t"), (std::vector<std::int64_t>{1000, 3000, 3000, 3000}));
+
+  // Many events with gaps in seq (purged ones): the binary search still finds the boundary.
+  std::vector<EventRecord> many;
+  for (int i = 0; i < 300; ++i)
+    many.push_back(make_event("t", "m" + std::to_string(i), {{"em", hex_id(100 + i)}}, "",
+                              4000 + i / 3));
+  submit(std::move(many));
+  EXPECT_EQ(m_store->purge_before("t", 3000), 1u);  // only "a"
+  EXPECT_EQ(m_store->purge_before("t", 4050), 3u + 150u);
+  auto left = exported_ids("t");
+  ASSERT_EQ(left.size(), 150u);
+  EXPECT_EQ(left.front(), "m150");
+  EXPECT_EQ(exported_ids("t", 4099).size(), 3u);
+  EXPECT_EQ(exported_ids("u"), std::vector<std::string>{"c"});  // other tenant untouched
+}
+
+// A schema-2 database: the events_received index goes, and rows whose received went back are
+// raised to the running maximum, so the seq-ordered search holds for old rows too.
+TEST_F(StoreTest, StoreMigratesSchemaVersion2) {
+  open();
+  submit({make_event("t", "x1", {{"em", hex_id(1)}}, "", 1000),
+          make_event("t", "x2", {{"em", hex_id(2)}}, "", 3000),
+          make_event("t", "x3", {{"em", hex_id(3)}}, "", 3000)});
+  m_store->close();
+  m_store.reset();
+  const fs::path db = m_dir / "hashgate.db";
+  exec_sql(db, R"sql(
+CREATE INDEX events_received ON events(tenant, received);
+UPDATE events SET received = 2000 WHERE event_id = 'x3';
+PRAGMA user_version=2;
+)sql");
+  open();
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_received'"), 0);
+  EXPECT_EQ(query_int(db, "SELECT received FROM events WHERE event_id = 'x3'"), 3000);
+  EXPECT_EQ(m_store->purge_before("t", 3000), 1u);
+  EXPECT_EQ(exported_ids("t", 2500), (std::vector<std::string>{"x2", "x3"}));
 }
