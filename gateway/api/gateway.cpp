@@ -679,13 +679,15 @@ struct BodyWiper {
 }  // namespace
 
 std::optional<Response> Gateway::read_json_body(const Request& req, JsonDoc& doc) const {
+  // A parsed body is well-formed UTF-8 and nests at most json_depth deep (JsonDoc checks both),
+  // so the two whole-body scans below run only to name why a body failed, in a fixed order
+  // that does not depend on where the parser stopped.
+  if (doc.parse(req.body, m_cfg.json_depth)) return std::nullopt;
   if (!hashgate::valid_utf8(req.body))
     return error(400, "invalid_utf8", "the body is not well-formed UTF-8");
   if (text_depth(req.body) > m_cfg.json_depth)
     return error(400, "too_deep", "the JSON nesting is too deep");
-  if (!doc.parse(req.body, m_cfg.json_depth))
-    return error(400, "bad_json", "the body is not valid JSON");
-  return std::nullopt;
+  return error(400, "bad_json", "the body is not valid JSON");
 }
 
 void Gateway::post_events(Request& req, Done done, const Auth& auth) {

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "../gateway/json_doc_oracle.hpp"
+#include "hashgate/hashgate.hpp"
 #include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -14,5 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string why = hashgate::gw::test::json_differs(text);
   if (!why.empty()) std::fprintf(stderr, "JsonDoc vs nlohmann: %s\n", why.c_str());
   HG_FUZZ_CHECK(why.empty());
+  // What the gateway's read_json_body relies on to skip its own scans: a parsed body is
+  // well-formed UTF-8 and nests no deeper than the limit it was parsed with.
+  for (std::size_t limit : {std::size_t{1}, std::size_t{8}, std::size_t{24}}) {
+    hashgate::gw::api::JsonDoc doc;
+    if (!doc.parse(text, limit)) continue;
+    HG_FUZZ_CHECK(hashgate::valid_utf8(text));
+    HG_FUZZ_CHECK(doc.root().depth() <= limit);
+  }
   return 0;
 }

@@ -251,6 +251,30 @@ TEST_F(GatewayHandler, GatewayWholeRequestErrors) {
   EXPECT_EQ(call(api_post("/v1/nothing", "")).status, 404);
 }
 
+// A body that fails to parse is named by its first problem in a fixed order: ill-formed UTF-8
+// anywhere, then nesting deeper than limits.json_depth, then the JSON grammar, wherever each
+// occurs in the body. (The parser finds them in text order; the answer must not depend on it.)
+TEST_F(GatewayHandler, GatewayBodyErrorsFollowAFixedPrecedence) {
+  auto code = [&](const std::string& body) {
+    const Response r = call(api_post("/v1/events", body));
+    EXPECT_EQ(r.status, 400);
+    return json::parse(r.body).value("error", "");
+  };
+  const std::string deep = std::string(30, '[') + std::string(30, ']');  // json_depth is 24
+  const std::string bad_utf8 = "\xC0\xAF";
+  EXPECT_EQ(code("{not json"), "bad_json");
+  EXPECT_EQ(code("{not json " + bad_utf8), "invalid_utf8");
+  EXPECT_EQ(code("{\"events\":[\"" + bad_utf8 + "\"]}"), "invalid_utf8");
+  EXPECT_EQ(code(deep), "too_deep");
+  EXPECT_EQ(code("{not json " + deep), "too_deep");
+  EXPECT_EQ(code(deep + bad_utf8), "invalid_utf8");
+  EXPECT_EQ(code("{\"a\":" + bad_utf8 + deep), "invalid_utf8");
+  EXPECT_EQ(code(std::string(24, '[') + std::string(24, ']') + "x"), "bad_json");
+  EXPECT_EQ(code(std::string(24, '[') + std::string(23, ']')), "bad_json");
+  EXPECT_EQ(code(std::string(24, '[') + std::string(24, ']')), "bad_request");  // parses: depth 24
+  EXPECT_EQ(code("\"" + std::string(25, '[') + "\""), "bad_request");  // brackets in a string
+}
+
 TEST_F(GatewayHandler, GatewayKeysAndOrigins) {
   auto r = api_post("/v1/events", batch({event("a")}));
   r.headers[0].second = "Bearer sk_wrong";
