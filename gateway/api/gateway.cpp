@@ -976,8 +976,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   auto shared_done = std::make_shared<Done>(std::move(done));
   auto ctx = std::make_shared<std::tuple<Request, std::map<std::string, std::uint64_t>, json>>(
       std::move(meta), std::move(dropped), std::move(rejected));
-  bool queued = m_store.submit(
-      std::move(records), [this, ctx, shared_done, &tenant, answer](SubmitResult res) {
+  auto complete = [this, ctx, shared_done, &tenant, answer](SubmitResult res) {
         auto& [rq, drop, rej] = *ctx;
         if (res.error) {
           Response r = error(503, "store_error", "the events could not be stored; retry later");
@@ -1006,7 +1005,18 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
         }
         // Every stored event has an outcome, so accepted + dropped > 0: always 202 here.
         (*shared_done)(answer(rq, accepted, drop, rej));
-      });
+  };
+  bool queued;
+  if (req.defer) {
+    // The writer only hands the outcomes over; the answer is built on the connection's thread.
+    queued = m_store.submit(std::move(records),
+                            [defer = req.defer, complete](SubmitResult res) mutable {
+                              defer([complete = std::move(complete),
+                                     res = std::move(res)]() mutable { complete(std::move(res)); });
+                            });
+  } else {
+    queued = m_store.submit(std::move(records), std::move(complete));
+  }
   if (!queued) {
     Response r = error(503, "overload", "the store queue is full; retry later");
     r.route = "events";

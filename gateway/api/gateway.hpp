@@ -28,6 +28,10 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool tls = false;  ///< the connection is TLS
+  /// Runs a task on the thread that serves this request's connection (set by the HTTP layer).
+  /// Store completions use it to build their answer there instead of on the writer thread,
+  /// which is the gateway's one serial stage. Unset (tests): the task runs where it is called.
+  std::function<void(std::function<void()>)> defer;
   /// The first value of header `name` (lowercase), or nullptr.
   const std::string* header(std::string_view name) const;
 };

@@ -337,6 +337,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     areq.body = std::move(req.body());
     areq.tls = k_tls;
+    areq.defer = [self = this->shared_from_this()](std::function<void()> task) {
+      net::post(self->m_stream.get_executor(), std::move(task));
+    };
     bool keep_alive = req.keep_alive();
     auto slot = std::make_shared<Slot>();
     slot->close = !keep_alive;
@@ -360,11 +363,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       slot->dispatched = true;
       api::Request req = std::move(*slot->req);
       slot->req.reset();
+      m_dispatching = true;
       m_sh.gw.handle(std::move(req), [self = this->shared_from_this(), slot](api::Response r) {
+        // A deferred completion already runs on this connection's strand: answer in place.
+        // Answers given during handle() itself, or from another thread, go through a post.
+        if (!self->m_dispatching && self->m_stream.get_executor().running_in_this_thread())
+          return self->on_response(slot, std::move(r));
         net::post(self->m_stream.get_executor(), [self, slot, r = std::move(r)]() mutable {
           self->on_response(slot, std::move(r));
         });
       });
+      m_dispatching = false;
       return;
     }
   }
@@ -438,6 +447,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::deque<std::shared_ptr<Slot>> m_queue;
   bool m_reading = false, m_writing = false, m_read_done = false, m_closed = false, m_first = true;
   bool m_draining = false;
+  bool m_dispatching = false;  // inside maybe_dispatch's call to handle()
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
