@@ -31,7 +31,7 @@ run: build web
 
 ## Every suite: native unit + integration, wasm under node, browser, sanitizers, fuzz smoke.
 test: build web
-	@$(MAKE) --no-print-directory test-native test-web test-browser test-reliability test-asan test-fuzz-smoke
+	@$(MAKE) --no-print-directory format-check test-native test-web test-browser test-reliability test-asan test-fuzz-smoke
 	@echo "make test: all suites passed"
 
 test-native:
@@ -74,6 +74,7 @@ format:
 
 format-check:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+	@echo "format-check: every C++ file matches .clang-format"
 
 clean:
 	rm -rf build build-asan build-fuzz build-wasm web/dist

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "csv.hpp"
-#include "pipeline.hpp"
 #include "hashgate/hashgate.hpp"
+#include "pipeline.hpp"
 
 #ifdef HASHGATE_HAVE_TCF
 int hashgate_tcf_command(int argc, char** argv);

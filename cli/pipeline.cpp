@@ -94,8 +94,8 @@ void process_chunk(const RowPlan& plan, Chunk& c) {
         ++c.counts[k].hashed;
         any_key = true;
       } else {
-        c.events.push_back(RowEvent{static_cast<std::uint32_t>(r),
-                                    static_cast<std::uint32_t>(k), res.error()});
+        c.events.push_back(
+            RowEvent{static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k), res.error()});
         if (is_usage_error(res.error())) {
           c.stopped = true;  // the run stops here; later rows are never reported
           return;

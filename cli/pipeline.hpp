@@ -129,8 +129,8 @@ class ChunkPipeline {
 
   const RowPlan& m_plan;
   std::vector<std::unique_ptr<Chunk>> m_chunks;
-  std::vector<Chunk*> m_free;   // main thread only
-  std::deque<Chunk*> m_order;   // submitted and not yet taken, oldest first; main thread only
+  std::vector<Chunk*> m_free;  // main thread only
+  std::deque<Chunk*> m_order;  // submitted and not yet taken, oldest first; main thread only
   std::mutex m_mutex;
   std::condition_variable m_work_cv;  // workers wait for m_queue or m_stop
   std::condition_variable m_done_cv;  // the main thread waits for a chunk's `done`

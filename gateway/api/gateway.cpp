@@ -977,43 +977,44 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   auto ctx = std::make_shared<std::tuple<Request, std::map<std::string, std::uint64_t>, json>>(
       std::move(meta), std::move(dropped), std::move(rejected));
   auto complete = [this, ctx, shared_done, &tenant, answer](SubmitResult res) {
-        auto& [rq, drop, rej] = *ctx;
-        if (res.error) {
-          Response r = error(503, "store_error", "the events could not be stored; retry later");
-          r.route = "events";
-          add_cors(rq, r, &tenant);
-          return (*shared_done)(std::move(r));
-        }
-        std::size_t accepted = 0;
-        std::uint64_t dup = 0, sup = 0;
-        for (auto o : res.outcomes) {
-          if (o == Outcome::accepted)
-            ++accepted;
-          else if (o == Outcome::duplicate)
-            ++dup;
-          else
-            ++sup;
-        }
-        m_metrics.add_accepted(accepted);
-        if (dup) {
-          drop["duplicate"] += dup;
-          m_metrics.add_dropped("duplicate", dup);
-        }
-        if (sup) {
-          drop["suppressed"] += sup;
-          m_metrics.add_dropped("suppressed", sup);
-        }
-        // Every stored event has an outcome, so accepted + dropped > 0: always 202 here.
-        (*shared_done)(answer(rq, accepted, drop, rej));
+    auto& [rq, drop, rej] = *ctx;
+    if (res.error) {
+      Response r = error(503, "store_error", "the events could not be stored; retry later");
+      r.route = "events";
+      add_cors(rq, r, &tenant);
+      return (*shared_done)(std::move(r));
+    }
+    std::size_t accepted = 0;
+    std::uint64_t dup = 0, sup = 0;
+    for (auto o : res.outcomes) {
+      if (o == Outcome::accepted)
+        ++accepted;
+      else if (o == Outcome::duplicate)
+        ++dup;
+      else
+        ++sup;
+    }
+    m_metrics.add_accepted(accepted);
+    if (dup) {
+      drop["duplicate"] += dup;
+      m_metrics.add_dropped("duplicate", dup);
+    }
+    if (sup) {
+      drop["suppressed"] += sup;
+      m_metrics.add_dropped("suppressed", sup);
+    }
+    // Every stored event has an outcome, so accepted + dropped > 0: always 202 here.
+    (*shared_done)(answer(rq, accepted, drop, rej));
   };
   bool queued;
   if (req.defer) {
     // The writer only hands the outcomes over; the answer is built on the connection's thread.
-    queued = m_store.submit(std::move(records),
-                            [defer = req.defer, complete](SubmitResult res) mutable {
-                              defer([complete = std::move(complete),
-                                     res = std::move(res)]() mutable { complete(std::move(res)); });
-                            });
+    queued =
+        m_store.submit(std::move(records), [defer = req.defer, complete](SubmitResult res) mutable {
+          defer([complete = std::move(complete), res = std::move(res)]() mutable {
+            complete(std::move(res));
+          });
+        });
   } else {
     queued = m_store.submit(std::move(records), std::move(complete));
   }

@@ -227,8 +227,9 @@ std::int64_t first_seq_received(sqlite3* db, std::int64_t t) {
     return -rc;
   if (int rc = last.step(); rc != SQLITE_ROW) return rc == SQLITE_DONE ? -SQLITE_CORRUPT : -rc;
   const std::int64_t end = last.int64(0) + 1;
-  if (int rc = probe.prepare(db, "SELECT seq, received FROM events WHERE seq >= ?1 ORDER BY seq"
-                                 " LIMIT 1");
+  if (int rc = probe.prepare(db,
+                             "SELECT seq, received FROM events WHERE seq >= ?1 ORDER BY seq"
+                             " LIMIT 1");
       rc != SQLITE_OK) {
     return -rc;
   }
@@ -613,8 +614,7 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
       {&m_delete_events_by_uid, "DELETE FROM events WHERE tenant = ?1 AND uid = ?2 AND uid <> ''"},
       {&m_delete_links_by_id, "DELETE FROM links WHERE tenant = ?1 AND id = ?2"},
       {&m_delete_links_by_uid, "DELETE FROM links WHERE tenant = ?1 AND uid = ?2"},
-      {&m_purge_events,
-       "DELETE FROM events WHERE seq < ?3 AND tenant = ?1 AND received < ?2"},
+      {&m_purge_events, "DELETE FROM events WHERE seq < ?3 AND tenant = ?1 AND received < ?2"},
       {&m_purge_links, "DELETE FROM links WHERE tenant = ?1 AND last_seen < ?2"},
       {&m_select_unindexed,
        "SELECT seq, tenant, ids, uid, received FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"},

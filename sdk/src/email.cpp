@@ -50,7 +50,8 @@ Errc normalize_email_into(std::string_view v, const Profile& p, std::string& out
     // Invisible spaces inside (U+00A0, U+200B, U+FEFF) are whitespace too.
     if (c >= 0xC2) {
       const std::string_view rest = v.substr(i);
-      if (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") || rest.starts_with("\xEF\xBB\xBF"))
+      if (rest.starts_with("\xC2\xA0") || rest.starts_with("\xE2\x80\x8B") ||
+          rest.starts_with("\xEF\xBB\xBF"))
         return fail();
     }
     if (c == '@') {

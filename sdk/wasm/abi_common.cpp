@@ -46,6 +46,8 @@ EMSCRIPTEN_KEEPALIVE std::uint8_t* hg_buffer() { return hashgate::wasm::io_buffe
 EMSCRIPTEN_KEEPALIVE std::uint32_t hg_buffer_size() { return hashgate::wasm::k_io_size; }
 
 /// Zeroes the whole I/O buffer (JavaScript calls it after reading a result).
-EMSCRIPTEN_KEEPALIVE void hg_clear() { hashgate::secure_zero(hashgate::wasm::io_buffer(), hashgate::wasm::k_io_size); }
+EMSCRIPTEN_KEEPALIVE void hg_clear() {
+  hashgate::secure_zero(hashgate::wasm::io_buffer(), hashgate::wasm::k_io_size);
+}
 
 }  // extern "C"

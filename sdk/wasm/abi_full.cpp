@@ -5,8 +5,8 @@
 #include <string>
 
 #include "abi.hpp"
-#include "internal.hpp"
 #include "email_simd.hpp"
+#include "internal.hpp"
 #include "sha256x4.hpp"
 
 namespace {
@@ -20,9 +20,11 @@ Errc decode_call(std::uint32_t field, std::uint32_t profile_id, std::uint32_t re
                  std::uint32_t algo, std::uint32_t encoding, Field& f, const Profile*& p,
                  Options& opt) noexcept {
   if (field > static_cast<std::uint32_t>(Field::external_id)) return Errc::unsupported_field;
-  if (profile_id > static_cast<std::uint32_t>(ProfileId::liveramp)) return Errc::unsupported_profile;
+  if (profile_id > static_cast<std::uint32_t>(ProfileId::liveramp))
+    return Errc::unsupported_profile;
   if (algo > static_cast<std::uint32_t>(Algo::hmac_sha256)) return Errc::unsupported_algo;
-  if (encoding != wasm::k_encoding_default && encoding > static_cast<std::uint32_t>(Encoding::base64))
+  if (encoding != wasm::k_encoding_default &&
+      encoding > static_cast<std::uint32_t>(Encoding::base64))
     return Errc::unsupported_encoding;
   if (!wasm::decode_region(region, opt.region)) return Errc::invalid_region;
   f = static_cast<Field>(field);
@@ -56,7 +58,8 @@ std::size_t find_nul(const char* s, std::size_t from, std::size_t n) noexcept {
 struct BatchState {
   std::string scratch[4];
   alignas(16) char fast[4][wasm::k_fast_email_max];
-  std::size_t fast_len[4] = {};  ///< > 0: the lane's value is in fast[i] (fast path), else scratch[i]
+  std::size_t fast_len[4] =
+      {};  ///< > 0: the lane's value is in fast[i] (fast path), else scratch[i]
   std::string out;
   std::uint8_t* slot[4] = {};
   int lanes = 0;
@@ -66,10 +69,13 @@ struct BatchState {
   Errc prepare(Field f, std::string_view v, const Profile& p, const Options& opt, std::uint8_t* dst,
                Encoding enc) {
     // The fast path reads up to 15 bytes past the value: still inside the I/O buffer?
-    const bool room = reinterpret_cast<const std::uint8_t*>(v.data()) + v.size() + 16 <= io_buffer() + k_io_size;
+    const bool room =
+        reinterpret_cast<const std::uint8_t*>(v.data()) + v.size() + 16 <= io_buffer() + k_io_size;
     if (f == Field::em && p.id != ProfileId::liveramp && room && v.size() <= k_max_input_bytes) {
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(v.data());
-      if (const std::size_t n = wasm::fast_email(bytes, v.size(), p.id == ProfileId::meta, fast[lanes]); n != 0) {
+      if (const std::size_t n =
+              wasm::fast_email(bytes, v.size(), p.id == ProfileId::meta, fast[lanes]);
+          n != 0) {
         fast_len[lanes] = n;
         slot[lanes++] = nullptr;
         return Errc::ok;
@@ -157,7 +163,8 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_normalize(std::uint32_t in_len, std::uint32
   Field f{};
   const Profile* p = nullptr;
   Options opt;
-  if (Errc e = decode_call(field, profile, region, 0, wasm::k_encoding_default, f, p, opt); e != Errc::ok)
+  if (Errc e = decode_call(field, profile, region, 0, wasm::k_encoding_default, f, p, opt);
+      e != Errc::ok)
     return wasm::put_error(e, used);
   std::string_view in(reinterpret_cast<const char*>(io_buffer()), in_len);
   auto r = normalize(f, in, *p, opt);
@@ -208,7 +215,8 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_hash_batch(std::uint32_t in_len, std::uint3
   const Encoding enc = opt.encoding.value_or(p->default_encoding);
   const std::size_t dsize = digest_size(opt.algo);
   const std::size_t width = enc == Encoding::hex ? dsize * 2 : (dsize + 2) / 3 * 4;
-  if (out_off < used || out_off > k_io_size || std::size_t{count} * (width + 1) > k_io_size - out_off)
+  if (out_off < used || out_off > k_io_size ||
+      std::size_t{count} * (width + 1) > k_io_size - out_off)
     return wasm::put_error(Errc::too_long, used);
   std::uint8_t* const io = io_buffer();
   opt.key = std::span<const std::uint8_t>(io + in_len, key_len);
@@ -273,7 +281,8 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_sha256_records(std::uint32_t in_len, std::u
       wasm::sha256x4(data, len, lanes, md);
     } else {
       for (int l = 0; l < lanes; ++l)
-        sha256(std::string_view(reinterpret_cast<const char*>(data[l]), len[l]), std::span<std::uint8_t, 32>(md[l], 32));
+        sha256(std::string_view(reinterpret_cast<const char*>(data[l]), len[l]),
+               std::span<std::uint8_t, 32>(md[l], 32));
     }
     for (int l = 0; l < lanes; ++l) std::memcpy(io + out_off + std::size_t{k + l} * 32, md[l], 32);
     k += lanes;

@@ -41,18 +41,22 @@ EMSCRIPTEN_KEEPALIVE std::int32_t hg_hash(std::uint32_t in_len, std::uint32_t fi
                                           std::uint32_t key_len) {
   const std::size_t used = std::size_t{in_len} + key_len;
   if (in_len > wasm::k_io_size) return wasm::put_error(Errc::too_long, used);
-  if (field != static_cast<std::uint32_t>(Field::em) && field != static_cast<std::uint32_t>(Field::ph))
+  if (field != static_cast<std::uint32_t>(Field::em) &&
+      field != static_cast<std::uint32_t>(Field::ph))
     return wasm::put_error(Errc::unsupported_field, used);
-  if (profile_id > static_cast<std::uint32_t>(ProfileId::uid2)) return wasm::put_error(Errc::unsupported_profile, used);
+  if (profile_id > static_cast<std::uint32_t>(ProfileId::uid2))
+    return wasm::put_error(Errc::unsupported_profile, used);
   if (algo != static_cast<std::uint32_t>(Algo::sha256) || key_len != 0)
     return wasm::put_error(Errc::unsupported_algo, used);
-  if (encoding != wasm::k_encoding_default && encoding > static_cast<std::uint32_t>(Encoding::base64))
+  if (encoding != wasm::k_encoding_default &&
+      encoding > static_cast<std::uint32_t>(Encoding::base64))
     return wasm::put_error(Errc::unsupported_encoding, used);
   Options opt;
   if (!wasm::decode_region(region, opt.region)) return wasm::put_error(Errc::invalid_region, used);
   if (encoding != wasm::k_encoding_default) opt.encoding = static_cast<Encoding>(encoding);
   std::string_view in(reinterpret_cast<const char*>(wasm::io_buffer()), in_len);
-  return snippet_hash(in, static_cast<Field>(field), profile(static_cast<ProfileId>(profile_id)), opt);
+  return snippet_hash(in, static_cast<Field>(field), profile(static_cast<ProfileId>(profile_id)),
+                      opt);
 }
 
 }  // extern "C"

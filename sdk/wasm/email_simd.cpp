@@ -29,21 +29,28 @@ std::size_t fast_email(const std::uint8_t* v, std::size_t size, bool keep_gmail,
     // written or counted.
     const v128_t in = wasm_i8x16_lt(iota, wasm_i8x16_splat(static_cast<int>(n - 16 * c)));
     const v128_t x = wasm_v128_and(wasm_v128_load(v + a + 16 * c), in);
-    const v128_t upper = wasm_u8x16_lt(wasm_i8x16_sub(x, wasm_i8x16_splat('A')), wasm_i8x16_splat(26));
+    const v128_t upper =
+        wasm_u8x16_lt(wasm_i8x16_sub(x, wasm_i8x16_splat('A')), wasm_i8x16_splat(26));
     wasm_v128_store(d + 16 * c, wasm_i8x16_add(x, wasm_v128_and(upper, wasm_i8x16_splat(32))));
     // Controls, spaces, DEL and non-ASCII bytes: not for this path.
-    const v128_t odd = wasm_v128_or(wasm_u8x16_le(x, wasm_i8x16_splat(0x20)), wasm_u8x16_ge(x, wasm_i8x16_splat(0x7F)));
-    bad |= std::uint64_t{static_cast<std::uint16_t>(wasm_i8x16_bitmask(wasm_v128_and(odd, in)))} << (16 * c);
-    at |= std::uint64_t{static_cast<std::uint16_t>(wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat('@'))))} << (16 * c);
-    dot |= std::uint64_t{static_cast<std::uint16_t>(wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat('.'))))} << (16 * c);
+    const v128_t odd = wasm_v128_or(wasm_u8x16_le(x, wasm_i8x16_splat(0x20)),
+                                    wasm_u8x16_ge(x, wasm_i8x16_splat(0x7F)));
+    bad |= std::uint64_t{static_cast<std::uint16_t>(wasm_i8x16_bitmask(wasm_v128_and(odd, in)))}
+           << (16 * c);
+    at |= std::uint64_t{static_cast<std::uint16_t>(
+              wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat('@'))))}
+          << (16 * c);
+    dot |= std::uint64_t{static_cast<std::uint16_t>(
+               wasm_i8x16_bitmask(wasm_i8x16_eq(x, wasm_i8x16_splat('.'))))}
+           << (16 * c);
   }
   // Exactly one '@', not first; the domain after it dotted, not starting or ending with '.',
   // without ".."; (an empty domain has no dot).
   const unsigned p = at ? static_cast<unsigned>(__builtin_ctzll(at)) : 0;
   const std::uint64_t domain_dots = p + 1 < 64 ? dot & (~std::uint64_t{0} << (p + 1)) : 0;
   bool ok = bad == 0 && at != 0 && (at & (at - 1)) == 0 && p != 0 && domain_dots != 0 &&
-            (domain_dots & (std::uint64_t{1} << (p + 1))) == 0 && (domain_dots & (domain_dots >> 1)) == 0 &&
-            (dot & (std::uint64_t{1} << (n - 1))) == 0;
+            (domain_dots & (std::uint64_t{1} << (p + 1))) == 0 &&
+            (domain_dots & (domain_dots >> 1)) == 0 && (dot & (std::uint64_t{1} << (n - 1))) == 0;
   if (ok && !keep_gmail) {
     const std::string_view domain(d + p + 1, n - p - 1);  // already lowercase
     ok = domain != "gmail.com" && domain != "googlemail.com";

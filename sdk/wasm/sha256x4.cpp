@@ -24,13 +24,17 @@ constexpr std::uint32_t k_round[64] = {
 constexpr std::uint32_t k_init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-inline v128_t rotr(v128_t x, int n) { return wasm_v128_or(wasm_u32x4_shr(x, n), wasm_i32x4_shl(x, 32 - n)); }
+inline v128_t rotr(v128_t x, int n) {
+  return wasm_v128_or(wasm_u32x4_shr(x, n), wasm_i32x4_shl(x, 32 - n));
+}
 
 /// Transposes four vectors of four 32-bit words (r[i] word k becomes o[k] lane i), swapping the
 /// bytes of each word (big-endian <-> little-endian) in the same shuffles.
 inline void transpose_swap(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t o[4]) {
-  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-  const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5),
+               t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5),
+               t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
   o[0] = wasm_i8x16_shuffle(t0, t2, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
   o[1] = wasm_i8x16_shuffle(t0, t2, 11, 10, 9, 8, 15, 14, 13, 12, 27, 26, 25, 24, 31, 30, 29, 28);
   o[2] = wasm_i8x16_shuffle(t1, t3, 3, 2, 1, 0, 7, 6, 5, 4, 19, 18, 17, 16, 23, 22, 21, 20);
@@ -74,15 +78,18 @@ void compress(v128_t st[8], const std::uint8_t* const blk[4], v128_t mask) {
       wt = w[t];
     } else {
       const v128_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-      const v128_t s0 = wasm_v128_xor(wasm_v128_xor(rotr(w15, 7), rotr(w15, 18)), wasm_u32x4_shr(w15, 3));
-      const v128_t s1 = wasm_v128_xor(wasm_v128_xor(rotr(w2, 17), rotr(w2, 19)), wasm_u32x4_shr(w2, 10));
+      const v128_t s0 =
+          wasm_v128_xor(wasm_v128_xor(rotr(w15, 7), rotr(w15, 18)), wasm_u32x4_shr(w15, 3));
+      const v128_t s1 =
+          wasm_v128_xor(wasm_v128_xor(rotr(w2, 17), rotr(w2, 19)), wasm_u32x4_shr(w2, 10));
       wt = wasm_i32x4_add(wasm_i32x4_add(w[t & 15], s0), wasm_i32x4_add(w[(t - 7) & 15], s1));
       w[t & 15] = wt;
     }
     const v128_t S1 = wasm_v128_xor(wasm_v128_xor(rotr(e, 6), rotr(e, 11)), rotr(e, 25));
     const v128_t ch = wasm_v128_bitselect(f, g, e);
-    const v128_t t1 = wasm_i32x4_add(wasm_i32x4_add(h, S1),
-                                     wasm_i32x4_add(ch, wasm_i32x4_add(wasm_i32x4_splat(static_cast<int>(k_round[t])), wt)));
+    const v128_t t1 = wasm_i32x4_add(
+        wasm_i32x4_add(h, S1),
+        wasm_i32x4_add(ch, wasm_i32x4_add(wasm_i32x4_splat(static_cast<int>(k_round[t])), wt)));
     const v128_t S0 = wasm_v128_xor(wasm_v128_xor(rotr(a, 2), rotr(a, 13)), rotr(a, 22));
     const v128_t maj = wasm_v128_bitselect(a, b, wasm_v128_xor(c, b));  // b == c ? b : a
     const v128_t t2 = wasm_i32x4_add(S0, maj);
@@ -96,7 +103,8 @@ void compress(v128_t st[8], const std::uint8_t* const blk[4], v128_t mask) {
     a = wasm_i32x4_add(t1, t2);
   }
   const v128_t in[8] = {a, b, c, d, e, f, g, h};
-  for (int i = 0; i < 8; ++i) st[i] = wasm_v128_bitselect(wasm_i32x4_add(st[i], in[i]), st[i], mask);
+  for (int i = 0; i < 8; ++i)
+    st[i] = wasm_v128_bitselect(wasm_i32x4_add(st[i], in[i]), st[i], mask);
   wipe(w, 16);
 }
 
@@ -156,15 +164,17 @@ void sha256x4(const std::uint8_t* const data[4], const std::size_t len[4], int l
 
 void hex32(const std::uint8_t md[32], std::uint8_t* dst) noexcept {
   // Each nibble indexes the 16 digits (swizzle); the high and low digits are then interleaved.
-  const v128_t digits = wasm_i8x16_make('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+  const v128_t digits = wasm_i8x16_make('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b',
+                                        'c', 'd', 'e', 'f');
 #pragma clang loop unroll(disable)
   for (int h = 0; h < 2; ++h) {
     const v128_t b = wasm_v128_load(md + 16 * h);
     const v128_t hi = wasm_i8x16_swizzle(digits, wasm_u8x16_shr(b, 4));
     const v128_t lo = wasm_i8x16_swizzle(digits, wasm_v128_and(b, wasm_i8x16_splat(15)));
-    wasm_v128_store(dst + 32 * h, wasm_i8x16_shuffle(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
-    wasm_v128_store(dst + 32 * h + 16,
-                    wasm_i8x16_shuffle(hi, lo, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+    wasm_v128_store(dst + 32 * h, wasm_i8x16_shuffle(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5,
+                                                     21, 6, 22, 7, 23));
+    wasm_v128_store(dst + 32 * h + 16, wasm_i8x16_shuffle(hi, lo, 8, 24, 9, 25, 10, 26, 11, 27, 12,
+                                                          28, 13, 29, 14, 30, 15, 31));
   }
 }
 

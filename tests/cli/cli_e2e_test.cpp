@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pty.h>
-#include <termios.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
-#include <set>
 #include <vector>
 
 #include "hashgate/hashgate.hpp"
@@ -402,10 +402,16 @@ TEST_F(CliE2e, HashFileDropsOtherColumnsUnlessKeptAndUsesStdio) {
   EXPECT_EQ(r.out, std::string("email_sha256,city\n") + k_em_sha256_hex + ",\"Amsterdam, NL\"\n");
   EXPECT_EQ(r.out.find("Jane"), std::string::npos);
   // A column cannot be both hashed and kept, nor kept and dropped; unknown names are usage errors.
-  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=email", "-", "-o", "-"}, in).code, 64);
-  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=city", "--drop-columns=city", "-",
-                 "-o", "-"}, in).code, 64);
-  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=nope", "-", "-o", "-"}, in).code, 64);
+  EXPECT_EQ(
+      run({"hash-file", "--columns=email=em", "--keep-columns=email", "-", "-o", "-"}, in).code,
+      64);
+  EXPECT_EQ(run({"hash-file", "--columns=email=em", "--keep-columns=city", "--drop-columns=city",
+                 "-", "-o", "-"},
+                in)
+                .code,
+            64);
+  EXPECT_EQ(
+      run({"hash-file", "--columns=email=em", "--keep-columns=nope", "-", "-o", "-"}, in).code, 64);
 }
 
 TEST_F(CliE2e, HashFileUid2AndHmacHeaders) {
@@ -513,8 +519,8 @@ struct ModelRow {
 
 // A CSV export of `n` rows (id,email,phone,note) with CRLF line ends: invalid e-mails and
 // phones scattered (far more than 10), blank cells, (e-mail, phone) pairs repeating every 7,000
-// rows (so duplicates fall across chunk boundaries), and every 50th note quoted with an embedded newline,
-// a comma and doubled quotes. With `phones_from` > 0, phones are blank before that row.
+// rows (so duplicates fall across chunk boundaries), and every 50th note quoted with an embedded
+// newline, a comma and doubled quotes. With `phones_from` > 0, phones are blank before that row.
 std::vector<ModelRow> make_rows(std::size_t n, std::size_t phones_from = 0) {
   std::vector<ModelRow> rows;
   std::size_t line = 2;  // the header is line 1
@@ -598,8 +604,8 @@ Expected model(const std::vector<ModelRow>& rows, const hashgate::Profile& prof,
         continue;
       }
       const std::string what = std::string("column ") + cols[k].first + " (" +
-                               std::string(hashgate::field_name(cols[k].second)) + "): " +
-                               std::string(hashgate::code_name(h.error()));
+                               std::string(hashgate::field_name(cols[k].second)) +
+                               "): " + std::string(hashgate::code_name(h.error()));
       if (h.error() == hashgate::Errc::unsupported_algo) {
         x.err += "hashgate: --columns: " + what.substr(7) + "\n";
         x.code = 64;
@@ -624,8 +630,8 @@ Expected model(const std::vector<ModelRow>& rows, const hashgate::Profile& prof,
   x.err += "hashgate: hash-file: rows=" + std::to_string(rows.size()) +
            " hashed=" + std::to_string(hashed[0] + hashed[1]) +
            " invalid=" + std::to_string(invalid[0] + invalid[1]) +
-           " empty=" + std::to_string(empty[0] + empty[1]) +
-           " duplicates=" + std::to_string(dups) + "\n";
+           " empty=" + std::to_string(empty[0] + empty[1]) + " duplicates=" + std::to_string(dups) +
+           "\n";
   for (int k = 0; k < 2; ++k) {
     x.err += std::string("hashgate: hash-file: column ") + cols[k].first + " (" +
              std::string(hashgate::field_name(cols[k].second)) +
@@ -643,8 +649,8 @@ std::vector<std::string> file_names(const fs::path& dir) {
   return names;
 }
 
-const std::vector<std::string> k_pipeline_args = {
-    "hash-file", "--columns", "email=em,phone=ph", "--keep-columns", "id,note"};
+const std::vector<std::string> k_pipeline_args = {"hash-file", "--columns", "email=em,phone=ph",
+                                                  "--keep-columns", "id,note"};
 
 std::vector<std::string> with(std::vector<std::string> args,
                               std::initializer_list<std::string> more) {
@@ -673,14 +679,15 @@ TEST_F(CliE2e, HashFileManyChunksMatchRowByRowModelAtEveryThreadCount) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, x.err);
   EXPECT_TRUE(r.out == x.out);
-  EXPECT_EQ(file_names(m_dir), (std::vector<std::string>{"big.csv", "out.csv", "stderr", "stdin",
-                                                         "stdout"}));
+  EXPECT_EQ(file_names(m_dir),
+            (std::vector<std::string>{"big.csv", "out.csv", "stderr", "stdin", "stdout"}));
 }
 
 TEST_F(CliE2e, HashFileLateMalformedRecordComesAfterEarlierMessagesAndLeavesNoFile) {
   const auto rows = make_rows(20000);
   const Expected x = model(rows, *hashgate::profile_by_name("meta"));
-  const std::size_t last_line = rows.back().line + (rows.back().fields[3].find('\n') != std::string::npos ? 2 : 1);
+  const std::size_t last_line =
+      rows.back().line + (rows.back().fields[3].find('\n') != std::string::npos ? 2 : 1);
   const std::string body = to_csv(rows);
   // The summary is never printed for a failed run: keep the messages before it.
   const std::string reported = x.err.substr(0, x.err.find("hashgate: hash-file: rows="));
@@ -725,9 +732,9 @@ TEST_F(CliE2e, HashFileLateUsageErrorStopsAfterEarlierMessages) {
   ASSERT_NE(x.err.find("further invalid values"), std::string::npos);
   write_all(path("in.csv"), to_csv(rows));
   for (const char* threads : {"1", "2"}) {
-    auto r = run(with(k_pipeline_args, {"--profile", "liveramp", "--algo", "md5", "--threads",
-                                        threads, path("in.csv").string(), "-o",
-                                        path("out.csv").string()}));
+    auto r =
+        run(with(k_pipeline_args, {"--profile", "liveramp", "--algo", "md5", "--threads", threads,
+                                   path("in.csv").string(), "-o", path("out.csv").string()}));
     EXPECT_EQ(r.code, 64);
     EXPECT_EQ(r.err, x.err) << "threads " << threads;
     EXPECT_EQ(file_names(m_dir), (std::vector<std::string>{"in.csv", "stderr", "stdin", "stdout"}));
@@ -747,8 +754,8 @@ TEST_F(CliE2e, HashFileProgressOnATerminalKeepsItsPlaceAmongMessages) {
   auto rows = make_rows(200000);
   // Invalid e-mails only around the progress points (row 100,000 is index 99,999), and the
   // 11th one (the "further invalid values" notice) between the two.
-  const std::set<std::size_t> bad = {99997, 99998, 99999, 100000, 100001, 150000, 150001,
-                                     150002, 150003, 150004, 150005, 199999};
+  const std::set<std::size_t> bad = {99997,  99998,  99999,  100000, 100001, 150000,
+                                     150001, 150002, 150003, 150004, 150005, 199999};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     std::string& em = rows[i].fields[1];
     if (bad.count(i) != 0) {
@@ -775,9 +782,9 @@ TEST_F(CliE2e, HashFileProgressOnATerminalKeepsItsPlaceAmongMessages) {
     ASSERT_EQ(::tcgetattr(slave, &raw), 0);
     ::cfmakeraw(&raw);  // no "\n" -> "\r\n" translation
     ASSERT_EQ(::tcsetattr(slave, TCSANOW, &raw), 0);
-    std::vector<std::string> args = with(k_pipeline_args, {"--threads", threads,
-                                                           path("big.csv").string(), "-o",
-                                                           path("out.csv").string()});
+    std::vector<std::string> args =
+        with(k_pipeline_args,
+             {"--threads", threads, path("big.csv").string(), "-o", path("out.csv").string()});
     std::string prog = HASHGATE_CLI_PATH;
     std::vector<char*> argv{prog.data()};
     for (auto& a : args) argv.push_back(a.data());

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <span>
 #include <random>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "pipeline.hpp"

@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#define HG_FUZZ_CHECK(cond)                                                   \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
+#define HG_FUZZ_CHECK(cond)                                                                   \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
       std::fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                           \
-    }                                                                         \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (0)
 
 namespace hashgate::fuzz {

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "../gateway/mem_store.hpp"
 #include "fuzz_common.hpp"
 #include "gateway/api/gateway.hpp"
 #include "gateway/config/config.hpp"
-#include "../gateway/mem_store.hpp"
 
 using namespace hashgate::gw;
 
@@ -19,7 +19,8 @@ bool local_char(char c) {
          c == '_' || c == '%' || c == '+' || c == '-';
 }
 bool domain_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.';
 }
 
 /// Plain e-mail addresses in `s` (a deliberately simple, independent detector).
@@ -34,7 +35,8 @@ std::vector<std::string> emails_in(std::string_view s) {
     const std::size_t dot = domain.rfind('.');
     if (b == at || dot == std::string_view::npos || dot == 0 || domain.size() - dot < 3) continue;
     bool alpha_tld = true;
-    for (char c : domain.substr(dot + 1)) alpha_tld = alpha_tld && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    for (char c : domain.substr(dot + 1))
+      alpha_tld = alpha_tld && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
     if (alpha_tld) out.emplace_back(s.substr(b, e - b));
   }
   return out;
@@ -50,7 +52,8 @@ struct Harness {
       "static": {"sdk_root": "/nonexistent/sdk", "demo_root": "/nonexistent/demo"},
       "tenants": [
         {"id": "t1", "site_keys": [{"key": "pk_f", "allowed_origins": ["https://shop.example"]}],
-         "api_key_sha256": ")" + config::sha256_hex("sk_f") + R"(",
+         "api_key_sha256": ")" +
+                            config::sha256_hex("sk_f") + R"(",
          "legal_basis": "consent", "tcf": {"vendor_id": 1, "required_purposes": [1]},
          "set_uid_cookie": true},
         {"id": "t2", "site_keys": [{"key": "pk_g", "allowed_origins": ["self"]}],
@@ -72,9 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hashgate::fuzz::Cursor in(data, size);
   const std::uint8_t a = in.byte(), b = in.byte();
   static constexpr const char* k_methods[] = {"POST", "GET", "OPTIONS", "PUT"};
-  static constexpr const char* k_paths[] = {"/v1/events", "/v1/optout", "/v1/optin", "/v1/optout/status",
-                                            "/v1/events/export", "/v1/audit", "/healthz", "/metrics",
-                                            "/sdk/hashgate.mjs", "/demo/../x", "/", "/readyz"};
+  static constexpr const char* k_paths[] = {
+      "/v1/events",        "/v1/optout", "/v1/optin", "/v1/optout/status",
+      "/v1/events/export", "/v1/audit",  "/healthz",  "/metrics",
+      "/sdk/hashgate.mjs", "/demo/../x", "/",         "/readyz"};
   std::string_view rest = in.rest();
   auto take_line = [&rest]() {
     const std::size_t nl = rest.find('\n');
@@ -90,11 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (b & 2) req.headers.emplace_back("cookie", std::string(take_line()));
   if (b & 4) req.headers.emplace_back("authorization", "Bearer sk_f");
   if (b & 8) req.headers.emplace_back("x-hashgate-site-key", (b & 0x40) ? "pk_g" : "pk_f");
-  if (b & 16) req.headers.emplace_back("origin", (b & 0x80) ? "https://shop.example" : "http://evil.example");
+  if (b & 16)
+    req.headers.emplace_back("origin", (b & 0x80) ? "https://shop.example" : "http://evil.example");
   if (b & 32) req.headers.emplace_back("sec-gpc", "1");
   req.headers.emplace_back("content-type", (a & 0x80) ? "text/plain" : "application/json");
   req.body = std::string(rest);
-  const std::string whole = req.target + "\n" + (req.header("cookie") ? *req.header("cookie") : "") + "\n" + req.body;
+  const std::string whole =
+      req.target + "\n" + (req.header("cookie") ? *req.header("cookie") : "") + "\n" + req.body;
 
   int calls = 0;
   api::Response res;
@@ -104,7 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   HG_FUZZ_CHECK(calls == 1);
   static const bool verbose = std::getenv("HASHGATE_FUZZ_VERBOSE") != nullptr;
-  if (verbose) std::fprintf(stderr, "%s -> %d, stored %zu\n", whole.substr(0, whole.find('\n')).c_str(), res.status, h.store.stored.size());
+  if (verbose)
+    std::fprintf(stderr, "%s -> %d, stored %zu\n", whole.substr(0, whole.find('\n')).c_str(),
+                 res.status, h.store.stored.size());
   HG_FUZZ_CHECK(res.status >= 100 && res.status <= 599);
   for (const auto& e : emails_in(whole)) {
     HG_FUZZ_CHECK(res.body.find(e) == std::string::npos);

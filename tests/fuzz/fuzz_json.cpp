@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "../gateway/json_doc_oracle.hpp"
-#include "hashgate/hashgate.hpp"
 #include "fuzz_common.hpp"
+#include "hashgate/hashgate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

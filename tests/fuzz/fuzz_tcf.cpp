@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!r.ok()) HG_FUZZ_CHECK(!d.allowed);
   // Reasons and summaries are printable ASCII of our own making: they never echo the consent
   // string. (An input containing '~', which none of our texts use, must not appear in them.)
-  for (const std::string* out : {&std::as_const(d.reason), &std::as_const(d.summary_json), &std::as_const(r.error)})
+  for (const std::string* out :
+       {&std::as_const(d.reason), &std::as_const(d.summary_json), &std::as_const(r.error)})
     for (unsigned char c : *out) HG_FUZZ_CHECK(c >= 0x20 && c < 0x7f);
   if (text.size() >= 4 && text.find('~') != std::string_view::npos) {
     HG_FUZZ_CHECK(d.reason.find(text) == std::string::npos);

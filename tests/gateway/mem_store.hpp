@@ -43,15 +43,16 @@ class MemStore : public Store {
   bool is_suppressed(const std::string& tenant, const std::string& id) const override {
     return !id.empty() && suppressed.count(tenant + "/" + id);
   }
-  void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid, std::string source,
-               std::function<void(OptOutResult)> done) override {
+  void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+               std::string source, std::function<void(OptOutResult)> done) override {
     OptOutResult r;
     last_source = source;
     if (!uid.empty()) ids.push_back(uid);
     for (auto& id : ids) r.ids_suppressed += suppressed.insert(tenant + "/" + id).second;
     for (auto it = stored.begin(); it != stored.end();) {
       bool hit = it->tenant == tenant && (std::find(ids.begin(), ids.end(), it->uid) != ids.end());
-      for (auto& [k, v] : it->ids) hit = hit || (it->tenant == tenant && std::find(ids.begin(), ids.end(), v) != ids.end());
+      for (auto& [k, v] : it->ids)
+        hit = hit || (it->tenant == tenant && std::find(ids.begin(), ids.end(), v) != ids.end());
       if (hit) {
         it = stored.erase(it);
         ++r.events_purged;
@@ -67,13 +68,16 @@ class MemStore : public Store {
     for (auto& id : ids) suppressed.erase(tenant + "/" + id);
     done({});
   }
-  std::vector<std::string> export_events(const std::string& tenant, std::int64_t since, std::size_t limit) override {
+  std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
+                                         std::size_t limit) override {
     std::vector<std::string> out;
     for (auto& e : stored)
-      if (e.tenant == tenant && e.received >= since && out.size() < limit) out.push_back("{\"event_id\":\"" + e.event_id + "\"}");
+      if (e.tenant == tenant && e.received >= since && out.size() < limit)
+        out.push_back("{\"event_id\":\"" + e.event_id + "\"}");
     return out;
   }
-  std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since, std::size_t) override {
+  std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since,
+                                std::size_t) override {
     std::vector<AuditEntry> out;
     for (auto& a : audits)
       if (a.tenant == tenant && a.time >= since) out.push_back(a);

@@ -875,8 +875,8 @@ TEST_F(StoreTest, StoreReceivedNeverGoesBackEvenWhenTheClockDoes) {
   // Many events with gaps in seq (purged ones): the binary search still finds the boundary.
   std::vector<EventRecord> many;
   for (int i = 0; i < 300; ++i)
-    many.push_back(make_event("t", "m" + std::to_string(i), {{"em", hex_id(100 + i)}}, "",
-                              4000 + i / 3));
+    many.push_back(
+        make_event("t", "m" + std::to_string(i), {{"em", hex_id(100 + i)}}, "", 4000 + i / 3));
   submit(std::move(many));
   EXPECT_EQ(m_store->purge_before("t", 3000), 1u);  // only "a"
   EXPECT_EQ(m_store->purge_before("t", 4050), 3u + 150u);
