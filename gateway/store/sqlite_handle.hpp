@@ -19,10 +19,11 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection() { reset(); }
 
-  /// Opens `path` with `flags` (SQLITE_OPEN_*); returns the SQLite result code.
-  int open(const std::string& path, int flags) {
+  /// Opens `path` with `flags` (SQLITE_OPEN_*) through VFS `vfs` (nullptr: the default);
+  /// returns the SQLite result code.
+  int open(const std::string& path, int flags, const char* vfs = nullptr) {
     reset();
-    return sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
+    return sqlite3_open_v2(path.c_str(), &m_db, flags, vfs);
   }
   /// Closes the connection if open (statements must have been finalized first).
   void reset() {

@@ -5,6 +5,7 @@
 #include "store.hpp"
 
 #include "sqlite_handle.hpp"
+#include "wal_vfs.hpp"
 
 #include <hashgate/hashgate.hpp>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@ namespace {
 using store_detail::Connection;
 using store_detail::ResetGuard;
 using store_detail::Statement;
+using store_detail::wal_vfs_name;
 
 class StoreCategory final : public std::error_category {
  public:
@@ -467,7 +469,10 @@ std::error_code SqliteStore::start(std::string& why) {
   }
   const std::string path = (std::filesystem::path(m_cfg.data_dir) / "hashgate.db").string();
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (int rc = m_write.open(path, flags); rc != SQLITE_OK) {
+  // Every commit syncs the WAL unless durability is normal: only then may WAL writes be gathered
+  // into one write per commit (wal_vfs.hpp; the default VFS if it could not be registered).
+  const char* vfs = m_cfg.durability == Durability::normal ? nullptr : wal_vfs_name();
+  if (int rc = m_write.open(path, flags, vfs); rc != SQLITE_OK) {
     why = "store: cannot open hashgate.db: " + m_write.message();
     return sqlite_error(rc);
   }

@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include "wal_vfs.hpp"
+
 namespace fs = std::filesystem;
 using hashgate::gw::AuditEntry;
 using hashgate::gw::Durability;
@@ -757,7 +759,7 @@ TEST_F(StoreTest, StoreOptOutSeesEventsAcceptedJustBefore) {
     ASSERT_FALSE(submit(std::move(batch)).error);
   }
   auto out = opt_out("t", {hex_id(1999), hex_id(0), upper(hex_id(777))}, "");
-  ASSERT_FALSE(out.error);
+  ASSERT_FALSE(out.error) << out.error.message();
   EXPECT_EQ(out.events_purged, 3u);
   EXPECT_EQ(exported_ids("t").size(), 1997u);
 }
@@ -908,4 +910,29 @@ PRAGMA user_version=2;
   EXPECT_EQ(query_int(db, "SELECT received FROM events WHERE event_id = 'x3'"), 3000);
   EXPECT_EQ(m_store->purge_before("t", 3000), 1u);
   EXPECT_EQ(exported_ids("t", 2500), (std::vector<std::string>{"x2", "x3"}));
+}
+
+// With synchronous=FULL the writer's connection goes through the "hashgate-wal" VFS: a commit's
+// WAL frames (a header and a page each, two writes apiece) reach the file in one write. With
+// durability normal (no sync per commit) nothing is gathered. The other tests here, and the
+// kill -9 suite against the real gateway, check that what is acknowledged is stored.
+TEST_F(StoreTest, StoreGathersEachCommitsWalWritesIntoOne) {
+  using hashgate::gw::store_detail::wal_vfs_counters;
+  open();
+  const auto before = wal_vfs_counters();
+  for (unsigned i = 0; i < 20; ++i)
+    ASSERT_FALSE(submit({make_event("t", "g" + std::to_string(i), {{"em", hex_id(i)}})}).error);
+  const auto after = wal_vfs_counters();
+  EXPECT_GE(after.asked - before.asked, 20u * 4);  // ≥ 2 frames per commit, 2 writes each
+  EXPECT_LE(after.written - before.written, 20u);  // one write per commit
+  EXPECT_EQ(exported_ids("t").size(), 20u);
+
+  m_store->close();
+  m_store.reset();
+  m_cfg.durability = Durability::normal;
+  open();
+  const auto normal_before = wal_vfs_counters();
+  ASSERT_FALSE(submit({make_event("t", "n", {{"em", hex_id(99)}})}).error);
+  EXPECT_EQ(wal_vfs_counters().asked, normal_before.asked);
+  EXPECT_EQ(exported_ids("t").size(), 21u);
 }
