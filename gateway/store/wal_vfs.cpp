@@ -62,12 +62,6 @@ int x_close(sqlite3_file* f) {
   return rc;
 }
 
-int x_read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
-  ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xRead(s->real, buf, amt, off);
-}
-
 int x_write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   ShimFile* s = shim(f);
   if (!s->gather) return real_methods(s)->xWrite(s->real, buf, amt, off);
@@ -91,104 +85,46 @@ int x_write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 
-int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
+/// An io method that first writes out the gathered run, then calls the real file's method.
+template <auto Method, class... A>
+int flushed(sqlite3_file* f, A... a) {
   ShimFile* s = shim(f);
   if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xTruncate(s->real, size);
+  return (real_methods(s)->*Method)(s->real, a...);
 }
 
-int x_sync(sqlite3_file* f, int flags) {
+/// An io method that only forwards: locks queries, geometry, and the shared memory and memory
+/// mapping of the database file, which never gathers.
+template <auto Method, class... A>
+auto forwarded(sqlite3_file* f, A... a) {
   ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xSync(s->real, flags);
+  return (real_methods(s)->*Method)(s->real, a...);
 }
 
-int x_file_size(sqlite3_file* f, sqlite3_int64* size) {
-  ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xFileSize(s->real, size);
-}
-
-int x_lock(sqlite3_file* f, int level) {
-  ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xLock(s->real, level);
-}
-
-int x_unlock(sqlite3_file* f, int level) {
-  ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xUnlock(s->real, level);
-}
-
-int x_check_reserved_lock(sqlite3_file* f, int* out) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xCheckReservedLock(s->real, out);
-}
-
-int x_file_control(sqlite3_file* f, int op, void* arg) {
-  ShimFile* s = shim(f);
-  if (int rc = flush(s); rc != SQLITE_OK) return rc;
-  return real_methods(s)->xFileControl(s->real, op, arg);
-}
-
-int x_sector_size(sqlite3_file* f) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xSectorSize(s->real);
-}
-
-int x_device_characteristics(sqlite3_file* f) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xDeviceCharacteristics(s->real);
-}
-
-// Shared memory and memory mapping belong to the database file, which never gathers: forward.
-int x_shm_map(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xShmMap(s->real, page, size, extend, out);
-}
-int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xShmLock(s->real, offset, n, flags);
-}
-void x_shm_barrier(sqlite3_file* f) {
-  ShimFile* s = shim(f);
-  real_methods(s)->xShmBarrier(s->real);
-}
-int x_shm_unmap(sqlite3_file* f, int delete_flag) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xShmUnmap(s->real, delete_flag);
-}
-int x_fetch(sqlite3_file* f, sqlite3_int64 off, int amt, void** out) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xFetch(s->real, off, amt, out);
-}
-int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
-  ShimFile* s = shim(f);
-  return real_methods(s)->xUnfetch(s->real, off, p);
-}
+using M = sqlite3_io_methods;
+using I64 = sqlite3_int64;
 
 // Version 3 methods: the default Unix VFS opens database and WAL files with version 3 too.
 const sqlite3_io_methods g_methods = {
     3,
     x_close,
-    x_read,
+    flushed<&M::xRead, void*, int, I64>,
     x_write,
-    x_truncate,
-    x_sync,
-    x_file_size,
-    x_lock,
-    x_unlock,
-    x_check_reserved_lock,
-    x_file_control,
-    x_sector_size,
-    x_device_characteristics,
-    x_shm_map,
-    x_shm_lock,
-    x_shm_barrier,
-    x_shm_unmap,
-    x_fetch,
-    x_unfetch,
+    flushed<&M::xTruncate, I64>,
+    flushed<&M::xSync, int>,
+    flushed<&M::xFileSize, I64*>,
+    flushed<&M::xLock, int>,
+    flushed<&M::xUnlock, int>,
+    forwarded<&M::xCheckReservedLock, int*>,
+    flushed<&M::xFileControl, int, void*>,
+    forwarded<&M::xSectorSize>,
+    forwarded<&M::xDeviceCharacteristics>,
+    forwarded<&M::xShmMap, int, int, int, void volatile**>,
+    forwarded<&M::xShmLock, int, int, int>,
+    forwarded<&M::xShmBarrier>,
+    forwarded<&M::xShmUnmap, int>,
+    forwarded<&M::xFetch, I64, int, void**>,
+    forwarded<&M::xUnfetch, I64, void*>,
 };
 
 int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
@@ -209,30 +145,12 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int*
 }
 
 // The VFS-level calls act on names, not open files: forward them to the default VFS.
-int x_delete(sqlite3_vfs*, const char* name, int sync_dir) {
-  return g_base->xDelete(g_base, name, sync_dir);
+template <auto Method, class... A>
+auto vfs_forwarded(sqlite3_vfs*, A... a) {
+  return (g_base->*Method)(g_base, a...);
 }
-int x_access(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return g_base->xAccess(g_base, name, flags, out);
-}
-int x_full_pathname(sqlite3_vfs*, const char* name, int n, char* out) {
-  return g_base->xFullPathname(g_base, name, n, out);
-}
-void* x_dl_open(sqlite3_vfs*, const char* name) { return g_base->xDlOpen(g_base, name); }
-void x_dl_error(sqlite3_vfs*, int n, char* out) { g_base->xDlError(g_base, n, out); }
-void (*x_dl_sym(sqlite3_vfs*, void* h, const char* sym))(void) {
-  return g_base->xDlSym(g_base, h, sym);
-}
-void x_dl_close(sqlite3_vfs*, void* h) { g_base->xDlClose(g_base, h); }
-int x_randomness(sqlite3_vfs*, int n, char* out) { return g_base->xRandomness(g_base, n, out); }
-int x_sleep(sqlite3_vfs*, int us) { return g_base->xSleep(g_base, us); }
-int x_current_time(sqlite3_vfs*, double* out) { return g_base->xCurrentTime(g_base, out); }
-int x_get_last_error(sqlite3_vfs*, int n, char* out) {
-  return g_base->xGetLastError(g_base, n, out);
-}
-int x_current_time_int64(sqlite3_vfs*, sqlite3_int64* out) {
-  return g_base->xCurrentTimeInt64(g_base, out);
-}
+
+using V = sqlite3_vfs;
 
 bool register_vfs() {
   g_base = sqlite3_vfs_find(nullptr);
@@ -243,18 +161,18 @@ bool register_vfs() {
   g_vfs.mxPathname = g_base->mxPathname;
   g_vfs.zName = "hashgate-wal";
   g_vfs.xOpen = x_open;
-  g_vfs.xDelete = x_delete;
-  g_vfs.xAccess = x_access;
-  g_vfs.xFullPathname = x_full_pathname;
-  g_vfs.xDlOpen = x_dl_open;
-  g_vfs.xDlError = x_dl_error;
-  g_vfs.xDlSym = x_dl_sym;
-  g_vfs.xDlClose = x_dl_close;
-  g_vfs.xRandomness = x_randomness;
-  g_vfs.xSleep = x_sleep;
-  g_vfs.xCurrentTime = x_current_time;
-  g_vfs.xGetLastError = x_get_last_error;
-  g_vfs.xCurrentTimeInt64 = x_current_time_int64;
+  g_vfs.xDelete = vfs_forwarded<&V::xDelete, const char*, int>;
+  g_vfs.xAccess = vfs_forwarded<&V::xAccess, const char*, int, int*>;
+  g_vfs.xFullPathname = vfs_forwarded<&V::xFullPathname, const char*, int, char*>;
+  g_vfs.xDlOpen = vfs_forwarded<&V::xDlOpen, const char*>;
+  g_vfs.xDlError = vfs_forwarded<&V::xDlError, int, char*>;
+  g_vfs.xDlSym = vfs_forwarded<&V::xDlSym, void*, const char*>;
+  g_vfs.xDlClose = vfs_forwarded<&V::xDlClose, void*>;
+  g_vfs.xRandomness = vfs_forwarded<&V::xRandomness, int, char*>;
+  g_vfs.xSleep = vfs_forwarded<&V::xSleep, int>;
+  g_vfs.xCurrentTime = vfs_forwarded<&V::xCurrentTime, double*>;
+  g_vfs.xGetLastError = vfs_forwarded<&V::xGetLastError, int, char*>;
+  g_vfs.xCurrentTimeInt64 = vfs_forwarded<&V::xCurrentTimeInt64, sqlite3_int64*>;
   return sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK;
 }
 
