@@ -21,7 +21,9 @@
 #include <exception>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <tuple>
@@ -404,9 +406,22 @@ class SqliteStore final : public Store {
     std::string tenant, id, kind, uid;
     std::int64_t seq, received;
   };
+  /// Accepted events' ids on their way into the index, sorted once by each table's key, and
+  /// written in slices; the watermark moves to `last` when both orders are written.
+  struct Generation {
+    std::vector<IndexRow> rows;
+    std::vector<std::uint32_t> id_order, link_order;
+    std::size_t id_pos = 0, link_pos = 0;
+    std::int64_t last = 0;
+  };
+  static Generation make_generation(std::vector<IndexRow> rows, std::int64_t last);
+  /// Writes up to `max_rows` more rows of each order of `g`; moves the watermark when done.
+  int write_slice(Generation& g, std::size_t max_rows);
   int index_events();
-  int write_index_rows(const std::vector<IndexRow>& rows, std::int64_t last);
+  int write_index_rows(std::vector<IndexRow> rows, std::int64_t last);
   int run_index();
+  /// One bounded step of indexing, in its own transaction, between group commits.
+  int run_index_slice();
   int load_indexed_seq();
   void scrub_wal();
   std::error_code prepare_statements(std::string& why);
@@ -440,6 +455,7 @@ class SqliteStore final : public Store {
   // (m_backlog_valid); after a start-up or rollback they are read back from the events table.
   std::vector<IndexRow> m_backlog;
   bool m_backlog_valid = false;
+  std::optional<Generation> m_generation;  // writer thread only: being written in slices
   std::int64_t m_last_seq = 0;  // highest seq the writer inserted (valid with m_backlog_valid)
   // Writer thread only: the latest `received` stored. Events never get an earlier one, so
   // `received` is non-decreasing in seq order (a clock step back stamps the latest time seen).
@@ -592,7 +608,8 @@ std::error_code SqliteStore::prepare_statements(std::string& why) {
       {&m_insert_event,
        "INSERT OR IGNORE INTO events(tenant, event_id, type, time, received, ids, uid, online_ids,"
        " custom, legal_basis, consent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
-      {&m_insert_event_id, "INSERT INTO event_ids(event, tenant, kind, id) VALUES(?1, ?2, ?3, ?4)"},
+      {&m_insert_event_id,
+       "INSERT OR IGNORE INTO event_ids(event, tenant, kind, id) VALUES(?1, ?2, ?3, ?4)"},
       {&m_upsert_link,
        "INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES(?1, ?2, ?3, ?4, ?4)"
        " ON CONFLICT(tenant, uid, id) DO UPDATE SET"
@@ -763,12 +780,13 @@ void SqliteStore::writer_loop() {
   pthread_setname_np(pthread_self(), "hg-writer");  // named in top, perf and /proc
   for (;;) {
     std::unique_lock lk(m_mu);
-    if (m_unindexed > 0 || m_needs_scrub) {
-      const auto wait = m_unindexed > 0 ? k_index_idle : k_scrub_retry;
+    const bool to_index = m_unindexed > 0 || m_generation.has_value();
+    if (to_index || m_needs_scrub) {
+      const auto wait = to_index ? k_index_idle : k_scrub_retry;
       if (!m_cv.wait_for(lk, wait, [&] { return !m_queue.empty() || m_closing; })) {
         lk.unlock();
-        if (m_unindexed > 0) run_index();  // idle: index the accepted events
-        if (m_needs_scrub) scrub_wal();    // idle: retry the post-purge WAL truncation
+        if (to_index) run_index();       // idle: index the accepted events
+        if (m_needs_scrub) scrub_wal();  // idle: retry the post-purge WAL truncation
         continue;
       }
     } else {
@@ -776,7 +794,7 @@ void SqliteStore::writer_loop() {
     }
     if (m_queue.empty()) {  // closing and drained
       lk.unlock();
-      if (m_unindexed > 0) run_index();
+      if (m_unindexed > 0 || m_generation) run_index();
       break;
     }
 
@@ -826,7 +844,8 @@ void SqliteStore::writer_loop() {
     }
     lk.unlock();
     run_submit_batch(batch);
-    if (m_unindexed >= k_index_batch) run_index();
+    // Indexing runs in slices between group commits, so no request waits for a whole pass.
+    if (m_generation || m_unindexed >= k_index_batch) run_index_slice();
   }
 }
 
@@ -881,6 +900,7 @@ void SqliteStore::rollback() {
   // writer's record may name rolled-back events: read the watermark back, rebuild from the table.
   m_backlog.clear();
   m_backlog_valid = false;
+  m_generation.reset();
   if (load_indexed_seq() == SQLITE_OK) m_unindexed = std::max<std::size_t>(m_unindexed, 1);
 }
 
@@ -895,11 +915,17 @@ int SqliteStore::load_indexed_seq() {
 /// Copies the ids of up to `max_events` accepted events past the watermark into event_ids and
 /// links, sorted by key, and moves the watermark, inside the caller's transaction.
 int SqliteStore::index_events() {
+  if (m_generation) {  // a pass written in slices so far: finish it
+    if (int rc = write_slice(*m_generation, std::numeric_limits<std::size_t>::max());
+        rc != SQLITE_OK)
+      return rc;
+    m_generation.reset();
+  }
   if (m_backlog_valid) {
     // Fast path: the writer recorded every event it committed since the watermark.
-    int rc = write_index_rows(m_backlog, m_last_seq);
-    if (rc == SQLITE_OK) m_backlog.clear();
-    return rc;
+    std::vector<IndexRow> rows;
+    rows.swap(m_backlog);
+    return write_index_rows(std::move(rows), m_last_seq);
   }
   // After a start-up or a rollback: read what is past the watermark back from the events table.
   std::vector<std::pair<std::string, std::string>> ids;
@@ -924,7 +950,7 @@ int SqliteStore::index_events() {
       if (step != SQLITE_DONE) return step;
     }
     if (n == 0) break;
-    if (int rc = write_index_rows(rows, last); rc != SQLITE_OK) return rc;
+    if (int rc = write_index_rows(std::move(rows), last); rc != SQLITE_OK) return rc;
     if (n < static_cast<std::size_t>(k_index_chunk)) break;
   }
   // Caught up: from now on the writer's own record is complete.
@@ -934,48 +960,63 @@ int SqliteStore::index_events() {
   return SQLITE_OK;
 }
 
-int SqliteStore::write_index_rows(const std::vector<IndexRow>& rows, std::int64_t last) {
-  // Key order: neighbouring inserts land on the same b-tree pages. The rows stay in place; an
-  // index array is sorted (moving four strings per swap cost more than the comparisons).
-  std::vector<std::uint32_t> order(rows.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    const IndexRow &a = rows[x], &b = rows[y];
-    return std::tie(a.tenant, a.id, a.seq, a.kind) < std::tie(b.tenant, b.id, b.seq, b.kind);
+SqliteStore::Generation SqliteStore::make_generation(std::vector<IndexRow> rows,
+                                                     std::int64_t last) {
+  // Key order: neighbouring inserts land on the same b-tree pages. The rows stay in place; index
+  // arrays are sorted (moving four strings per swap cost more than the comparisons).
+  Generation g;
+  g.rows = std::move(rows);
+  g.last = last;
+  g.id_order.resize(g.rows.size());
+  for (std::size_t i = 0; i < g.id_order.size(); ++i) g.id_order[i] = static_cast<std::uint32_t>(i);
+  const auto& r = g.rows;
+  // Links only for rows with a uid (browser events); server events have none.
+  for (std::uint32_t k : g.id_order)
+    if (!r[k].uid.empty()) g.link_order.push_back(k);
+  std::sort(g.id_order.begin(), g.id_order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return std::tie(r[x].tenant, r[x].id, r[x].seq, r[x].kind) <
+           std::tie(r[y].tenant, r[y].id, r[y].seq, r[y].kind);
   });
-  for (std::uint32_t k : order) {
-    const IndexRow& r = rows[k];
-    ResetGuard g(m_insert_event_id);  // `rows` is not changed while a row is bound
+  std::sort(g.link_order.begin(), g.link_order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return std::tie(r[x].tenant, r[x].uid, r[x].id) < std::tie(r[y].tenant, r[y].uid, r[y].id);
+  });
+  return g;
+}
+
+int SqliteStore::write_slice(Generation& g, std::size_t max_rows) {
+  // event_ids inserts are OR IGNORE: after a crash between two slices, the events past the
+  // watermark are indexed again from the table, and the rows of committed slices are there.
+  for (std::size_t n = 0; n < max_rows && g.id_pos < g.id_order.size(); ++n, ++g.id_pos) {
+    const IndexRow& r = g.rows[g.id_order[g.id_pos]];
+    ResetGuard guard(m_insert_event_id);  // `g.rows` is not changed while a row is bound
     m_insert_event_id.bind(1, r.seq);
     m_insert_event_id.bind_static(2, r.tenant);
     m_insert_event_id.bind_static(3, r.kind);
     m_insert_event_id.bind_static(4, r.id);
     if (int s = m_insert_event_id.step(); s != SQLITE_DONE) return s;
   }
-  // Links only for rows with a uid (browser events); server events have none.
-  order.erase(std::remove_if(order.begin(), order.end(),
-                             [&](std::uint32_t k) { return rows[k].uid.empty(); }),
-              order.end());
-  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    const IndexRow &a = rows[x], &b = rows[y];
-    return std::tie(a.tenant, a.uid, a.id) < std::tie(b.tenant, b.uid, b.id);
-  });
-  for (std::uint32_t k : order) {
-    const IndexRow& r = rows[k];
-    ResetGuard g(m_upsert_link);
+  for (std::size_t n = 0; n < max_rows && g.link_pos < g.link_order.size(); ++n, ++g.link_pos) {
+    const IndexRow& r = g.rows[g.link_order[g.link_pos]];
+    ResetGuard guard(m_upsert_link);
     m_upsert_link.bind_static(1, r.tenant);
     m_upsert_link.bind_static(2, r.uid);
     m_upsert_link.bind_static(3, r.id);
     m_upsert_link.bind(4, r.received);
     if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
   }
-  if (last > m_indexed_seq) {
-    ResetGuard g(m_set_indexed_seq);
-    m_set_indexed_seq.bind(1, last);
+  if (g.id_pos < g.id_order.size() || g.link_pos < g.link_order.size()) return SQLITE_OK;
+  if (g.last > m_indexed_seq) {
+    ResetGuard guard(m_set_indexed_seq);
+    m_set_indexed_seq.bind(1, g.last);
     if (int s = m_set_indexed_seq.step(); s != SQLITE_DONE) return s;
-    m_indexed_seq = last;
+    m_indexed_seq = g.last;
   }
   return SQLITE_OK;
+}
+
+int SqliteStore::write_index_rows(std::vector<IndexRow> rows, std::int64_t last) {
+  Generation g = make_generation(std::move(rows), last);
+  return write_slice(g, std::numeric_limits<std::size_t>::max());
 }
 
 /// One indexing pass over everything accepted so far, in its own transaction.
@@ -991,6 +1032,28 @@ int SqliteStore::run_index() {
     note_failure(rc);
   }
   return rc;
+}
+
+int SqliteStore::run_index_slice() {
+  if (!m_backlog_valid) return run_index();  // after a rollback: catch up from the table
+  const auto started = std::chrono::steady_clock::now();
+  if (!m_generation) {
+    std::vector<IndexRow> rows;
+    rows.swap(m_backlog);
+    m_generation = make_generation(std::move(rows), m_last_seq);
+    m_unindexed = 0;
+  }
+  int rc = begin();
+  if (rc == SQLITE_OK) rc = write_slice(*m_generation, m_cfg.index_slice_rows);
+  if (rc == SQLITE_OK) rc = commit(started);
+  if (rc != SQLITE_OK) {
+    rollback();  // forgets the generation; the table is the record again
+    note_failure(rc);
+    return rc;
+  }
+  const Generation& g = *m_generation;
+  if (g.id_pos == g.id_order.size() && g.link_pos == g.link_order.size()) m_generation.reset();
+  return SQLITE_OK;
 }
 
 /// After a purge the deleted rows' old page images still sit in the WAL file: checkpoint and

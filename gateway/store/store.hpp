@@ -42,6 +42,9 @@ struct StoreConfig {
   /// commit at once with whatever is queued; submits arriving during a commit form the next batch.
   std::chrono::milliseconds max_batch_delay{0};
   std::size_t max_batch_events = 4096;  ///< group commit: at most this many events per transaction
+  /// Deferred indexing of ids is written in slices of at most this many rows per table, one
+  /// slice between two group commits, so that no request waits for a whole pass.
+  std::size_t index_slice_rows = 1024;
   /// Wall clock in unix seconds for audit times, link first/last seen and suppression `added`;
   /// empty means the system clock (tests inject a controllable one).
   std::function<std::int64_t()> clock;
