@@ -36,59 +36,25 @@ std::size_t utf8_run(std::string_view s, std::size_t i) {
   return hashgate::valid_utf8(s.substr(i, end - i)) ? end - i : 0;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+/// JSON's two-character escapes: `\\` + k_escape_letters[k] stands for k_escaped_bytes[k]. The
+/// reader decodes all of them; the writer, like nlohmann, leaves '/' as it is.
+constexpr std::string_view k_escape_letters = "\"\\/bfnrt";
+constexpr std::string_view k_escaped_bytes = "\"\\/\b\f\n\r\t";
 
 void dump_string(std::string_view s, std::string& out) {
   static const char* k_hex = "0123456789abcdef";
   out.push_back('"');
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case 0x08:
-        out.append("\\b");
-        break;
-      case 0x09:
-        out.append("\\t");
-        break;
-      case 0x0A:
-        out.append("\\n");
-        break;
-      case 0x0C:
-        out.append("\\f");
-        break;
-      case 0x0D:
-        out.append("\\r");
-        break;
-      case 0x22:
-        out.append("\\\"");
-        break;
-      case 0x5C:
-        out.append("\\\\");
-        break;
-      default:
-        if (c <= 0x1F) {
-          out.append("\\u00");
-          out.push_back(k_hex[c >> 4]);
-          out.push_back(k_hex[c & 15]);
-        } else {
-          out.push_back(ch);  // UTF-8 passes through (ensure_ascii off)
-        }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      out.push_back(ch);  // UTF-8 passes through (ensure_ascii off)
+    } else if (const std::size_t k = k_escaped_bytes.find(ch); k != std::string_view::npos) {
+      out.push_back('\\');
+      out.push_back(k_escape_letters[k]);
+    } else {
+      out.append("\\u00");
+      out.push_back(k_hex[c >> 4]);
+      out.push_back(k_hex[c & 15]);
     }
   }
   out.push_back('"');
@@ -262,51 +228,25 @@ bool JsonDoc::parse_string(std::string_view& out) {
     if (p + 1 >= t.size()) return false;
     const char e = t[p + 1];
     p += 2;
-    switch (e) {
-      case '"':
-        m_arena.push_back('"');
-        break;
-      case '\\':
-        m_arena.push_back('\\');
-        break;
-      case '/':
-        m_arena.push_back('/');
-        break;
-      case 'b':
-        m_arena.push_back('\b');
-        break;
-      case 'f':
-        m_arena.push_back('\f');
-        break;
-      case 'n':
-        m_arena.push_back('\n');
-        break;
-      case 'r':
-        m_arena.push_back('\r');
-        break;
-      case 't':
-        m_arena.push_back('\t');
-        break;
-      case 'u': {
-        std::uint32_t cp = 0;
-        if (!read_hex4(p, cp)) return false;
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low half next
-          std::uint32_t lo = 0;
-          if (p + 1 >= t.size() || t[p] != '\\' || t[p + 1] != 'u' || !read_hex4(p + 2, lo) ||
-              lo < 0xDC00 || lo > 0xDFFF)
-            return false;
-          p += 6;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          return false;
-        }
-        append_utf8(m_arena, cp);
-        break;
-      }
-      default:
-        return false;
+    if (const std::size_t k = k_escape_letters.find(e); k != std::string_view::npos) {
+      m_arena.push_back(k_escaped_bytes[k]);
+      continue;
     }
+    if (e != 'u') return false;
+    std::uint32_t cp = 0;
+    if (!read_hex4(p, cp)) return false;
+    p += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low half next
+      std::uint32_t lo = 0;
+      if (p + 1 >= t.size() || t[p] != '\\' || t[p + 1] != 'u' || !read_hex4(p + 2, lo) ||
+          lo < 0xDC00 || lo > 0xDFFF)
+        return false;
+      p += 6;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      return false;
+    }
+    hashgate::append_utf8(m_arena, static_cast<char32_t>(cp));
   }
   return false;
 }

@@ -39,8 +39,7 @@ Errc precheck(std::string_view value, std::string_view& out) noexcept;
 
 /// Decodes one UTF-8 sequence at s[i] (already validated); advances i. Returns the code point.
 char32_t next_cp(std::string_view s, std::size_t& i) noexcept;
-/// Appends the UTF-8 encoding of `cp` to `out`.
-void append_utf8(std::string& out, char32_t cp);
+using hashgate::append_utf8;  // public (hashgate.hpp); the normalizers call it unqualified
 
 /// normalize() without the entry checks: dispatches to the field normalizer below.
 Errc normalize_field_into(Field f, std::string_view v, const Profile& p, const Options& opt,

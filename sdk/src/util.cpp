@@ -145,6 +145,8 @@ char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
   return cp;
 }
 
+}  // namespace detail
+
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -163,5 +165,4 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
-}  // namespace detail
 }  // namespace hashgate

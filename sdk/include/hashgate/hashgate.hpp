@@ -75,6 +75,9 @@ bool decode_digest(std::string_view value, std::size_t size, std::span<std::uint
 
 /// True if `s` is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
 bool valid_utf8(std::string_view s) noexcept;
+/// Appends the UTF-8 encoding of code point `cp` (a scalar value: at most U+10FFFF, not a
+/// surrogate) to `out`.
+void append_utf8(std::string& out, char32_t cp);
 
 /// Overwrites `n` bytes at `p` with zeros in a way the compiler may not elide.
 void secure_zero(void* p, std::size_t n) noexcept;
