@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include <pthread.h>
+
 #include <algorithm>
 #include <array>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -413,6 +413,7 @@ class SqliteStore final : public Store {
     std::vector<std::uint32_t> id_order, link_order;
     std::size_t id_pos = 0, link_pos = 0;
     std::int64_t last = 0;
+    bool done() const { return id_pos == id_order.size() && link_pos == link_order.size(); }
   };
   static Generation make_generation(std::vector<IndexRow> rows, std::int64_t last);
   /// Writes up to `max_rows` more rows of each order of `g`; moves the watermark when done.
@@ -1004,7 +1005,7 @@ int SqliteStore::write_slice(Generation& g, std::size_t max_rows) {
     m_upsert_link.bind(4, r.received);
     if (int s = m_upsert_link.step(); s != SQLITE_DONE) return s;
   }
-  if (g.id_pos < g.id_order.size() || g.link_pos < g.link_order.size()) return SQLITE_OK;
+  if (!g.done()) return SQLITE_OK;
   if (g.last > m_indexed_seq) {
     ResetGuard guard(m_set_indexed_seq);
     m_set_indexed_seq.bind(1, g.last);
@@ -1051,8 +1052,7 @@ int SqliteStore::run_index_slice() {
     note_failure(rc);
     return rc;
   }
-  const Generation& g = *m_generation;
-  if (g.id_pos == g.id_order.size() && g.link_pos == g.link_order.size()) m_generation.reset();
+  if (m_generation->done()) m_generation.reset();
   return SQLITE_OK;
 }
 
