@@ -5,6 +5,7 @@ JOBS ?= $(shell nproc)
 HASHGATE_PORT ?= 8080
 HASHGATE_DATA_DIR ?= ./var
 export NODE_PATH := /usr/share/nodejs
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build wasm web run test test-native test-web test-browser test-reliability test-asan \
         test-fuzz-smoke fuzz bench budgets format format-check clean

@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Build, test and run dependencies (Debian packages only).
 pkgs=(
-  build-essential cmake pkg-config git ca-certificates curl openssl python3 dpkg-dev
+  build-essential cmake pkg-config git ca-certificates curl openssl python3 dpkg-dev ccache
   clang libclang-rt-14-dev llvm clang-format
   libssl-dev libsqlite3-dev sqlite3 libboost1.81-dev nlohmann-json3-dev librdkafka-dev libmimalloc-dev
+  libsodium-dev libsimdjson-dev
   googletest libgtest-dev
   emscripten binaryen
   chromium
