@@ -168,11 +168,10 @@ PumpResult Worker::send_batch(std::size_t index, std::vector<OutboxRow> rows, st
     fail(index, b.sent, kind, reason, res.status);
     return {rows.size(), DeliveryReport::Outcome::failed};
   }
-  retry(index, rows, b.sent, batch, reason, res.retry_after);
-  return {rows.size(), DeliveryReport::Outcome::retry};
+  return {rows.size(), retry(index, rows, b.sent, batch, reason, res.retry_after)};
 }
 
-void Worker::retry(std::size_t index, const std::vector<OutboxRow>& rows,
+DeliveryReport::Outcome Worker::retry(std::size_t index, const std::vector<OutboxRow>& rows,
                    const std::vector<std::int64_t>& ids, std::int64_t batch,
                    std::string_view reason, const std::string& retry_after) {
   const Destination& d = m_dests[index];
@@ -190,12 +189,13 @@ void Worker::retry(std::size_t index, const std::vector<OutboxRow>& rows,
   const std::int64_t next =
       t + next_delay_ms(m_opt.retry, attempts + 1, [this] { return jitter(); }, wish);
   const std::int64_t deadline = oldest + std::int64_t{d.max_age_hours} * k_ms_per_hour;
-  if (next >= deadline) {
+  if (next >= deadline) {  // no attempt left before max_age_hours: give up now
     fail(index, ids, rows.front().kind, "expired", 0);
-    return;
+    return DeliveryReport::Outcome::failed;
   }
   m_outbox.mark_retry(d.id, ids, batch, next, reason);
   report({&d, rows.front().kind, DeliveryReport::Outcome::retry, std::string(reason), 0, ids, t});
+  return DeliveryReport::Outcome::retry;
 }
 
 void Worker::start() {

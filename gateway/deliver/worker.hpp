@@ -93,8 +93,11 @@ class Worker {
   };
   Taken take_batch(std::size_t index, std::int64_t now_ms);
   PumpResult send_batch(std::size_t index, std::vector<OutboxRow> rows, std::int64_t now_ms);
-  void retry(std::size_t index, const std::vector<OutboxRow>& rows, const std::vector<std::int64_t>& ids,
-             std::int64_t batch, std::string_view reason, const std::string& retry_after);
+  /// Schedules the next attempt of `ids`, or fails them as expired when none fits before
+  /// max_age_hours; returns which.
+  DeliveryReport::Outcome retry(std::size_t index, const std::vector<OutboxRow>& rows,
+                                const std::vector<std::int64_t>& ids, std::int64_t batch,
+                                std::string_view reason, const std::string& retry_after);
   void run_thread(std::size_t t);
 
   std::vector<Destination> m_dests;
