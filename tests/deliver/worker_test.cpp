@@ -280,6 +280,7 @@ TEST(DeliverWorker, DownThenUpDeliversEveryRowExactlyOnceByIdempotencyKey) {
   ASSERT_TRUE(fake.wait_for(3));
   // More rows arrive while the first batch waits: its retry must still carry e0..e4 only.
   for (int i = 5; i < 25; ++i) rig.add_event("crm", "e" + std::to_string(i));
+  rig.clock.ms = rig.outbox.next_at("crm", 1);  // the batch and the new rows are due together
   rig.drain(0);
 
   // The receiver's view: requests answered 200, deduplicated by Idempotency-Key.
@@ -467,20 +468,33 @@ TEST(DeliverWorker, TlsDestinationIsVerified) {
                 key + " -out " + cert +
                 " -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1"),
             0);
+  // A certificate for another name, trusted but not for 127.0.0.1.
+  const auto key2 = (dir.path / "key2.pem").string();
+  const auto cert2 = (dir.path / "cert2.pem").string();
+  ASSERT_EQ(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
+                key2 + " -out " + cert2 +
+                " -days 2 -subj /CN=example.org -addext subjectAltName=DNS:example.org >/dev/null 2>&1"),
+            0);
   FakeDestination fake({}, test::TlsFiles{cert, key});
+  FakeDestination other({}, test::TlsFiles{cert2, key2});
   Rig rig;
   Destination trusted = webhook("good", fake.url());
   trusted.ca_file = cert;
   Destination untrusted = webhook("bad", fake.url());  // system CAs do not know the cert
-  rig.start({trusted, untrusted});
-  rig.add_event("good", "e1");
-  rig.add_event("bad", "e1");
+  Destination wrong_name = webhook("name", other.url());
+  wrong_name.ca_file = cert2;
+  rig.start({trusted, untrusted, wrong_name});
+  for (const char* d : {"good", "bad", "name"}) rig.add_event(d, "e1");
   EXPECT_EQ(rig.worker->pump(0).outcome, DeliveryReport::Outcome::delivered);
   EXPECT_EQ(rig.worker->pump(1).outcome, DeliveryReport::Outcome::retry);
+  EXPECT_EQ(rig.worker->pump(2).outcome, DeliveryReport::Outcome::retry);
   ASSERT_EQ(fake.requests().size(), 1u);
   EXPECT_EQ(event_ids(fake.requests()[0]), std::vector<std::string>{"e1"});
+  EXPECT_TRUE(other.requests().empty());
   std::lock_guard lk(rig.mu);
-  EXPECT_EQ(rig.reports.back().reason, "tls");
+  ASSERT_EQ(rig.reports.size(), 3u);
+  EXPECT_EQ(rig.reports[1].reason, "tls");
+  EXPECT_EQ(rig.reports[2].reason, "tls");
 }
 
 TEST(DeliverWorker, KeepsOneConnectionAliveAndReconnectsWhenClosed) {
