@@ -102,6 +102,12 @@ else
   check "hash-file vs python (x)" "" ">=" 10
 fi
 
+# 5. Delivery to a loopback webhook (issue 16): events/s through the worker. The ingest-slowdown
+# figure (one destination attached against none, <= 25 %) joins it in phase 2.
+f=$out/deliver.json
+ensure "$f" bench/deliver/run.sh
+check "deliver events/s to a loopback webhook" "$(json "$f" j.delivered_events_per_s)" ">=" 20000
+
 if ((misses)); then
   echo "budgets: $misses of $checked budgets MISSED"
   exit 1

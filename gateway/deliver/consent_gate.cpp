@@ -37,15 +37,24 @@ GateReason from_decision(const ConsentDecision& d) {
 
 std::string_view to_string(GateReason reason) {
   switch (reason) {
-    case GateReason::allowed: return "allowed";
-    case GateReason::no_tc_string: return "no_tc_string";
-    case GateReason::invalid_tc_string: return "invalid_tc_string";
-    case GateReason::purpose_1: return "purpose_1";
-    case GateReason::vendor: return "vendor";
-    case GateReason::vendor_not_disclosed: return "vendor_not_disclosed";
-    case GateReason::publisher_restriction: return "publisher_restriction";
-    case GateReason::policy_version: return "policy_version";
-    case GateReason::created_in_future: return "created_in_future";
+    case GateReason::allowed:
+      return "allowed";
+    case GateReason::no_tc_string:
+      return "no_tc_string";
+    case GateReason::invalid_tc_string:
+      return "invalid_tc_string";
+    case GateReason::purpose_1:
+      return "purpose_1";
+    case GateReason::vendor:
+      return "vendor";
+    case GateReason::vendor_not_disclosed:
+      return "vendor_not_disclosed";
+    case GateReason::publisher_restriction:
+      return "publisher_restriction";
+    case GateReason::policy_version:
+      return "policy_version";
+    case GateReason::created_in_future:
+      return "created_in_future";
   }
   return "purpose_1";
 }
@@ -75,9 +84,12 @@ GateReason gate(const Destination& dest, const EventConsent& consent, std::int64
 
 std::string_view to_string(DmaStatus status) {
   switch (status) {
-    case DmaStatus::granted: return "CONSENT_GRANTED";
-    case DmaStatus::denied: return "CONSENT_DENIED";
-    case DmaStatus::unspecified: break;
+    case DmaStatus::granted:
+      return "CONSENT_GRANTED";
+    case DmaStatus::denied:
+      return "CONSENT_DENIED";
+    case DmaStatus::unspecified:
+      break;
   }
   return "CONSENT_STATUS_UNSPECIFIED";
 }

@@ -22,9 +22,12 @@ using nlohmann::json;
 /// Data Manager: 2000 events per events:ingest; webhook: our own limit).
 std::size_t max_batch(Kind kind) {
   switch (kind) {
-    case Kind::meta_capi: return 1000;
-    case Kind::google_dm: return 2000;
-    case Kind::webhook: break;
+    case Kind::meta_capi:
+      return 1000;
+    case Kind::google_dm:
+      return 2000;
+    case Kind::webhook:
+      break;
   }
   return 5000;
 }
@@ -32,9 +35,12 @@ std::size_t max_batch(Kind kind) {
 /// Default API base URL of a platform kind (the webhook kind has none: `url` is required).
 const char* default_url(Kind kind) {
   switch (kind) {
-    case Kind::meta_capi: return "https://graph.facebook.com/v21.0";
-    case Kind::google_dm: return "https://datamanager.googleapis.com/v1";
-    case Kind::webhook: break;
+    case Kind::meta_capi:
+      return "https://graph.facebook.com/v21.0";
+    case Kind::google_dm:
+      return "https://datamanager.googleapis.com/v1";
+    case Kind::webhook:
+      break;
   }
   return "";
 }
@@ -47,7 +53,8 @@ std::string join(const std::string& a, const char* b) { return a + "." + b; }
 
 void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> keys) {
   if (!obj.is_object()) fail(where, "must be an object");
-  for (const auto& [k, v] : obj.items()) {
+  for (const auto& item : obj.items()) {
+    const std::string& k = item.key();
     if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) == keys.end())
       fail(join(where, k.c_str()), "unknown key");
   }
@@ -63,7 +70,8 @@ std::string get_string(const json& obj, const std::string& where, const char* ke
   if (!v.is_string() || v.get_ref<const std::string&>().empty())
     fail(join(where, key), "must be a non-empty string");
   const auto& s = v.get_ref<const std::string&>();
-  if (s.size() > max_len) fail(join(where, key), "at most " + std::to_string(max_len) + " characters");
+  if (s.size() > max_len)
+    fail(join(where, key), "at most " + std::to_string(max_len) + " characters");
   return s;
 }
 
@@ -78,10 +86,10 @@ std::int64_t get_int(const json& obj, const std::string& where, const char* key,
   return n;
 }
 
-bool all_of(const std::string& s, bool (*pred)(char)) { return std::all_of(s.begin(), s.end(), pred); }
-bool id_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+bool all_of(const std::string& s, bool (*pred)(char)) {
+  return std::all_of(s.begin(), s.end(), pred);
 }
+bool id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 bool digit(char c) { return c >= '0' && c <= '9'; }
 bool env_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -92,10 +100,9 @@ std::string get_digits(const json& obj, const std::string& where, const char* ke
 }
 
 GoogleAccountType get_account_type(const json& obj, const std::string& where, const char* key) {
-  static constexpr std::array k_types{GoogleAccountType::google_ads,
-                                      GoogleAccountType::display_video_partner,
-                                      GoogleAccountType::display_video_advertiser,
-                                      GoogleAccountType::data_partner};
+  static constexpr std::array k_types{
+      GoogleAccountType::google_ads, GoogleAccountType::display_video_partner,
+      GoogleAccountType::display_video_advertiser, GoogleAccountType::data_partner};
   const auto text = get_string(obj, where, key, false, 64);
   if (text.empty()) return GoogleAccountType::google_ads;
   for (auto t : k_types)
@@ -172,10 +179,10 @@ void check_keys(const json& obj, const std::string& where, Kind kind) {
                        {"id", "kind", "url", "events", "tcf_vendor_id", "secret_env",
                         "max_age_hours", "batch_events", "timeout_ms", "ca_file"});
     case Kind::meta_capi:
-      return only_keys(obj, where,
-                       {"id", "kind", "url", "events", "tcf_vendor_id", "access_token_env",
-                        "max_age_hours", "batch_events", "timeout_ms", "ca_file", "pixel_id",
-                        "audience_id", "test_event_code"});
+      return only_keys(
+          obj, where,
+          {"id", "kind", "url", "events", "tcf_vendor_id", "access_token_env", "max_age_hours",
+           "batch_events", "timeout_ms", "ca_file", "pixel_id", "audience_id", "test_event_code"});
     case Kind::google_dm:
       return only_keys(obj, where,
                        {"id", "kind", "url", "events", "tcf_vendor_id", "access_token_env",
@@ -194,7 +201,8 @@ Destination parse_one(const json& obj, const std::string& where, const std::stri
     fail(join(where, "kind"), "must be \"webhook\", \"meta_capi\" or \"google_dm\"");
   check_keys(obj, where, d.kind);
   d.id = get_string(obj, where, "id", true, 64);
-  if (!all_of(d.id, id_char)) fail(join(where, "id"), "only letters, digits, '_' and '-' are allowed");
+  if (!all_of(d.id, id_char))
+    fail(join(where, "id"), "only letters, digits, '_' and '-' are allowed");
   parse_url_key(obj, where, d);
   parse_events(obj, where, d);
   d.tcf_vendor_id = static_cast<int>(get_int(obj, where, "tcf_vendor_id", 0, 0, 65535));
@@ -213,9 +221,12 @@ Destination parse_one(const json& obj, const std::string& where, const std::stri
 
 std::string_view to_string(Kind kind) {
   switch (kind) {
-    case Kind::webhook: return "webhook";
-    case Kind::meta_capi: return "meta_capi";
-    case Kind::google_dm: return "google_dm";
+    case Kind::webhook:
+      return "webhook";
+    case Kind::meta_capi:
+      return "meta_capi";
+    case Kind::google_dm:
+      return "google_dm";
   }
   return "webhook";
 }
@@ -232,10 +243,14 @@ bool parse_kind(std::string_view text, Kind& out) {
 
 std::string_view to_string(GoogleAccountType type) {
   switch (type) {
-    case GoogleAccountType::google_ads: return "GOOGLE_ADS";
-    case GoogleAccountType::display_video_partner: return "DISPLAY_VIDEO_PARTNER";
-    case GoogleAccountType::display_video_advertiser: return "DISPLAY_VIDEO_ADVERTISER";
-    case GoogleAccountType::data_partner: return "DATA_PARTNER";
+    case GoogleAccountType::google_ads:
+      return "GOOGLE_ADS";
+    case GoogleAccountType::display_video_partner:
+      return "DISPLAY_VIDEO_PARTNER";
+    case GoogleAccountType::display_video_advertiser:
+      return "DISPLAY_VIDEO_ADVERTISER";
+    case GoogleAccountType::data_partner:
+      return "DATA_PARTNER";
   }
   return "GOOGLE_ADS";
 }
@@ -274,14 +289,14 @@ std::optional<std::string> system_env(const std::string& name) {
 }
 
 const std::set<std::string, std::less<>>& known_event_types() {
-  static const std::set<std::string, std::less<>> s{"purchase", "login",       "lead",   "page_view",
-                                                    "custom",   "add_to_cart", "sign_up"};
+  static const std::set<std::string, std::less<>> s{
+      "purchase", "login", "lead", "page_view", "custom", "add_to_cart", "sign_up"};
   return s;
 }
 
 std::vector<Destination> parse_destinations(const json& value, const std::string& where,
-                                            const std::string& tenant, std::set<std::string>& seen_ids,
-                                            const EnvLookup& env) {
+                                            const std::string& tenant,
+                                            std::set<std::string>& seen_ids, const EnvLookup& env) {
   if (!value.is_array()) fail(where, "must be an array of destinations");
   if (value.size() > 16) fail(where, "at most 16 destinations per tenant");
   std::vector<Destination> out;

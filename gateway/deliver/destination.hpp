@@ -46,8 +46,12 @@ class Secret {
 
 /// Google Data Manager account types the config accepts for `operating_account_type` and
 /// `login_account_type` (the Data Manager API's AccountType values).
-enum class GoogleAccountType : std::uint8_t { google_ads, display_video_partner,
-                                              display_video_advertiser, data_partner };
+enum class GoogleAccountType : std::uint8_t {
+  google_ads,
+  display_video_partner,
+  display_video_advertiser,
+  data_partner
+};
 /// The API spelling, e.g. "GOOGLE_ADS".
 std::string_view to_string(GoogleAccountType type);
 
@@ -99,7 +103,8 @@ std::optional<std::string> system_env(const std::string& name);
 /// destination ids already used by other tenants (ids are gateway-wide; this adds to it).
 /// Throws config::ConfigError ("config: <key>: <why>") naming the key, never a secret's value.
 std::vector<Destination> parse_destinations(const nlohmann::json& value, const std::string& where,
-                                            const std::string& tenant, std::set<std::string>& seen_ids,
+                                            const std::string& tenant,
+                                            std::set<std::string>& seen_ids,
                                             const EnvLookup& env = system_env);
 
 /// The event types a destination may name in `events` (the gateway's accepted types).

@@ -1,21 +1,18 @@
-// Beast client for the delivery worker: each step is a coroutine run to completion on the
-// client's private io_context, so timeouts come from beast::tcp_stream's deadlines while the
-// caller simply waits.
+// Beast client for the delivery worker: each step is an asynchronous operation run to completion
+// on the client's private io_context, so timeouts come from beast::tcp_stream's deadlines while
+// the caller simply waits. (Plain completion handlers, not coroutines: clang 14 cannot compile
+// coroutines with the fuzz build's coverage instrumentation.)
 #include "gateway/deliver/http_client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <hashgate/hashgate.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <hashgate/hashgate.hpp>
 
 #include <optional>
 
@@ -38,7 +35,9 @@ std::string step_error(const error_code& ec, const char* step) {
   return step;
 }
 
-bhttp::verb verb_of(Method m) { return m == Method::del ? bhttp::verb::delete_ : bhttp::verb::post; }
+bhttp::verb verb_of(Method m) {
+  return m == Method::del ? bhttp::verb::delete_ : bhttp::verb::post;
+}
 
 }  // namespace
 
@@ -63,7 +62,9 @@ struct HttpClient::Impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
   beast::flat_buffer buffer;
 
-  beast::tcp_stream& lowest() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *tcp_stream; }
+  beast::tcp_stream& lowest() {
+    return tls_stream ? beast::get_lowest_layer(*tls_stream) : *tcp_stream;
+  }
   bool open() const { return tcp_stream.has_value() || tls_stream.has_value(); }
 
   void reset() {
@@ -76,39 +77,56 @@ struct HttpClient::Impl {
     key.clear();
   }
 
-  /// Runs `aw` on the private io_context until it completes.
-  void run(net::awaitable<void> aw) {
-    net::co_spawn(ioc, std::move(aw), net::detached);
+  /// Runs the private io_context until the started operation completed.
+  void run() {
     ioc.restart();
     ioc.run();
   }
 
-  net::awaitable<void> connect(const Url& url, std::string& error) {
-    error_code ec;
+  /// Resolves `url`'s host within the timeout (the resolver has no deadline of its own).
+  bool resolve(const Url& url, tcp::resolver::results_type& out) {
     tcp::resolver resolver(ioc);
-    auto eps = co_await resolver.async_resolve(url.host, std::to_string(url.port),
-                                               net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
+    error_code ec = net::error::timed_out;
+    resolver.async_resolve(url.host, std::to_string(url.port),
+                           [&](const error_code& e, tcp::resolver::results_type r) {
+                             ec = e;
+                             out = std::move(r);
+                           });
+    ioc.restart();
+    ioc.run_for(opt.timeout);
+    if (!ioc.stopped()) {
+      resolver.cancel();
+      run();
+    }
+    return !ec;
+  }
+
+  /// Opens a connection to `url` (TCP, then TLS for https); sets `error` on failure.
+  void connect(const Url& url, std::string& error) {
+    tcp::resolver::results_type eps;
+    if (!resolve(url, eps)) {
       error = "resolve";
-      co_return;
+      return;
     }
     if (url.tls)
       tls_stream.emplace(ioc, tls_ctx);
     else
       tcp_stream.emplace(ioc);
+    error_code ec;
     lowest().expires_after(opt.timeout);
-    co_await lowest().async_connect(eps, net::redirect_error(net::use_awaitable, ec));
+    lowest().async_connect(eps, [&](const error_code& e, const tcp::endpoint&) { ec = e; });
+    run();
     if (ec) {
       error = step_error(ec, "connect");
-      co_return;
+      return;
     }
-    if (!url.tls) co_return;
+    if (!url.tls) return;
     if (!verify_name(url.host)) {
       error = "tls";
-      co_return;
+      return;
     }
-    co_await tls_stream->async_handshake(ssl::stream_base::client,
-                                         net::redirect_error(net::use_awaitable, ec));
+    tls_stream->async_handshake(ssl::stream_base::client, [&](const error_code& e) { ec = e; });
+    run();
     if (ec) error = step_error(ec, "tls");
   }
 
@@ -124,40 +142,44 @@ struct HttpClient::Impl {
            X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
   }
 
+  /// Writes `req` and reads the answer's status, Retry-After and body (to keep the connection).
   template <typename Stream>
-  net::awaitable<void> exchange(Stream& stream, bhttp::request<bhttp::string_body>& req,
-                                HttpResult& out, bool& got_bytes, bool& keep) {
+  void exchange(Stream& stream, bhttp::request<bhttp::string_body>& req, HttpResult& out,
+                bool& got_bytes, bool& keep) {
     error_code ec;
     lowest().expires_after(opt.timeout);
-    co_await bhttp::async_write(stream, req, net::redirect_error(net::use_awaitable, ec));
+    bhttp::async_write(stream, req, [&](const error_code& e, std::size_t) { ec = e; });
+    run();
     hashgate::secure_clear(req.body());
     if (ec) {
       out.error = step_error(ec, "io");
-      co_return;
+      return;
     }
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(opt.max_response_body);
     parser.header_limit(16 * 1024);
-    co_await bhttp::async_read_header(stream, buffer, parser,
-                                      net::redirect_error(net::use_awaitable, ec));
+    bhttp::async_read_header(stream, buffer, parser,
+                             [&](const error_code& e, std::size_t) { ec = e; });
+    run();
     got_bytes = parser.got_some();
     if (ec) {
       out.error = step_error(ec, "io");
-      co_return;
+      return;
     }
     out.status = static_cast<int>(parser.get().result_int());
     if (auto it = parser.get().find(bhttp::field::retry_after); it != parser.get().end())
       out.retry_after = std::string(it->value().substr(0, 64));
-    co_await bhttp::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    bhttp::async_read(stream, buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
+    run();
     keep = !ec && parser.get().keep_alive();
   }
 
-  net::awaitable<void> exchange_any(bhttp::request<bhttp::string_body>& req, HttpResult& out,
-                                    bool& got_bytes, bool& keep) {
+  void exchange_any(bhttp::request<bhttp::string_body>& req, HttpResult& out, bool& got_bytes,
+                    bool& keep) {
     if (tls_stream)
-      co_await exchange(*tls_stream, req, out, got_bytes, keep);
+      exchange(*tls_stream, req, out, got_bytes, keep);
     else
-      co_await exchange(*tcp_stream, req, out, got_bytes, keep);
+      exchange(*tcp_stream, req, out, got_bytes, keep);
   }
 
   bhttp::request<bhttp::string_body> make(const Request& r) const {
@@ -174,14 +196,14 @@ struct HttpClient::Impl {
 
   HttpResult send(const Request& r) {
     if (r.url.tls && ca_error) return {0, "", "tls"};
-    const std::string want = (r.url.tls ? "https://" : "http://") + r.url.host + ":" +
-                             std::to_string(r.url.port);
+    const std::string want =
+        (r.url.tls ? "https://" : "http://") + r.url.host + ":" + std::to_string(r.url.port);
     if (open() && key != want) reset();
     for (int attempt = 0; attempt < 2; ++attempt) {
       const bool reused = open();
       HttpResult out;
       if (!reused) {
-        run(connect(r.url, out.error));
+        connect(r.url, out.error);
         if (!out.error.empty() || !open()) {
           if (out.error.empty()) out.error = "connect";
           reset();
@@ -192,7 +214,7 @@ struct HttpClient::Impl {
       auto req = make(r);
       bool got_bytes = false;
       bool keep = false;
-      run(exchange_any(req, out, got_bytes, keep));
+      exchange_any(req, out, got_bytes, keep);
       if (out.status == 0 && out.error.empty()) out.error = "io";
       if (out.status != 0) {
         if (!keep) reset();

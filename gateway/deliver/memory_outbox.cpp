@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <tuple>
+#include <utility>
 
 namespace hashgate::gw::deliver {
 
@@ -24,25 +24,33 @@ std::int64_t MemoryOutbox::add(const std::string& dest, RowKind kind, std::strin
 void MemoryOutbox::drop(const std::string& dest, const std::vector<std::int64_t>& ids) {
   std::lock_guard lk(m_mu);
   auto& rows = m_rows[dest];
-  for (auto id : ids) rows.erase(id);
+  for (auto id : ids) {
+    rows.erase(id);
+    m_batched[dest].erase(id);
+  }
 }
 
 std::vector<OutboxRow> MemoryOutbox::fetch_due(const std::string& dest, std::size_t limit,
                                                std::int64_t now_ms) {
   std::lock_guard lk(m_mu);
-  std::vector<const Entry*> due;
   auto it = m_rows.find(dest);
-  if (it == m_rows.end()) return {};
-  for (const auto& [id, e] : it->second)
+  if (it == m_rows.end() || limit == 0) return {};
+  const auto& rows = it->second;
+  // ORDER BY batch = 0, batch, id: earlier batches first and whole, then unbatched rows.
+  std::vector<const Entry*> due;
+  for (std::int64_t id : m_batched[dest]) {
+    const Entry& e = rows.at(id);
     if (e.next_ms <= now_ms) due.push_back(&e);
-  // ORDER BY batch = 0, batch, id: earlier batches first and whole.
-  auto key = [](const Entry* e) { return std::tuple(e->row.batch == 0, e->row.batch, e->row.id); };
-  const std::size_t n = std::min(limit, due.size());
-  std::partial_sort(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(n), due.end(),
-                    [&](const Entry* a, const Entry* b) { return key(a) < key(b); });
+  }
+  std::sort(due.begin(), due.end(), [](const Entry* a, const Entry* b) {
+    return std::pair(a->row.batch, a->row.id) < std::pair(b->row.batch, b->row.id);
+  });
+  if (due.size() > limit) due.resize(limit);
+  for (auto r = rows.begin(); r != rows.end() && due.size() < limit; ++r)
+    if (r->second.row.batch == 0 && r->second.next_ms <= now_ms) due.push_back(&r->second);
   std::vector<OutboxRow> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(due[i]->row);
+  out.reserve(due.size());
+  for (const Entry* e : due) out.push_back(e->row);
   return out;
 }
 
@@ -53,8 +61,10 @@ void MemoryOutbox::finish(const std::string& dest, const std::vector<std::int64_
   for (auto id : ids) {
     auto it = rows.find(id);
     if (it == rows.end()) continue;
-    m_done.push_back({dest, std::move(it->second.row), std::string(reason), now_ms});
+    if (m_record_done)
+      m_done.push_back({dest, std::move(it->second.row), std::string(reason), now_ms});
     rows.erase(it);
+    m_batched[dest].erase(id);
   }
 }
 
@@ -78,6 +88,7 @@ void MemoryOutbox::mark_retry(const std::string& dest, const std::vector<std::in
     it->second.row.batch = batch;
     it->second.row.attempts += 1;
     it->second.next_ms = next_ms;
+    if (batch != 0) m_batched[dest].insert(id);
   }
 }
 
@@ -117,6 +128,11 @@ std::int64_t MemoryOutbox::next_at(const std::string& dest, std::int64_t id) con
   if (it == m_rows.end()) return -1;
   auto r = it->second.find(id);
   return r == it->second.end() ? -1 : r->second.next_ms;
+}
+
+void MemoryOutbox::record_done(bool on) {
+  std::lock_guard lk(m_mu);
+  m_record_done = on;
 }
 
 std::vector<MemoryOutbox::Done> MemoryOutbox::done() const {

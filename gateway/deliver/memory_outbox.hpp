@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,8 @@ class MemoryOutbox final : public Outbox {
   std::int64_t next_at(const std::string& dest, std::int64_t id) const;
   /// Rows delivered or failed so far, in the order they left the queue.
   std::vector<Done> done() const;
+  /// Whether done() keeps rows (default true; the bench turns it off to save memory).
+  void record_done(bool on);
 
  private:
   struct Entry {
@@ -58,7 +61,11 @@ class MemoryOutbox final : public Outbox {
   mutable std::mutex m_mu;
   std::int64_t m_next_id = 1;
   std::map<std::string, std::map<std::int64_t, Entry>> m_rows;
+  /// Ids of rows that carry a batch, per destination: fetch_due looks at these first and then
+  /// walks the unbatched rows in id order only until `limit`, so a long queue stays cheap.
+  std::map<std::string, std::set<std::int64_t>> m_batched;
   std::vector<Done> m_done;
+  bool m_record_done = true;
 };
 
 }  // namespace hashgate::gw::deliver

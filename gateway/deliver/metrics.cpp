@@ -55,7 +55,8 @@ std::string DeliveryMetrics::render(const std::vector<PendingSample>& pending) c
     o += '"';
   };
   std::lock_guard lk(m_mu);
-  o += "# HELP hashgate_destination_delivered_total Outbox rows delivered (any 2xx), by destination.\n"
+  o += "# HELP hashgate_destination_delivered_total Outbox rows delivered (any 2xx), by "
+       "destination.\n"
        "# TYPE hashgate_destination_delivered_total counter\n";
   for (const auto& [dest, n] : m_delivered) {
     series("hashgate_destination_delivered_total", dest);

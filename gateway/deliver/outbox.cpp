@@ -37,9 +37,12 @@ json parse(std::string_view payload) {
 
 std::string_view to_string(RowKind kind) {
   switch (kind) {
-    case RowKind::event: return "event";
-    case RowKind::optout: return "optout";
-    case RowKind::audience_add: return "audience_add";
+    case RowKind::event:
+      return "event";
+    case RowKind::optout:
+      return "optout";
+    case RowKind::audience_add:
+      return "audience_add";
   }
   return "event";
 }

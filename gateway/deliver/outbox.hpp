@@ -14,16 +14,16 @@ namespace hashgate::gw::deliver {
 
 /// What an outbox row asks a destination to do.
 enum class RowKind : std::uint8_t {
-  event,            ///< forward one accepted event (payload: the event as in the export)
-  optout,           ///< tell the destination to remove a person (payload: encode_optout())
-  audience_add,     ///< add matched-audience members (payload: encode_members())
+  event,         ///< forward one accepted event (payload: the event as in the export)
+  optout,        ///< tell the destination to remove a person (payload: encode_optout())
+  audience_add,  ///< add matched-audience members (payload: encode_members())
 };
 /// The stored spelling ("event", "optout", "audience_add").
 std::string_view to_string(RowKind kind);
 
 /// One pending message for one destination.
 struct OutboxRow {
-  std::int64_t id = 0;          ///< unique and never reused (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT)
+  std::int64_t id = 0;  ///< unique and never reused (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT)
   RowKind kind = RowKind::event;
   std::int64_t created_ms = 0;  ///< when the row was written; max_age_hours counts from here
   std::int64_t batch = 0;       ///< 0 until first attempted; then the batch it is retried in

@@ -43,7 +43,8 @@ ordered destination_json(const GoogleSettings& g, const std::string& product_id)
 /// userIdentifiers of Google's UserData for the hashed e-mail and phone in `ids`.
 ordered google_identifiers(const json& ids) {
   ordered list = ordered::array();
-  for (const auto& [kind, field] : {std::pair{"em", "emailAddress"}, std::pair{"ph", "phoneNumber"}}) {
+  for (const auto& [kind, field] :
+       {std::pair{"em", "emailAddress"}, std::pair{"ph", "phoneNumber"}}) {
     auto it = ids.find(kind);
     if (it != ids.end() && it->is_string()) list.push_back({{field, *it}});
   }
@@ -104,7 +105,8 @@ ordered google_event(const json& e, const DmaConsent& dma) {
 }
 
 /// Parses each line, recording the indexes of lines that are not JSON objects in `bad`.
-std::vector<json> parse_lines(std::span<const std::string_view> lines, std::vector<std::size_t>& bad) {
+std::vector<json> parse_lines(std::span<const std::string_view> lines,
+                              std::vector<std::size_t>& bad) {
   std::vector<json> out;
   out.reserve(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -155,8 +157,11 @@ std::string webhook_optout_body(std::string_view tenant, std::string_view dest,
   ordered ids = {{"em", ordered::array()}, {"ph", ordered::array()}};
   for (const auto& [kind, values] : m.ids)
     for (const auto& v : values) ids[kind].push_back(v);
-  ordered j = {{"type", "optout"},       {"tenant", tenant}, {"destination", dest},
-               {"optout_id", m.optout_id}, {"ids", std::move(ids)}};
+  ordered j = {{"type", "optout"},
+               {"tenant", tenant},
+               {"destination", dest},
+               {"optout_id", m.optout_id},
+               {"ids", std::move(ids)}};
   if (!m.uid.empty()) j["uid"] = m.uid;
   return dump(j);
 }
@@ -176,9 +181,13 @@ std::string webhook_signature(std::string_view secret, std::int64_t t, std::stri
 
 std::string_view meta_event_name(std::string_view type) {
   static constexpr std::pair<std::string_view, std::string_view> k_names[] = {
-      {"purchase", "Purchase"},   {"lead", "Lead"},          {"page_view", "PageView"},
-      {"add_to_cart", "AddToCart"}, {"sign_up", "CompleteRegistration"},
-      {"login", "Login"},         {"custom", "Custom"}};
+      {"purchase", "Purchase"},
+      {"lead", "Lead"},
+      {"page_view", "PageView"},
+      {"add_to_cart", "AddToCart"},
+      {"sign_up", "CompleteRegistration"},
+      {"login", "Login"},
+      {"custom", "Custom"}};
   for (const auto& [ours, theirs] : k_names)
     if (ours == type) return theirs;
   return "Custom";

@@ -18,7 +18,8 @@ struct Split {
 Split split_events(std::span<const OutboxRow> rows) {
   Split s;
   for (const auto& r : rows) {
-    const bool shaped = r.payload.size() >= 2 && r.payload.front() == '{' && r.payload.back() == '}';
+    const bool shaped =
+        r.payload.size() >= 2 && r.payload.front() == '{' && r.payload.back() == '}';
     if (r.kind != RowKind::event || !shaped)
       s.rejected.push_back({r.id, r.kind != RowKind::event ? "unsupported" : "payload"});
     else
@@ -114,8 +115,8 @@ Built build_meta(const Destination& d, std::span<const OutboxRow> rows, std::str
   } else {
     AudienceMembers members;
     OptOutMessage m;
-    const bool ok = rows.size() == 1 && (kind == RowKind::optout
-                                             ? decode_optout(rows.front().payload, m)
+    const bool ok = rows.size() == 1 &&
+                    (kind == RowKind::optout ? decode_optout(rows.front().payload, m)
                                              : decode_members(rows.front().payload, members));
     if (!ok) {
       for (const auto& r : rows) b.rejected.push_back({r.id, "payload"});
@@ -147,8 +148,8 @@ Built build_google(const Destination& d, std::span<const OutboxRow> rows, std::s
   } else {
     AudienceMembers members;
     OptOutMessage m;
-    const bool ok = rows.size() == 1 && (kind == RowKind::optout
-                                             ? decode_optout(rows.front().payload, m)
+    const bool ok = rows.size() == 1 &&
+                    (kind == RowKind::optout ? decode_optout(rows.front().payload, m)
                                              : decode_members(rows.front().payload, members));
     if (!ok) {
       for (const auto& r : rows) b.rejected.push_back({r.id, "payload"});
@@ -174,8 +175,10 @@ Built build_request(const Destination& dest, std::span<const OutboxRow> rows,
     case Kind::webhook:
       if (rows.front().kind == RowKind::audience_add) break;
       return build_webhook(dest, rows, idempotency_key, now_unix);
-    case Kind::meta_capi: return build_meta(dest, rows, idempotency_key, now_unix);
-    case Kind::google_dm: return build_google(dest, rows, idempotency_key);
+    case Kind::meta_capi:
+      return build_meta(dest, rows, idempotency_key, now_unix);
+    case Kind::google_dm:
+      return build_google(dest, rows, idempotency_key);
   }
   Built b;
   for (const auto& r : rows) b.rejected.push_back({r.id, "unsupported"});

@@ -131,8 +131,7 @@ std::int64_t next_delay_ms(const RetryPolicy& policy, int attempts,
                                static_cast<double>(policy.base_ms) * std::ldexp(1.0, shift));
   const double r = uniform01 ? std::clamp(uniform01(), 0.0, 1.0) : 0.5;
   auto delay = static_cast<std::int64_t>(full / 2 + r * full / 2);
-  if (retry_after_ms)
-    delay = std::max(delay, std::min(*retry_after_ms, policy.max_retry_after_ms));
+  if (retry_after_ms) delay = std::max(delay, std::min(*retry_after_ms, policy.max_retry_after_ms));
   return std::max<std::int64_t>(delay, 0);
 }
 

@@ -80,7 +80,8 @@ std::string parse_url(std::string_view text, Url& out) {
   std::string_view target = slash == std::string_view::npos ? "" : rest.substr(slash);
   if (!target.empty() && target.front() == '#') return "must not contain a fragment";
   for (char c : target)
-    if (!target_char(c)) return c == '#' ? "must not contain a fragment" : "has an invalid character";
+    if (!target_char(c))
+      return c == '#' ? "must not contain a fragment" : "has an invalid character";
   out.target.reserve(target.size() + 1);
   if (target.empty() || target.front() != '/') out.target.push_back('/');
   out.target.append(target);

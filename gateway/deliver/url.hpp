@@ -10,10 +10,10 @@ namespace hashgate::gw::deliver {
 
 /// A parsed absolute http(s) URL.
 struct Url {
-  bool tls = false;       ///< https
-  std::string host;       ///< without brackets for IPv6
+  bool tls = false;        ///< https
+  std::string host;        ///< without brackets for IPv6
   std::uint16_t port = 0;  ///< explicit or the scheme's default (80, 443)
-  std::string target;     ///< path and query, always starting with '/'
+  std::string target;      ///< path and query, always starting with '/'
 
   /// The Host header value: host, bracketed if IPv6, with ":port" unless it is the default.
   std::string host_header() const;

@@ -65,7 +65,8 @@ Worker::Worker(std::vector<Destination> destinations, Outbox& outbox, DeliveryMe
     m_clients.push_back(std::make_unique<HttpClient>(std::move(co)));
     m_metrics.add_destination(d.id);
   }
-  const std::size_t n = m_dests.empty() ? 0 : std::clamp<std::size_t>(m_opt.threads, 1, m_dests.size());
+  const std::size_t n =
+      m_dests.empty() ? 0 : std::clamp<std::size_t>(m_opt.threads, 1, m_dests.size());
   for (std::size_t t = 0; t < n; ++t) m_lanes.push_back(std::make_unique<Lane>());
   for (std::size_t i = 0; i < m_dests.size(); ++i) {
     Lane& lane = *m_lanes[i % n];
@@ -162,8 +163,7 @@ PumpResult Worker::send_batch(std::size_t index, std::vector<OutboxRow> rows, st
     report({&d, kind, DeliveryReport::Outcome::delivered, "", res.status, b.sent, t});
     return {rows.size(), DeliveryReport::Outcome::delivered};
   }
-  const std::string reason =
-      res.status != 0 ? "http_" + std::to_string(res.status) : res.error;
+  const std::string reason = res.status != 0 ? "http_" + std::to_string(res.status) : res.error;
   if (v == Verdict::permanent) {
     fail(index, b.sent, kind, reason, res.status);
     return {rows.size(), DeliveryReport::Outcome::failed};
@@ -172,8 +172,8 @@ PumpResult Worker::send_batch(std::size_t index, std::vector<OutboxRow> rows, st
 }
 
 DeliveryReport::Outcome Worker::retry(std::size_t index, const std::vector<OutboxRow>& rows,
-                   const std::vector<std::int64_t>& ids, std::int64_t batch,
-                   std::string_view reason, const std::string& retry_after) {
+                                      const std::vector<std::int64_t>& ids, std::int64_t batch,
+                                      std::string_view reason, const std::string& retry_after) {
   const Destination& d = m_dests[index];
   const std::int64_t t = now();
   int attempts = 0;
@@ -186,8 +186,8 @@ DeliveryReport::Outcome Worker::retry(std::size_t index, const std::vector<Outbo
   std::optional<std::int64_t> wish;
   if (auto s = parse_retry_after(retry_after, t / 1000))
     wish = *s > m_opt.retry.max_retry_after_ms / 1000 ? m_opt.retry.max_retry_after_ms : *s * 1000;
-  const std::int64_t next =
-      t + next_delay_ms(m_opt.retry, attempts + 1, [this] { return jitter(); }, wish);
+  const std::int64_t next = t + next_delay_ms(
+                                    m_opt.retry, attempts + 1, [this] { return jitter(); }, wish);
   const std::int64_t deadline = oldest + std::int64_t{d.max_age_hours} * k_ms_per_hour;
   if (next >= deadline) {  // no attempt left before max_age_hours: give up now
     fail(index, ids, rows.front().kind, "expired", 0);
@@ -252,7 +252,8 @@ void Worker::run_thread(std::size_t t) {
     if (busy || m_stop) continue;
     const std::int64_t wait = wake - now();
     if (wait > 0)
-      lane.cv.wait_for(lk, std::chrono::milliseconds(wait), [&] { return m_stop || lane.any_poked; });
+      lane.cv.wait_for(lk, std::chrono::milliseconds(wait),
+                       [&] { return m_stop || lane.any_poked; });
   }
 }
 
@@ -261,7 +262,9 @@ std::vector<PendingSample> Worker::sample_pending() {
   const std::int64_t t = now();
   for (const auto& d : m_dests) {
     const OutboxStats s = m_outbox.stats(d.id);
-    const double age = s.pending ? static_cast<double>(std::max<std::int64_t>(0, t - s.oldest_created_ms)) / 1000.0 : 0.0;
+    const double age =
+        s.pending ? static_cast<double>(std::max<std::int64_t>(0, t - s.oldest_created_ms)) / 1000.0
+                  : 0.0;
     out.push_back({d.id, s.pending, age});
   }
   return out;

@@ -38,9 +38,9 @@ struct DeliveryReport {
 
 /// Worker settings. Empty functions mean the real thing.
 struct WorkerOptions {
-  std::size_t threads = 2;      ///< destinations are spread over this many threads
+  std::size_t threads = 2;  ///< destinations are spread over this many threads
   RetryPolicy retry;
-  std::string key_salt;         ///< the installation's random id (Idempotency-Key material)
+  std::string key_salt;  ///< the installation's random id (Idempotency-Key material)
   std::function<std::int64_t()> now_ms;  ///< wall clock, unix ms
   std::function<double()> uniform01;     ///< jitter source in [0, 1)
   /// Called for every round's outcome, on the worker thread (phase 2: audit of removals and of

@@ -18,17 +18,26 @@ const char* k_secret = "whsec_0123456789abcdef0123";
 const char* k_token = "EAAG-meta-token-value";
 
 EnvLookup env() {
-  return env_of({{"HOOK_SECRET", k_secret}, {"META_TOKEN", k_token}, {"GOOGLE_TOKEN", "ya29.tok"},
-                 {"EMPTY", ""}, {"SHORT", "short"}});
+  return env_of({{"HOOK_SECRET", k_secret},
+                 {"META_TOKEN", k_token},
+                 {"GOOGLE_TOKEN", "ya29.tok"},
+                 {"EMPTY", ""},
+                 {"SHORT", "short"}});
 }
 
 json webhook() {
-  return {{"id", "crm"}, {"kind", "webhook"}, {"url", "https://hooks.example.com/hg?x=1"},
+  return {{"id", "crm"},
+          {"kind", "webhook"},
+          {"url", "https://hooks.example.com/hg?x=1"},
           {"secret_env", "HOOK_SECRET"}};
 }
 json meta() {
-  return {{"id", "fb"},          {"kind", "meta_capi"},      {"pixel_id", "1234567890"},
-          {"audience_id", "987"}, {"access_token_env", "META_TOKEN"}, {"tcf_vendor_id", 89}};
+  return {{"id", "fb"},
+          {"kind", "meta_capi"},
+          {"pixel_id", "1234567890"},
+          {"audience_id", "987"},
+          {"access_token_env", "META_TOKEN"},
+          {"tcf_vendor_id", 89}};
 }
 json google() {
   return {{"id", "gads"},
@@ -146,7 +155,9 @@ struct BadCase {
 };
 
 std::vector<BadCase> bad_cases() {
-  auto with = [](json base, const char* k, json v) { return with_key(std::move(base), k, std::move(v)); };
+  auto with = [](json base, const char* k, json v) {
+    return with_key(std::move(base), k, std::move(v));
+  };
   auto without = [](json base, const char* k) {
     base.erase(k);
     return base;
@@ -155,45 +166,82 @@ std::vector<BadCase> bad_cases() {
       {"not_array", json::object(), "tenants[0].destinations"},
       {"entry_not_object", json::array({"x"}), "tenants[0].destinations[0]"},
       {"no_kind", json::array({without(webhook(), "kind")}), "tenants[0].destinations[0].kind"},
-      {"bad_kind", json::array({with(webhook(), "kind", "kafka")}), "tenants[0].destinations[0].kind"},
-      {"kind_not_string", json::array({with(webhook(), "kind", 3)}), "tenants[0].destinations[0].kind"},
+      {"bad_kind", json::array({with(webhook(), "kind", "kafka")}),
+       "tenants[0].destinations[0].kind"},
+      {"kind_not_string", json::array({with(webhook(), "kind", 3)}),
+       "tenants[0].destinations[0].kind"},
       {"no_id", json::array({without(webhook(), "id")}), "tenants[0].destinations[0].id"},
       {"bad_id", json::array({with(webhook(), "id", "a b")}), "tenants[0].destinations[0].id"},
-      {"long_id", json::array({with(webhook(), "id", std::string(65, 'a'))}), "tenants[0].destinations[0].id"},
+      {"long_id", json::array({with(webhook(), "id", std::string(65, 'a'))}),
+       "tenants[0].destinations[0].id"},
       {"dup_id", json::array({webhook(), webhook()}), "tenants[0].destinations[1].id"},
-      {"webhook_no_url", json::array({without(webhook(), "url")}), "tenants[0].destinations[0].url"},
-      {"url_scheme", json::array({with(webhook(), "url", "ftp://x.example")}), "tenants[0].destinations[0].url"},
-      {"url_userinfo", json::array({with(webhook(), "url", "https://user:pw@x.example/")}), "tenants[0].destinations[0].url"},
-      {"url_fragment", json::array({with(webhook(), "url", "https://x.example/a#b")}), "tenants[0].destinations[0].url"},
-      {"url_port", json::array({with(webhook(), "url", "https://x.example:99999/")}), "tenants[0].destinations[0].url"},
-      {"url_empty_port", json::array({with(webhook(), "url", "https://x.example:/")}), "tenants[0].destinations[0].url"},
-      {"url_no_host", json::array({with(webhook(), "url", "https:///path")}), "tenants[0].destinations[0].url"},
-      {"url_space", json::array({with(webhook(), "url", "https://x.example/a b")}), "tenants[0].destinations[0].url"},
-      {"url_huge", json::array({with(webhook(), "url", "https://x.example/" + std::string(3000, 'a'))}), "tenants[0].destinations[0].url"},
-      {"events_not_array", json::array({with(webhook(), "events", "purchase")}), "tenants[0].destinations[0].events"},
-      {"events_empty", json::array({with(webhook(), "events", json::array())}), "tenants[0].destinations[0].events"},
-      {"events_unknown", json::array({with(webhook(), "events", {"purchase", "refund"})}), "tenants[0].destinations[0].events[1]"},
-      {"events_repeat", json::array({with(webhook(), "events", {"lead", "lead"})}), "tenants[0].destinations[0].events[1]"},
-      {"events_number", json::array({with(webhook(), "events", {1})}), "tenants[0].destinations[0].events[0]"},
-      {"vendor_range", json::array({with(webhook(), "tcf_vendor_id", 70000)}), "tenants[0].destinations[0].tcf_vendor_id"},
-      {"vendor_type", json::array({with(webhook(), "tcf_vendor_id", "755")}), "tenants[0].destinations[0].tcf_vendor_id"},
-      {"max_age_zero", json::array({with(webhook(), "max_age_hours", 0)}), "tenants[0].destinations[0].max_age_hours"},
-      {"max_age_float", json::array({with(webhook(), "max_age_hours", 1.5)}), "tenants[0].destinations[0].max_age_hours"},
-      {"batch_too_big", json::array({with(meta(), "batch_events", 1001)}), "tenants[0].destinations[0].batch_events"},
-      {"timeout_small", json::array({with(webhook(), "timeout_ms", 5)}), "tenants[0].destinations[0].timeout_ms"},
-      {"webhook_token_key", json::array({with(webhook(), "access_token_env", "META_TOKEN")}), "tenants[0].destinations[0].access_token_env"},
-      {"meta_secret_key", json::array({with(meta(), "secret_env", "HOOK_SECRET")}), "tenants[0].destinations[0].secret_env"},
-      {"no_secret_env", json::array({without(webhook(), "secret_env")}), "tenants[0].destinations[0].secret_env"},
-      {"env_name_bad", json::array({with(webhook(), "secret_env", "1BAD")}), "tenants[0].destinations[0].secret_env"},
-      {"meta_no_pixel", json::array({without(meta(), "pixel_id")}), "tenants[0].destinations[0].pixel_id"},
-      {"meta_pixel_letters", json::array({with(meta(), "pixel_id", "12ab")}), "tenants[0].destinations[0].pixel_id"},
-      {"meta_no_audience", json::array({without(meta(), "audience_id")}), "tenants[0].destinations[0].audience_id"},
-      {"meta_test_code", json::array({with(meta(), "test_event_code", "a b")}), "tenants[0].destinations[0].test_event_code"},
-      {"google_no_account", json::array({without(google(), "operating_account_id")}), "tenants[0].destinations[0].operating_account_id"},
-      {"google_account_type", json::array({with(google(), "operating_account_type", "YOUTUBE")}), "tenants[0].destinations[0].operating_account_type"},
-      {"google_login_half", json::array({with(google(), "login_account_id", "42")}), "tenants[0].destinations[0].login_account_id"},
-      {"google_no_list", json::array({without(google(), "user_list_id")}), "tenants[0].destinations[0].user_list_id"},
-      {"google_meta_key", json::array({with(google(), "pixel_id", "1")}), "tenants[0].destinations[0].pixel_id"},
+      {"webhook_no_url", json::array({without(webhook(), "url")}),
+       "tenants[0].destinations[0].url"},
+      {"url_scheme", json::array({with(webhook(), "url", "ftp://x.example")}),
+       "tenants[0].destinations[0].url"},
+      {"url_userinfo", json::array({with(webhook(), "url", "https://user:pw@x.example/")}),
+       "tenants[0].destinations[0].url"},
+      {"url_fragment", json::array({with(webhook(), "url", "https://x.example/a#b")}),
+       "tenants[0].destinations[0].url"},
+      {"url_port", json::array({with(webhook(), "url", "https://x.example:99999/")}),
+       "tenants[0].destinations[0].url"},
+      {"url_empty_port", json::array({with(webhook(), "url", "https://x.example:/")}),
+       "tenants[0].destinations[0].url"},
+      {"url_no_host", json::array({with(webhook(), "url", "https:///path")}),
+       "tenants[0].destinations[0].url"},
+      {"url_space", json::array({with(webhook(), "url", "https://x.example/a b")}),
+       "tenants[0].destinations[0].url"},
+      {"url_huge",
+       json::array({with(webhook(), "url", "https://x.example/" + std::string(3000, 'a'))}),
+       "tenants[0].destinations[0].url"},
+      {"events_not_array", json::array({with(webhook(), "events", "purchase")}),
+       "tenants[0].destinations[0].events"},
+      {"events_empty", json::array({with(webhook(), "events", json::array())}),
+       "tenants[0].destinations[0].events"},
+      {"events_unknown", json::array({with(webhook(), "events", {"purchase", "refund"})}),
+       "tenants[0].destinations[0].events[1]"},
+      {"events_repeat", json::array({with(webhook(), "events", {"lead", "lead"})}),
+       "tenants[0].destinations[0].events[1]"},
+      {"events_number", json::array({with(webhook(), "events", {1})}),
+       "tenants[0].destinations[0].events[0]"},
+      {"vendor_range", json::array({with(webhook(), "tcf_vendor_id", 70000)}),
+       "tenants[0].destinations[0].tcf_vendor_id"},
+      {"vendor_type", json::array({with(webhook(), "tcf_vendor_id", "755")}),
+       "tenants[0].destinations[0].tcf_vendor_id"},
+      {"max_age_zero", json::array({with(webhook(), "max_age_hours", 0)}),
+       "tenants[0].destinations[0].max_age_hours"},
+      {"max_age_float", json::array({with(webhook(), "max_age_hours", 1.5)}),
+       "tenants[0].destinations[0].max_age_hours"},
+      {"batch_too_big", json::array({with(meta(), "batch_events", 1001)}),
+       "tenants[0].destinations[0].batch_events"},
+      {"timeout_small", json::array({with(webhook(), "timeout_ms", 5)}),
+       "tenants[0].destinations[0].timeout_ms"},
+      {"webhook_token_key", json::array({with(webhook(), "access_token_env", "META_TOKEN")}),
+       "tenants[0].destinations[0].access_token_env"},
+      {"meta_secret_key", json::array({with(meta(), "secret_env", "HOOK_SECRET")}),
+       "tenants[0].destinations[0].secret_env"},
+      {"no_secret_env", json::array({without(webhook(), "secret_env")}),
+       "tenants[0].destinations[0].secret_env"},
+      {"env_name_bad", json::array({with(webhook(), "secret_env", "1BAD")}),
+       "tenants[0].destinations[0].secret_env"},
+      {"meta_no_pixel", json::array({without(meta(), "pixel_id")}),
+       "tenants[0].destinations[0].pixel_id"},
+      {"meta_pixel_letters", json::array({with(meta(), "pixel_id", "12ab")}),
+       "tenants[0].destinations[0].pixel_id"},
+      {"meta_no_audience", json::array({without(meta(), "audience_id")}),
+       "tenants[0].destinations[0].audience_id"},
+      {"meta_test_code", json::array({with(meta(), "test_event_code", "a b")}),
+       "tenants[0].destinations[0].test_event_code"},
+      {"google_no_account", json::array({without(google(), "operating_account_id")}),
+       "tenants[0].destinations[0].operating_account_id"},
+      {"google_account_type", json::array({with(google(), "operating_account_type", "YOUTUBE")}),
+       "tenants[0].destinations[0].operating_account_type"},
+      {"google_login_half", json::array({with(google(), "login_account_id", "42")}),
+       "tenants[0].destinations[0].login_account_id"},
+      {"google_no_list", json::array({without(google(), "user_list_id")}),
+       "tenants[0].destinations[0].user_list_id"},
+      {"google_meta_key", json::array({with(google(), "pixel_id", "1")}),
+       "tenants[0].destinations[0].pixel_id"},
       {"too_many", json(std::vector<json>(17, webhook())), "tenants[0].destinations"},
   };
 }
@@ -231,10 +279,14 @@ TEST(DeliverConfig, HostileShapesAreRefusedCleanly) {
     p = &(*p)[0];
   }
   EXPECT_FALSE(error_of(json::array({with_key(webhook(), "events", deep)})).empty());
-  EXPECT_FALSE(error_of(json::array({with_key(webhook(), "events", json(std::vector<std::string>(100000, "lead")))})).empty());
+  EXPECT_FALSE(error_of(json::array({with_key(webhook(), "events",
+                                              json(std::vector<std::string>(100000, "lead")))}))
+                   .empty());
   EXPECT_FALSE(error_of(json::array({with_key(webhook(), "url", json::object())})).empty());
   EXPECT_FALSE(error_of(json::array({with_key(webhook(), "id", nullptr)})).empty());
-  EXPECT_FALSE(error_of(json::array({with_key(webhook(), "url", std::string("https://x.example/\x01"))})).empty());
+  EXPECT_FALSE(
+      error_of(json::array({with_key(webhook(), "url", std::string("https://x.example/\x01"))}))
+          .empty());
 }
 
 TEST(DeliverConfig, SecretsAreZeroedWhenMovedOrReplaced) {

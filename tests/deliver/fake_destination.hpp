@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -110,6 +110,11 @@ class FakeDestination {
     std::lock_guard lk(m_mu);
     return m_accepted;
   }
+  /// Whether requests() keeps bodies (default true; the bench keeps only their sizes).
+  void keep_bodies(bool on) {
+    std::lock_guard lk(m_mu);
+    m_keep_bodies = on;
+  }
   /// Replaces the script (e.g. "the destination is back up").
   void set_script(Script s) {
     std::lock_guard lk(m_mu);
@@ -183,6 +188,7 @@ class FakeDestination {
       c.status = a.status;
       {
         std::lock_guard lk(m_mu);
+        if (!m_keep_bodies) c.body = std::to_string(c.body.size()) + " bytes";
         m_requests.push_back(std::move(c));
       }
       m_cv.notify_all();
@@ -223,6 +229,7 @@ class FakeDestination {
   std::vector<Captured> m_requests;
   std::size_t m_answered = 0;
   std::size_t m_accepted = 0;
+  bool m_keep_bodies = true;
   std::set<int> m_fds;
   std::vector<std::thread> m_sessions;
 };

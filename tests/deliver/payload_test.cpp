@@ -20,7 +20,7 @@ Destination make(Kind kind, const std::string& url = "") {
   d.tenant = "shop";
   d.id = kind == Kind::webhook ? "crm" : kind == Kind::meta_capi ? "fb" : "gads";
   d.kind = kind;
-  const std::string u = !url.empty() ? url
+  const std::string u = !url.empty()              ? url
                         : kind == Kind::webhook   ? "https://hooks.example.com/hg"
                         : kind == Kind::meta_capi ? "https://graph.facebook.com/v21.0"
                                                   : "https://datamanager.googleapis.com/v1";
@@ -43,9 +43,10 @@ OutboxRow event_row(std::int64_t id, const std::string& line, DmaConsent dma = {
 }
 
 OptOutMessage optout() {
-  return {"opt_42",
-          {{"em", {test::sha256_hex("ann@example.com")}}, {"ph", {test::sha256_hex("31611111111")}}},
-          "9f86d081884c7d659a2feaa0c55ad015"};
+  return {
+      "opt_42",
+      {{"em", {test::sha256_hex("ann@example.com")}}, {"ph", {test::sha256_hex("31611111111")}}},
+      "9f86d081884c7d659a2feaa0c55ad015"};
 }
 
 TEST(DeliverPayload, WebhookEventsBodyCarriesTheStoredEventsVerbatim) {
@@ -62,7 +63,9 @@ TEST(DeliverPayload, WebhookEventsBodyCarriesTheStoredEventsVerbatim) {
   EXPECT_EQ(j.size(), 4u);
   // Key order as pinned: type, tenant, destination, events.
   const std::string body = webhook_events_body("shop", "crm", lines);
-  EXPECT_EQ(body.rfind("{\"type\":\"events\",\"tenant\":\"shop\",\"destination\":\"crm\",\"events\":[", 0), 0u);
+  EXPECT_EQ(body.rfind(
+                "{\"type\":\"events\",\"tenant\":\"shop\",\"destination\":\"crm\",\"events\":[", 0),
+            0u);
 }
 
 TEST(DeliverPayload, WebhookOptOutBody) {
@@ -102,11 +105,15 @@ TEST(DeliverPayload, IdempotencyKeyIsStableAndScoped) {
   EXPECT_NE(k, idempotency_key("install-1", "crm2", 17));
   EXPECT_NE(k, idempotency_key("install-1", "crm", 18));
   // Independent computation: first 16 bytes of SHA-256("install-1\0crm\017").
-  EXPECT_EQ(k, test::sha256_hex(std::string("install-1\0crm\0" "17", 16)).substr(0, 32));
+  EXPECT_EQ(k, test::sha256_hex(std::string("install-1\0crm\0"
+                                            "17",
+                                            16))
+                   .substr(0, 32));
 }
 
 TEST(DeliverPayload, MetaConversionsApiEvent) {
-  const std::string line = test::export_line("ord-1", "purchase", k_now, "ann@example.com", "31611111111", "uid9");
+  const std::string line =
+      test::export_line("ord-1", "purchase", k_now, "ann@example.com", "31611111111", "uid9");
   const std::vector<std::string_view> lines{line};
   std::vector<std::size_t> bad;
   const json j = json::parse(meta_events_body(lines, "TEST123", bad));
@@ -154,7 +161,8 @@ TEST(DeliverPayload, MetaCustomAudienceUsers) {
 }
 
 TEST(DeliverPayload, GoogleDataManagerEvents) {
-  const std::string line = test::export_line("ord-1", "purchase", k_now, "ann@example.com", "+31611111111", "uid9");
+  const std::string line =
+      test::export_line("ord-1", "purchase", k_now, "ann@example.com", "+31611111111", "uid9");
   const std::vector<std::pair<std::string_view, DmaConsent>> events{
       {line, {DmaStatus::granted, DmaStatus::denied}}};
   std::vector<std::size_t> bad;
@@ -245,7 +253,8 @@ TEST(DeliverPayload, BuildRequestPerKind) {
 TEST(DeliverPayload, RowsARequestCannotCarryAreLeftOutWithAReason) {
   const std::string fresh = test::export_line("new", "lead", k_now - 3600, "ann@example.com");
   const std::string old = test::export_line("old", "lead", k_now - 8 * 86400, "bob@example.com");
-  const std::vector<OutboxRow> rows{event_row(1, fresh), event_row(2, old), event_row(3, "garbage")};
+  const std::vector<OutboxRow> rows{event_row(1, fresh), event_row(2, old),
+                                    event_row(3, "garbage")};
   const Built m = build_request(make(Kind::meta_capi), rows, "k", k_now);
   EXPECT_EQ(m.sent, std::vector<std::int64_t>{1});
   ASSERT_EQ(m.rejected.size(), 2u);
@@ -286,7 +295,8 @@ TEST(DeliverPayload, PayloadEncodingsRoundTripAndRefuseHostileInput) {
   for (const char* bad :
        {"", "{", "[]", "{\"optout_id\":1,\"ids\":{}}", "{\"optout_id\":\"\",\"ids\":{}}",
         "{\"optout_id\":\"x\",\"ids\":{\"em\":[\"ann@example.com\"]}}",
-        "{\"optout_id\":\"x\",\"ids\":{\"EM\":[]}}", "{\"optout_id\":\"x\",\"ids\":{\"em\":\"ab\"}}",
+        "{\"optout_id\":\"x\",\"ids\":{\"EM\":[]}}",
+        "{\"optout_id\":\"x\",\"ids\":{\"em\":\"ab\"}}",
         "{\"optout_id\":\"x\",\"ids\":{},\"uid\":5}"})
     EXPECT_FALSE(decode_optout(bad, m)) << bad;
   EXPECT_FALSE(decode_members("{\"members\":[{\"em\":\"not hex\"}]}", a));

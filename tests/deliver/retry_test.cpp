@@ -94,10 +94,11 @@ TEST(DeliverRetry, RetryAfterHttpDateInAllThreeForms) {
   }
   // RFC 9110's own example: "Fri, 31 Dec 1999 23:59:59 GMT" is 946684799.
   EXPECT_EQ(parse_retry_after("Fri, 31 Dec 1999 23:59:59 GMT", 946684799 - 3600), 3600);
-  for (const char* bad :
-       {"Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
-        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
-        "Sun, 06 Nov 1994 08:49 GMT", "Sun Nov  6 08:49:37", "Sunday 06-Nov-94 08:49:37 GMT", "GMT"})
+  for (const char* bad : {"Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
+                          "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49 GMT", "Sun Nov  6 08:49:37",
+                          "Sunday 06-Nov-94 08:49:37 GMT", "GMT"})
     EXPECT_FALSE(parse_retry_after(bad, 0).has_value()) << bad;
 }
 

@@ -61,10 +61,14 @@ inline std::string export_line(const std::string& event_id, const std::string& t
       {"type", type},
       {"time", time},
       {"received", time + 1},
-      {"ids", {{"em", sha256_hex(email)}, {"ph", sha256_hex(phone)}, {"external_id", sha256_hex("crm-" + event_id)}}},
+      {"ids",
+       {{"em", sha256_hex(email)},
+        {"ph", sha256_hex(phone)},
+        {"external_id", sha256_hex("crm-" + event_id)}}},
   };
   if (!uid.empty()) j["uid"] = uid;
-  j["online_ids"] = {{"fbp", "fb.1.1764374400.123456"}, {"fbc", "fb.1.1764374400.AbCd"}, {"gclid", "Cj0KCQ"}};
+  j["online_ids"] = {
+      {"fbp", "fb.1.1764374400.123456"}, {"fbc", "fb.1.1764374400.AbCd"}, {"gclid", "Cj0KCQ"}};
   j["custom"] = {{"value", 59.95}, {"currency", "EUR"}};
   j["legal_basis"] = "consent";
   j["consent"] = {{"basis", "consent"}, {"allowed", true}};
@@ -87,10 +91,13 @@ inline std::string tc_string(const std::vector<int>& purposes, const std::vector
   auto w = hashgate::gw::test::core_header(4, 17000000000ULL, purposes, {});
   int max_vendor = 0;
   for (int v : vendors) max_vendor = std::max(max_vendor, v);
-  w.put(static_cast<std::uint64_t>(max_vendor), 16).put(0, 1).field(static_cast<unsigned>(max_vendor), vendors);
+  w.put(static_cast<std::uint64_t>(max_vendor), 16)
+      .put(0, 1)
+      .field(static_cast<unsigned>(max_vendor), vendors);
   w.put(0, 16).put(0, 1);  // vendor legitimate interest: none
   if (restrict_purpose_1_for != 0) {
-    w.put(1, 12).put(1, 6).put(0, 2).put(1, 12).put(0, 1).put(static_cast<std::uint64_t>(restrict_purpose_1_for), 16);
+    w.put(1, 12).put(1, 6).put(0, 2).put(1, 12).put(0, 1).put(
+        static_cast<std::uint64_t>(restrict_purpose_1_for), 16);
   } else {
     w.put(0, 12);  // no publisher restrictions
   }

@@ -7,12 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
 #include <ctime>
 #include <fstream>
 #include <future>
 #include <regex>
 #include <set>
-#include <sys/wait.h>
 
 #include "gateway/deliver/memory_outbox.hpp"
 #include "gateway/deliver/payload.hpp"
@@ -104,7 +104,8 @@ std::string b64(const std::string& s) {
   std::size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
     const unsigned v = (static_cast<unsigned char>(s[i]) << 16) |
-                       (static_cast<unsigned char>(s[i + 1]) << 8) | static_cast<unsigned char>(s[i + 2]);
+                       (static_cast<unsigned char>(s[i + 1]) << 8) |
+                       static_cast<unsigned char>(s[i + 2]);
     for (int k2 : {18, 12, 6, 0}) out += k[(v >> k2) & 63];
   }
   if (i < s.size()) {
@@ -143,7 +144,8 @@ TEST(DeliverWorker, WebhookRequestsVerifyAtTheReceiver) {
   EXPECT_EQ(c.header("content-type"), "application/json");
   EXPECT_EQ(c.header("idempotency-key"), idempotency_key("test-install", "crm", 1));
   const std::string t = std::to_string(rig.clock() / 1000);
-  EXPECT_EQ(c.header("hashgate-signature"), "t=" + t + ",v1=" + test::hmac_hex(k_secret, t + "." + c.body));
+  EXPECT_EQ(c.header("hashgate-signature"),
+            "t=" + t + ",v1=" + test::hmac_hex(k_secret, t + "." + c.body));
   const json body = json::parse(c.body);
   EXPECT_EQ(body["type"], "events");
   EXPECT_EQ(body["tenant"], "shop");
@@ -158,11 +160,36 @@ TEST(DeliverWorker, WebhookRequestsVerifyAtTheReceiver) {
   const std::int64_t now = rig.clock() / 1000;
   const std::string sig = c.header("hashgate-signature");
   json cases = json::array({
-      {{"name", "real"}, {"secret", k_secret}, {"header", sig}, {"body_b64", b64(c.body)}, {"now", now}, {"expect", true}},
-      {{"name", "tampered"}, {"secret", k_secret}, {"header", sig}, {"body_b64", b64(c.body + " ")}, {"now", now}, {"expect", false}},
-      {{"name", "secret"}, {"secret", k_secret + "x"}, {"header", sig}, {"body_b64", b64(c.body)}, {"now", now}, {"expect", false}},
-      {{"name", "replay"}, {"secret", k_secret}, {"header", sig}, {"body_b64", b64(c.body)}, {"now", now + 301}, {"expect", false}},
-      {{"name", "garbage"}, {"secret", k_secret}, {"header", "v1=00"}, {"body_b64", b64(c.body)}, {"now", now}, {"expect", false}},
+      {{"name", "real"},
+       {"secret", k_secret},
+       {"header", sig},
+       {"body_b64", b64(c.body)},
+       {"now", now},
+       {"expect", true}},
+      {{"name", "tampered"},
+       {"secret", k_secret},
+       {"header", sig},
+       {"body_b64", b64(c.body + " ")},
+       {"now", now},
+       {"expect", false}},
+      {{"name", "secret"},
+       {"secret", k_secret + "x"},
+       {"header", sig},
+       {"body_b64", b64(c.body)},
+       {"now", now},
+       {"expect", false}},
+      {{"name", "replay"},
+       {"secret", k_secret},
+       {"header", sig},
+       {"body_b64", b64(c.body)},
+       {"now", now + 301},
+       {"expect", false}},
+      {{"name", "garbage"},
+       {"secret", k_secret},
+       {"header", "v1=00"},
+       {"body_b64", b64(c.body)},
+       {"now", now},
+       {"expect", false}},
   });
   test::TempDir dir;
   const auto file = (dir.path / "cases.json").string();
@@ -215,7 +242,9 @@ TEST(DeliverWorker, RetryAfterHttpDateIsHonoured) {
 
 TEST(DeliverWorker, RetryableAnswersBackOffExponentially) {
   const int statuses[] = {408, 500, 503, 429, 200};
-  FakeDestination fake([&](const Captured&, std::size_t i) { return Answer{statuses[std::min<std::size_t>(i, 4)], ""}; });
+  FakeDestination fake([&](const Captured&, std::size_t i) {
+    return Answer{statuses[std::min<std::size_t>(i, 4)], ""};
+  });
   Rig rig;
   rig.start({webhook("crm", fake.url())});
   const auto id = rig.add_event("crm", "e1");
@@ -306,11 +335,14 @@ TEST(DeliverWorker, DownThenUpDeliversEveryRowExactlyOnceByIdempotencyKey) {
 
 TEST(DeliverWorker, PermanentFailuresAreCountedAndReported) {
   const int statuses[] = {400, 404, 301};
-  FakeDestination fake([&](const Captured&, std::size_t i) { return Answer{statuses[std::min<std::size_t>(i, 2)], ""}; });
+  FakeDestination fake([&](const Captured&, std::size_t i) {
+    return Answer{statuses[std::min<std::size_t>(i, 2)], ""};
+  });
   Rig rig;
   rig.start({webhook("crm", fake.url(), 2)});
   for (int i = 0; i < 5; ++i) rig.add_event("crm", "e" + std::to_string(i));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(rig.worker->pump(0).outcome, DeliveryReport::Outcome::failed);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(rig.worker->pump(0).outcome, DeliveryReport::Outcome::failed);
   EXPECT_EQ(rig.worker->pump(0).rows, 0u);  // nothing left, nothing retried
   EXPECT_EQ(fake.requests().size(), 3u);
   EXPECT_EQ(rig.metrics.failed("crm", "http_400"), 2u);
@@ -355,9 +387,10 @@ TEST(DeliverWorker, OptOutsTravelAsTheirOwnRequests) {
   Rig rig;
   rig.start({webhook("crm", fake.url())});
   rig.add_event("crm", "e1");
-  rig.outbox.add("crm", RowKind::optout,
-                 encode_optout({"opt_1", {{"em", {test::sha256_hex("ann@example.com")}}, {"ph", {}}}, ""}),
-                 rig.clock());
+  rig.outbox.add(
+      "crm", RowKind::optout,
+      encode_optout({"opt_1", {{"em", {test::sha256_hex("ann@example.com")}}, {"ph", {}}}, ""}),
+      rig.clock());
   rig.add_event("crm", "e3");
   rig.drain(0);
   const auto reqs = fake.requests();
@@ -369,7 +402,8 @@ TEST(DeliverWorker, OptOutsTravelAsTheirOwnRequests) {
   EXPECT_EQ(o["ids"]["em"][0], test::sha256_hex("ann@example.com"));
   EXPECT_EQ(reqs[1].header("idempotency-key"), idempotency_key("test-install", "crm", 2));
   const std::string t = std::to_string(rig.clock() / 1000);
-  EXPECT_EQ(reqs[1].header("hashgate-signature"), "t=" + t + ",v1=" + test::hmac_hex(k_secret, t + "." + reqs[1].body));
+  EXPECT_EQ(reqs[1].header("hashgate-signature"),
+            "t=" + t + ",v1=" + test::hmac_hex(k_secret, t + "." + reqs[1].body));
   EXPECT_EQ(event_ids(reqs[2]), std::vector<std::string>{"e3"});
   EXPECT_EQ(rig.metrics.delivered("crm"), 3u);
 }
@@ -394,7 +428,8 @@ TEST(DeliverWorker, MetaAndGoogleCallsOnLoopback) {
   g.google.conversion_action_id = "555";
   g.google.user_list_id = "777";
   rig.start({m, g});
-  const std::string opt = encode_optout({"opt_9", {{"em", {test::sha256_hex("ann@example.com")}}}, "u1"});
+  const std::string opt =
+      encode_optout({"opt_9", {{"em", {test::sha256_hex("ann@example.com")}}}, "u1"});
   for (const char* dest : {"fb", "gads"}) {
     rig.add_event(dest, "e1", "ann@example.com", {DmaStatus::granted, DmaStatus::granted});
     rig.outbox.add(dest, RowKind::optout, opt, rig.clock());
@@ -409,7 +444,8 @@ TEST(DeliverWorker, MetaAndGoogleCallsOnLoopback) {
   EXPECT_EQ(json::parse(reqs[0].body)["access_token"], "meta-token");
   EXPECT_EQ(reqs[1].method, "DELETE");
   EXPECT_EQ(reqs[1].target, "/v21.0/987/users");
-  EXPECT_EQ(json::parse(reqs[1].body)["payload"]["data"][0][0], test::sha256_hex("ann@example.com"));
+  EXPECT_EQ(json::parse(reqs[1].body)["payload"]["data"][0][0],
+            test::sha256_hex("ann@example.com"));
   EXPECT_EQ(reqs[2].target, "/v1/events:ingest");
   EXPECT_EQ(reqs[2].header("authorization"), "Bearer google-token");
   EXPECT_EQ(json::parse(reqs[2].body)["events"][0]["consent"]["adUserData"], "CONSENT_GRANTED");
@@ -439,9 +475,11 @@ TEST(DeliverWorker, NoPlainEmailInAnyCapturedBody) {
   rig.start({webhook("crm", fake.url()), m, g});
   const std::vector<std::string> emails{"ann@example.com", "Bob.Smith+shop@gmail.com", "c@d.nl"};
   for (const char* dest : {"crm", "fb", "gads"}) {
-    for (std::size_t i = 0; i < emails.size(); ++i) rig.add_event(dest, "e" + std::to_string(i), emails[i]);
+    for (std::size_t i = 0; i < emails.size(); ++i)
+      rig.add_event(dest, "e" + std::to_string(i), emails[i]);
     rig.outbox.add(dest, RowKind::optout,
-                   encode_optout({"o", {{"em", {test::sha256_hex(emails[0])}}, {"ph", {}}}, ""}), rig.clock());
+                   encode_optout({"o", {{"em", {test::sha256_hex(emails[0])}}, {"ph", {}}}, ""}),
+                   rig.clock());
   }
   for (std::size_t i = 0; i < 3; ++i) rig.drain(i);
   const auto reqs = fake.requests();
@@ -471,10 +509,11 @@ TEST(DeliverWorker, TlsDestinationIsVerified) {
   // A certificate for another name, trusted but not for 127.0.0.1.
   const auto key2 = (dir.path / "key2.pem").string();
   const auto cert2 = (dir.path / "cert2.pem").string();
-  ASSERT_EQ(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
-                key2 + " -out " + cert2 +
-                " -days 2 -subj /CN=example.org -addext subjectAltName=DNS:example.org >/dev/null 2>&1"),
-            0);
+  ASSERT_EQ(
+      run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + key2 +
+          " -out " + cert2 +
+          " -days 2 -subj /CN=example.org -addext subjectAltName=DNS:example.org >/dev/null 2>&1"),
+      0);
   FakeDestination fake({}, test::TlsFiles{cert, key});
   FakeDestination other({}, test::TlsFiles{cert2, key2});
   Rig rig;
@@ -516,7 +555,9 @@ TEST(DeliverWorker, KeepsOneConnectionAliveAndReconnectsWhenClosed) {
 }
 
 TEST(DeliverWorker, ThreadsDeliverWhileRowsKeepArriving) {
-  auto flaky = [](const Captured&, std::size_t i) { return i < 3 ? Answer{503, ""} : Answer{200, ""}; };
+  auto flaky = [](const Captured&, std::size_t i) {
+    return i < 3 ? Answer{503, ""} : Answer{200, ""};
+  };
   FakeDestination a(flaky), b(flaky);
   MemoryOutbox outbox;
   DeliveryMetrics metrics;
@@ -536,7 +577,8 @@ TEST(DeliverWorker, ThreadsDeliverWhileRowsKeepArriving) {
     for (int i = 0; i < 20; ++i) {
       const std::string id = std::to_string(chunk * 20 + i).insert(0, 1, 'e');
       for (const char* dest : {"a", "b"})
-        outbox.add(dest, RowKind::event, test::export_line(id, "lead", now_ms() / 1000, "x@example.com"), now_ms());
+        outbox.add(dest, RowKind::event,
+                   test::export_line(id, "lead", now_ms() / 1000, "x@example.com"), now_ms());
     }
     worker.notify("a");
     worker.notify("b");
