@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
@@ -212,6 +213,8 @@ Destination parse_one(const json& obj, const std::string& where, const std::stri
               static_cast<std::int64_t>(max_batch(d.kind))));
   d.timeout_ms = static_cast<int>(get_int(obj, where, "timeout_ms", 10000, 100, 120000));
   d.ca_file = get_string(obj, where, "ca_file", false, 4096);
+  if (!d.ca_file.empty() && !std::ifstream(d.ca_file).good())
+    fail(join(where, "ca_file"), "cannot be read");
   parse_platform(obj, where, d);
   read_secret(obj, where, d.kind == Kind::webhook ? "secret_env" : "access_token_env", env, d);
   return d;

@@ -51,7 +51,7 @@ std::string encode_optout(const OptOutMessage& m) {
   ordered j = {{"optout_id", m.optout_id}, {"ids", ordered::object()}};
   for (const auto& [kind, values] : m.ids) j["ids"][kind] = values;
   if (!m.uid.empty()) j["uid"] = m.uid;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 bool decode_optout(std::string_view payload, OptOutMessage& out) {
@@ -86,7 +86,7 @@ std::string encode_members(const AudienceMembers& m) {
     for (const auto& [kind, value] : member) o[kind] = value;
     arr.push_back(std::move(o));
   }
-  return ordered{{"members", std::move(arr)}}.dump();
+  return ordered{{"members", std::move(arr)}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 bool decode_members(std::string_view payload, AudienceMembers& out) {

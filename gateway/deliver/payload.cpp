@@ -76,9 +76,9 @@ ordered meta_event(const json& e) {
     auto it = online.find(k);
     if (it != online.end() && it->is_string()) user[k] = *it;
   }
-  ordered out = {{"event_name", meta_event_name(e.value("type", ""))},
-                 {"event_time", e.value("time", std::int64_t{0})},
-                 {"event_id", e.value("event_id", "")},
+  ordered out = {{"event_name", meta_event_name(event_string(e, "type"))},
+                 {"event_time", event_int(e, "time")},
+                 {"event_id", event_string(e, "event_id")},
                  {"action_source", "website"},
                  {"user_data", std::move(user)}};
   const json& custom = member_or_empty(e, "custom");
@@ -87,8 +87,8 @@ ordered meta_event(const json& e) {
 }
 
 ordered google_event(const json& e, const DmaConsent& dma) {
-  ordered out = {{"transactionId", e.value("event_id", "")},
-                 {"eventTimestamp", format_iso8601_utc(e.value("time", std::int64_t{0}))},
+  ordered out = {{"transactionId", event_string(e, "event_id")},
+                 {"eventTimestamp", format_iso8601_utc(event_int(e, "time"))},
                  {"eventSource", "WEB"}};
   ordered idents = google_identifiers(member_or_empty(e, "ids"));
   if (!idents.empty()) out["userData"] = {{"userIdentifiers", std::move(idents)}};
@@ -121,6 +121,16 @@ std::vector<json> parse_lines(std::span<const std::string_view> lines,
 }
 
 }  // namespace
+
+std::int64_t event_int(const json& event, const char* key) {
+  auto it = event.find(key);
+  return it != event.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+std::string event_string(const json& event, const char* key) {
+  auto it = event.find(key);
+  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 std::string idempotency_key(std::string_view salt, std::string_view dest, std::int64_t batch) {
   std::string material;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "gateway/deliver/destination.hpp"
 #include "gateway/deliver/outbox.hpp"
 #include "gateway/deliver/url.hpp"
@@ -91,6 +93,12 @@ std::string google_events_body(const GoogleSettings& g,
 /// The audienceMembers:ingest (remove = false) or audienceMembers:remove body.
 std::string google_members_body(const GoogleSettings& g, const AudienceMembers& members,
                                 bool remove);
+
+/// Member `key` of a stored event object as an integer, or 0 when absent or not an integer
+/// (stored rows are ours, but a malformed one must never throw on the worker thread).
+std::int64_t event_int(const nlohmann::json& event, const char* key);
+/// Member `key` of a stored event object as a string, or "" when absent or not a string.
+std::string event_string(const nlohmann::json& event, const char* key);
 
 /// The members an opt-out removes: each hashed id of `m` as one member (uid is first-party and
 /// never sent to a platform).

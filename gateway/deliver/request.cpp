@@ -33,7 +33,7 @@ void reject_too_old(Split& s, std::int64_t now_unix) {
   std::vector<const OutboxRow*> keep;
   for (const OutboxRow* r : s.ok) {
     const auto j = nlohmann::json::parse(r->payload, nullptr, false);
-    const std::int64_t t = j.is_object() ? j.value("time", std::int64_t{0}) : 0;
+    const std::int64_t t = j.is_object() ? event_int(j, "time") : 0;
     if (now_unix - t > k_meta_max_event_age_s)
       s.rejected.push_back({r->id, "too_old"});
     else
@@ -61,7 +61,8 @@ void bearer(Request& req, const Destination& d) {
 /// Adds "access_token" to a Graph API JSON body (Meta documents it as a POST parameter).
 std::string with_access_token(std::string body, const Destination& d) {
   // body is a JSON object "{...}"; insert the token as its first member.
-  std::string token = nlohmann::json(std::string(d.secret.view())).dump();
+  std::string token = nlohmann::json(std::string(d.secret.view()))
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out = "{\"access_token\":" + token + (body.size() > 2 ? "," : "") + body.substr(1);
   hashgate::secure_clear(token);
   return out;

@@ -145,7 +145,13 @@ PumpResult Worker::send_batch(std::size_t index, std::vector<OutboxRow> rows, st
   const Destination& d = m_dests[index];
   const RowKind kind = rows.front().kind;
   const std::int64_t batch = rows.front().batch != 0 ? rows.front().batch : rows.front().id;
-  Built b = build_request(d, rows, idempotency_key(m_opt.key_salt, d.id, batch), now_ms / 1000);
+  Built b;
+  try {
+    b = build_request(d, rows, idempotency_key(m_opt.key_salt, d.id, batch), now_ms / 1000);
+  } catch (const std::exception&) {  // a builder bug must not end the worker thread
+    b = Built{};
+    for (const auto& r : rows) b.rejected.push_back({r.id, "payload"});
+  }
   std::map<std::string_view, std::vector<std::int64_t>> rejected;
   for (const auto& r : b.rejected) rejected[r.reason].push_back(r.id);
   for (const auto& [reason, ids] : rejected) fail(index, ids, kind, reason, 0);

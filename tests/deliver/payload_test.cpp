@@ -283,6 +283,21 @@ TEST(DeliverPayload, RowsARequestCannotCarryAreLeftOutWithAReason) {
   EXPECT_EQ(ma.request.url.str(), "https://graph.facebook.com/v21.0/987/users");
 }
 
+TEST(DeliverPayload, MistypedFieldsNeverThrow) {
+  // Found by fuzz_deliver: a stored row whose "time" is an object made nlohmann's value() throw
+  // on the worker thread. Mistyped members now read as absent.
+  const std::vector<OutboxRow> rows{
+      event_row(1, R"({"event_id":"e","type":"purch<ase","time":{"em":"ab"}})"),
+      event_row(2, R"({"event_id":7,"type":[],"time":"1764374400","ids":{"em":5},"custom":[]})"),
+      event_row(3, "{\"event_id\":\"\xff\xfe\",\"time\":1764374000}")};
+  for (Kind kind : {Kind::webhook, Kind::meta_capi, Kind::google_dm}) {
+    SCOPED_TRACE(std::string(to_string(kind)));
+    Built b;
+    ASSERT_NO_THROW(b = build_request(make(kind), rows, "k", k_now));
+    EXPECT_EQ(b.sent.size() + b.rejected.size(), rows.size());
+  }
+}
+
 TEST(DeliverPayload, PayloadEncodingsRoundTripAndRefuseHostileInput) {
   OptOutMessage m;
   ASSERT_TRUE(decode_optout(encode_optout(optout()), m));
