@@ -243,7 +243,8 @@ std::vector<BadCase> bad_cases() {
       {"google_meta_key", json::array({with(google(), "pixel_id", "1")}),
        "tenants[0].destinations[0].pixel_id"},
       {"too_many", json(std::vector<json>(17, webhook())), "tenants[0].destinations"},
-      {"ca_file_missing", json::array({with(webhook(), "ca_file", "/nonexistent/ca.pem")}), "tenants[0].destinations[0].ca_file"},
+      {"ca_file_missing", json::array({with(webhook(), "ca_file", "/nonexistent/ca.pem")}),
+       "tenants[0].destinations[0].ca_file"},
   };
 }
 
