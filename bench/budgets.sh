@@ -102,7 +102,7 @@ else
   check "hash-file vs python (x)" "" ">=" 10
 fi
 
-# 5. Delivery to a loopback webhook (issue 16): events/s through the worker. The ingest-slowdown
+# 6. Delivery to a loopback webhook (issue 16): events/s through the worker. The ingest-slowdown
 # figure (one destination attached against none, <= 25 %) joins it in phase 2.
 f=$out/deliver.json
 ensure "$f" bench/deliver/run.sh

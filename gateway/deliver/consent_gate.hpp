@@ -9,10 +9,7 @@
 #include <string_view>
 
 #include "gateway/deliver/destination.hpp"
-
-namespace hashgate::gw {
-struct TcString;
-}
+#include "gateway/deliver/tcf_api.hpp"
 
 namespace hashgate::gw::deliver {
 

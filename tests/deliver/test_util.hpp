@@ -22,6 +22,13 @@
 
 namespace hashgate::gw::deliver::test {
 
+// The TCF suite's bit writer: hashgate::gw::test before issue 13, hashgate::tcf::test after.
+#if __has_include("tcf/consent.hpp")
+namespace tcf_test = hashgate::tcf::test;
+#else
+namespace tcf_test = hashgate::gw::test;
+#endif
+
 /// Lowercase hex of SHA-256(`text`) computed with OpenSSL directly.
 inline std::string sha256_hex(const std::string& text) {
   unsigned char md[SHA256_DIGEST_LENGTH];
@@ -88,7 +95,7 @@ inline EnvLookup env_of(std::map<std::string, std::string> vars) {
 /// `restrict_purpose_1_for` adds a publisher restriction "purpose 1 not allowed" for that vendor.
 inline std::string tc_string(const std::vector<int>& purposes, const std::vector<int>& vendors,
                              int restrict_purpose_1_for = 0) {
-  auto w = hashgate::gw::test::core_header(4, 17000000000ULL, purposes, {});
+  auto w = tcf_test::core_header(4, 17000000000ULL, purposes, {});
   int max_vendor = 0;
   for (int v : vendors) max_vendor = std::max(max_vendor, v);
   w.put(static_cast<std::uint64_t>(max_vendor), 16)
