@@ -1,4 +1,4 @@
-// TCF decoder tests: every row of the official vectors (../shared/vectors/tcf.tsv), padding and
+// TCF decoder tests: every row of the official vectors (tests/vectors/tcf.tsv), padding and
 // alphabet tolerance, and malformed, truncated and hostile strings.
 
 #include <gtest/gtest.h>
