@@ -17,10 +17,6 @@
 #include "hashgate/hashgate.hpp"
 #include "pipeline.hpp"
 
-#ifdef HASHGATE_HAVE_TCF
-int hashgate_tcf_command(int argc, char** argv);
-#endif
-
 #ifndef HASHGATE_VERSION
 #define HASHGATE_VERSION "0.0.0"
 #endif
@@ -829,13 +825,8 @@ int run(std::span<char*> args, const Io& io) {
   if (cmd == "hash") return cmd_hash(rest, io);
   if (cmd == "hash-file") return cmd_hash_file(rest, io);
   if (cmd == "tcf") {
-#ifdef HASHGATE_HAVE_TCF
     std::fflush(io.out);
-    return hashgate_tcf_command(static_cast<int>(args.size()), args.data());
-#else
-    print_err(io, "tcf: not available in this build");
-    return k_exit_usage;
-#endif
+    return cmd_tcf(static_cast<int>(args.size()), args.data());
   }
   if (printable_option(cmd) || (cmd.size() <= 20 && cmd.find('@') == std::string_view::npos &&
                                 cmd.find_first_of("0123456789") == std::string_view::npos)) {

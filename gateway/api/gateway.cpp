@@ -17,9 +17,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
-#ifdef HASHGATE_HAVE_CONSENT
-#include "gateway/policy/consent.hpp"
-#endif
+#include "tcf/consent.hpp"
 
 namespace hashgate::gw::api {
 
@@ -912,26 +910,21 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     }
     rec.legal_basis = tenant.legal_basis;
     if (gdpr == 1) {
-#ifdef HASHGATE_HAVE_CONSENT
-      TcfPolicy pol;
+      tcf::TcfPolicy pol;
       pol.vendor_id = tenant.tcf.vendor_id;
       pol.required_purposes = tenant.tcf.required_purposes;
       pol.require_vendor_consent = tenant.tcf.require_vendor_consent;
       pol.strict_policy_version = tenant.tcf.strict_policy_version;
-      LegalBasis basis = tenant.legal_basis == "legitimate_interest"
-                             ? LegalBasis::legitimate_interest
-                             : LegalBasis::consent;
-      ConsentDecision d = decide_consent(basis, pol, tc, now);
+      tcf::LegalBasis basis = tenant.legal_basis == "legitimate_interest"
+                                  ? tcf::LegalBasis::legitimate_interest
+                                  : tcf::LegalBasis::consent;
+      tcf::ConsentDecision d = tcf::decide_consent(basis, pol, tc, now);
       if (!d.allowed) {
         ++dropped["consent"];
         return;
       }
       rec.consent_summary =
           d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
-#else
-      ++dropped["consent"];  // fail closed: no TCF decoder in this build
-      return;
-#endif
     } else {
       rec.consent_summary = R"({"gdpr":0})";
     }

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "gateway/policy/tcf.hpp"
+#include "tcf/tc_string.hpp"
 #include "tcf_test_util.hpp"
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 namespace {
 
 using test::BitWriter;
@@ -362,4 +362,4 @@ TEST(TcfDecode, RandomGarbageNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

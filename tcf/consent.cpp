@@ -1,13 +1,13 @@
 // Consent decision over a decoded TC string: TCF 2.2 legal-basis rules, policy version,
 // publisher restrictions and the v2.3 Disclosed Vendors segment. See docs/tcf.md.
 
-#include "gateway/policy/consent.hpp"
+#include "tcf/consent.hpp"
 
 #include <optional>
 
-#include "gateway/policy/tcf.hpp"
+#include "tcf/tc_string.hpp"
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 
 namespace {
 
@@ -174,4 +174,4 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const 
   return d;
 }
 
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf
