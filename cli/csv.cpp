@@ -1,6 +1,5 @@
 #include "csv.hpp"
 
-#include <string.h>  // explicit_bzero
 #include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -10,20 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "hashgate/hashgate.hpp"
+
 namespace hashgate::cli {
-
-namespace {
-
-// Zeroes a string's whole capacity; the CSV module stays independent of the SDK library.
-void wipe_string(std::string& s) noexcept {
-  if (s.capacity() > 0) {
-    s.resize(s.capacity());
-    explicit_bzero(s.data(), s.size());
-  }
-  s.clear();
-}
-
-}  // namespace
 
 std::string_view csv_error_name(CsvErrc e) noexcept {
   switch (e) {
@@ -44,7 +32,7 @@ std::string_view csv_error_name(CsvErrc e) noexcept {
 }
 
 void CsvRecord::wipe() noexcept {
-  if (!m_data.empty()) explicit_bzero(m_data.data(), m_data.size());
+  if (!m_data.empty()) secure_zero(m_data.data(), m_data.size());
   m_data.clear();
   m_spans.clear();
 }
@@ -57,7 +45,7 @@ CsvReader::CsvReader(CsvSource source, CsvOptions opt) : m_source(std::move(sour
   for (const char c : {'\n', '\r', '"'}) m_class[static_cast<unsigned char>(c)] = 2;
 }
 
-CsvReader::~CsvReader() { wipe_string(m_buf); }
+CsvReader::~CsvReader() { secure_clear(m_buf); }
 
 bool CsvReader::fill() {
   if (m_eof) return false;
@@ -97,7 +85,7 @@ void append_bytes(std::string& d, const char* p, std::size_t n) {
     std::string bigger;
     bigger.reserve(std::max(d.size() + n, 2 * d.capacity()));
     bigger.assign(d);
-    wipe_string(d);
+    secure_clear(d);
     d.swap(bigger);
   }
   d.append(p, n);
@@ -312,7 +300,7 @@ CsvWriter::CsvWriter(CsvSink sink, bool crlf, char delimiter)
 
 CsvWriter::~CsvWriter() {
   flush();
-  wipe_string(m_buf);
+  secure_clear(m_buf);
 }
 
 void CsvWriter::write_raw(std::string_view bytes) { m_buf.append(bytes); }
@@ -360,14 +348,14 @@ void CsvWriter::end_record() {
 bool CsvWriter::flush() {
   if (!m_buf.empty()) {
     if (m_good && !m_sink(m_buf.data(), m_buf.size())) m_good = false;
-    explicit_bzero(m_buf.data(), m_buf.size());
+    secure_zero(m_buf.data(), m_buf.size());
     m_buf.clear();
   }
   return m_good;
 }
 
 void CsvWriter::discard() noexcept {
-  if (!m_buf.empty()) explicit_bzero(m_buf.data(), m_buf.size());
+  if (!m_buf.empty()) secure_zero(m_buf.data(), m_buf.size());
   m_buf.clear();
   m_first_in_record = true;
 }

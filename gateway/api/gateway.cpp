@@ -425,7 +425,7 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
     while (!token.empty() && token.front() == ' ') token.erase(0, 1);
     std::array<std::uint8_t, 32> h{};
     hashgate::sha256(token, h);
-    policy::secure_clear(token);
+    hashgate::secure_clear(token);
     // Compare against every tenant in constant time per comparison, without early exit.
     std::size_t found = m_api_hashes.size();
     for (std::size_t i = 0; i < m_api_hashes.size(); ++i) {
@@ -542,7 +542,7 @@ void Gateway::handle(Request req, Done done) {
     done(std::move(r));
   };
   route(req, wrapped);
-  policy::secure_clear(req.body);
+  hashgate::secure_clear(req.body);
 }
 
 void Gateway::route(Request& req, Done& done) {
@@ -671,7 +671,7 @@ namespace {
 /// Zeroes a request body when the handler that read it returns (JsonDoc values are views of it).
 struct BodyWiper {
   std::string& body;
-  ~BodyWiper() { policy::secure_clear(body); }
+  ~BodyWiper() { hashgate::secure_clear(body); }
 };
 
 }  // namespace
