@@ -179,20 +179,17 @@ bool CsvReader::next(CsvRecord& rec) {
   return next_append(rec);
 }
 
-bool CsvReader::next_append(CsvRecord& rec) {
-  if (m_error != CsvErrc::ok) return false;
-  m_record_start = rec.m_data.size();
-  if (!m_started) {
-    m_started = true;
-    while (m_len - m_pos < 3 && fill()) {
-    }
-    if (m_len - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) {
-      m_pos += 3;
-      m_had_bom = true;
-    }
+void CsvReader::skip_bom() {
+  m_started = true;
+  while (m_len - m_pos < 3 && fill()) {
   }
-  const char delim = m_opt.delimiter;
-  // Skip completely empty lines between records.
+  if (m_len - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) {
+    m_pos += 3;
+    m_had_bom = true;
+  }
+}
+
+bool CsvReader::skip_empty_lines() {
   for (;;) {
     m_record_line = m_line;
     int c = peek();
@@ -208,72 +205,64 @@ bool CsvReader::next_append(CsvRecord& rec) {
       ++m_line;
       continue;
     }
-    break;
+    return true;
   }
-  if (fast_line(rec)) return true;
+}
 
-  for (;;) {  // one field per iteration
-    const std::size_t start = rec.m_data.size();
-    int c = peek();
-    if (c == '"') {
-      ++m_pos;
-      const std::size_t quote_line = m_line;
-      for (;;) {
-        if (m_pos == m_len && peek() < 0) {
-          if (m_error == CsvErrc::ok) m_error = CsvErrc::unterminated_quote;
-          m_record_line = quote_line;
-          return false;
-        }
-        const char* b = m_buf.data() + m_pos;
-        const char* e = m_buf.data() + m_len;
-        const char* q = b;
-        while (q != e && *q != '"' && *q != '\n') ++q;
-        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
-        m_pos += static_cast<std::size_t>(q - b);
-        if (q == e) continue;
-        if (*q == '\n') {
-          if (!append(rec, q, 1, start)) return false;
-          ++m_pos;
-          ++m_line;
-          continue;
-        }
-        ++m_pos;  // the quote
-        if (peek() == '"') {
-          if (!append(rec, "\"", 1, start)) return false;
-          ++m_pos;
-          continue;
-        }
-        break;  // closing quote
-      }
-      c = peek();
-      if (c != delim && c != '\n' && c != '\r' && c >= 0) {
-        m_error = CsvErrc::invalid_quote;
-        m_record_line = m_line;
-        return false;
-      }
-    } else {
-      for (;;) {
-        if (m_pos == m_len && peek() < 0) break;
-        const char* b = m_buf.data() + m_pos;
-        const char* e = m_buf.data() + m_len;
-        const char* q = b;
-        while (q != e && *q != delim && *q != '\n' && *q != '\r') ++q;
-        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
-        m_pos += static_cast<std::size_t>(q - b);
-        if (q != e) break;
-      }
-      c = peek();
+bool CsvReader::quoted_field(CsvRecord& rec, std::size_t start) {
+  ++m_pos;  // the opening quote
+  const std::size_t quote_line = m_line;
+  for (;;) {
+    if (m_pos == m_len && peek() < 0) {
+      if (m_error == CsvErrc::ok) m_error = CsvErrc::unterminated_quote;
+      m_record_line = quote_line;
+      return false;
     }
-    if (m_error == CsvErrc::read_error) return false;
-    rec.m_spans.emplace_back(static_cast<std::uint32_t>(start),
-                             static_cast<std::uint32_t>(rec.m_data.size() - start));
-    if (c == delim) {
+    const char* b = m_buf.data() + m_pos;
+    const char* e = m_buf.data() + m_len;
+    const char* q = b;
+    while (q != e && *q != '"' && *q != '\n') ++q;
+    if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+    m_pos += static_cast<std::size_t>(q - b);
+    if (q == e) continue;
+    if (*q == '\n') {
+      if (!append(rec, q, 1, start)) return false;
+      ++m_pos;
+      ++m_line;
+      continue;
+    }
+    ++m_pos;  // the quote
+    if (peek() == '"') {
+      if (!append(rec, "\"", 1, start)) return false;
       ++m_pos;
       continue;
     }
-    break;  // end of record: CR, LF or end of input
+    break;  // closing quote
   }
+  const int c = peek();
+  if (c != m_opt.delimiter && c != '\n' && c != '\r' && c >= 0) {
+    m_error = CsvErrc::invalid_quote;
+    m_record_line = m_line;
+    return false;
+  }
+  return true;
+}
 
+bool CsvReader::plain_field(CsvRecord& rec, std::size_t start) {
+  const char delim = m_opt.delimiter;
+  for (;;) {
+    if (m_pos == m_len && peek() < 0) return true;
+    const char* b = m_buf.data() + m_pos;
+    const char* e = m_buf.data() + m_len;
+    const char* q = b;
+    while (q != e && *q != delim && *q != '\n' && *q != '\r') ++q;
+    if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+    m_pos += static_cast<std::size_t>(q - b);
+    if (q != e) return true;
+  }
+}
+
+bool CsvReader::end_record() {
   bool crlf = false;
   int c = peek();
   if (c == '\r') {
@@ -291,6 +280,26 @@ bool CsvReader::next_append(CsvRecord& rec) {
   if (m_records == 0) m_first_crlf = crlf;
   ++m_records;
   return true;
+}
+
+bool CsvReader::next_append(CsvRecord& rec) {
+  if (m_error != CsvErrc::ok) return false;
+  m_record_start = rec.m_data.size();
+  if (!m_started) skip_bom();
+  if (!skip_empty_lines()) return false;
+  if (fast_line(rec)) return true;
+  for (;;) {  // one field per iteration
+    const std::size_t start = rec.m_data.size();
+    const bool read = peek() == '"' ? quoted_field(rec, start) : plain_field(rec, start);
+    if (!read) return false;
+    const int c = peek();
+    if (m_error == CsvErrc::read_error) return false;
+    rec.m_spans.emplace_back(static_cast<std::uint32_t>(start),
+                             static_cast<std::uint32_t>(rec.m_data.size() - start));
+    if (c != m_opt.delimiter) break;  // end of record: CR, LF or end of input
+    ++m_pos;
+  }
+  return end_record();
 }
 
 CsvWriter::CsvWriter(CsvSink sink, bool crlf, char delimiter)

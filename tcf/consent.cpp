@@ -41,6 +41,96 @@ ConsentDecision simple_decision(LegalBasis basis, std::string reason, std::strin
   return d;
 }
 
+/// The first reason a decision is denied (later ones are not kept), and its purpose if any.
+struct Denial {
+  std::string reason = "ok";
+  std::optional<int> purpose;
+  void deny(std::string why, std::optional<int> p = std::nullopt) {
+    if (reason != "ok") return;
+    reason = std::move(why);
+    purpose = p;
+  }
+};
+
+/// Checks required purpose `p` for `vendor` under `basis` (publisher restrictions, consent or
+/// legitimate interest); sets `vendor_consent_needed` when `p` is granted only by consent.
+void check_purpose(LegalBasis basis, const TcString& tc, int vendor, int p, Denial& denial,
+                   bool& vendor_consent_needed) {
+  const unsigned types = publisher_restriction_types(tc, vendor, p);
+  const bool not_allowed = types & 1U;
+  const bool require_consent = types & 2U;
+  const bool require_li = types & 4U;
+  if (not_allowed || (require_consent && require_li))
+    return denial.deny("publisher_restriction", p);
+  const bool has_consent = tc.purposes_consent.contains(p);
+  const bool has_li = tc.purposes_li.contains(p);
+  if (basis == LegalBasis::consent) {
+    // The tenant declared consent; a publisher demanding LI for this purpose rules it out.
+    if (require_li) return denial.deny("publisher_restriction", p);
+    if (!has_consent) denial.deny("purpose_consent", p);
+    return;
+  }
+  const bool li_possible = !consent_only_purpose(p) && !require_consent;
+  if (require_li) {
+    if (consent_only_purpose(p)) return denial.deny("publisher_restriction", p);
+    if (!has_li) denial.deny("purpose_li", p);
+    return;
+  }
+  if (li_possible && has_li) return;
+  if (has_consent) {
+    vendor_consent_needed = true;
+    return;
+  }
+  denial.deny(li_possible ? "purpose_li" : "purpose_consent", p);
+}
+
+/// What the string grants the policy's vendor.
+struct VendorGrant {
+  bool consent = false, li = false, disclosed = false;
+};
+
+/// Checks the policy's vendor: disclosed (v2.3), and granted consent (or, when no purpose needs
+/// consent, legitimate interest).
+VendorGrant check_vendor(const TcfPolicy& policy, const TcString& tc, bool vendor_consent_needed,
+                         Denial& denial) {
+  const int vendor = policy.vendor_id;
+  VendorGrant g{tc.vendor_consent.contains(vendor), tc.vendor_li.contains(vendor),
+                !tc.has_disclosed_vendors || tc.disclosed_vendors.contains(vendor)};
+  if (!policy.require_vendor_consent) return g;
+  if (!g.disclosed) {
+    denial.deny("vendor_not_disclosed");
+  } else if (vendor_consent_needed && !g.consent) {
+    denial.deny("vendor_consent");
+  } else if (!vendor_consent_needed && !g.li && !g.consent) {
+    denial.deny("vendor_li");
+  }
+  return g;
+}
+
+/// The decision's JSON summary: basis, outcome, reason, the string's metadata and grants.
+std::string decision_summary(LegalBasis basis, bool allowed, const Denial& denial, int vendor,
+                             const VendorGrant& g, const TcString& tc) {
+  std::string s = summary_head(basis, allowed, denial.reason);
+  if (denial.purpose) s += ",\"purpose\":" + std::to_string(*denial.purpose);
+  s += ",\"vendor_id\":" + std::to_string(vendor);
+  s += ",\"cmp_id\":" + std::to_string(tc.cmp_id);
+  s += ",\"cmp_version\":" + std::to_string(tc.cmp_version);
+  s += ",\"vendor_list_version\":" + std::to_string(tc.vendor_list_version);
+  s += ",\"policy_version\":" + std::to_string(tc.policy_version);
+  s += ",\"created\":\"" + format_tc_time(tc.created_ds) + '"';
+  s += ",\"last_updated\":\"" + format_tc_time(tc.last_updated_ds) + '"';
+  s += ",\"purposes_consent\":";
+  append_json_int_array(s, tc.purposes_consent.to_vector());
+  s += ",\"purposes_li\":";
+  append_json_int_array(s, tc.purposes_li.to_vector());
+  s += std::string(",\"vendor_consent\":") + (g.consent ? "true" : "false");
+  s += std::string(",\"vendor_li\":") + (g.li ? "true" : "false");
+  s += std::string(",\"vendor_disclosed\":") +
+       (tc.has_disclosed_vendors ? (g.disclosed ? "true" : "false") : "null");
+  s += '}';
+  return s;
+}
+
 }  // namespace
 
 std::string_view to_string(LegalBasis basis) {
@@ -83,94 +173,22 @@ ConsentDecision decide_consent(LegalBasis basis, const TcfPolicy& policy, const 
                                std::int64_t now_unix) {
   const std::string bad_field = validate_policy(policy);
   if (!bad_field.empty()) return simple_decision(basis, "invalid_policy", bad_field);
-
-  const int vendor = policy.vendor_id;
-  std::string reason = "ok";
-  std::optional<int> failed_purpose;
-  auto deny = [&](std::string why, std::optional<int> purpose = std::nullopt) {
-    if (reason == "ok") {
-      reason = std::move(why);
-      failed_purpose = purpose;
-    }
-  };
-
-  if (tc.created_unix() > now_unix + 86400) deny("created_in_future");
+  Denial denial;
+  if (tc.created_unix() > now_unix + 86400) denial.deny("created_in_future");
   if (policy.strict_policy_version && tc.policy_version < 4 &&
       tc.created_unix() >= k_tcf_policy_v4_cutoff_unix) {
-    deny("policy_version");
+    denial.deny("policy_version");
   }
-
-  // Purposes. `vendor_consent_needed`: some purpose is granted only through consent.
+  // `vendor_consent_needed`: some purpose is granted only through consent.
   bool vendor_consent_needed = basis == LegalBasis::consent;
   for (int p : policy.required_purposes) {
-    const unsigned types = publisher_restriction_types(tc, vendor, p);
-    const bool not_allowed = types & 1U;
-    const bool require_consent = types & 2U;
-    const bool require_li = types & 4U;
-    if (not_allowed || (require_consent && require_li)) {
-      deny("publisher_restriction", p);
-      continue;
-    }
-    const bool has_consent = tc.purposes_consent.contains(p);
-    const bool has_li = tc.purposes_li.contains(p);
-    if (basis == LegalBasis::consent) {
-      // The tenant declared consent; a publisher demanding LI for this purpose rules it out.
-      if (require_li)
-        deny("publisher_restriction", p);
-      else if (!has_consent)
-        deny("purpose_consent", p);
-      continue;
-    }
-    const bool li_possible = !consent_only_purpose(p) && !require_consent;
-    if (require_li) {
-      if (consent_only_purpose(p))
-        deny("publisher_restriction", p);
-      else if (!has_li)
-        deny("purpose_li", p);
-      continue;
-    }
-    if (li_possible && has_li) continue;
-    if (has_consent) {
-      vendor_consent_needed = true;
-      continue;
-    }
-    deny(li_possible ? "purpose_li" : "purpose_consent", p);
+    check_purpose(basis, tc, policy.vendor_id, p, denial, vendor_consent_needed);
   }
-
-  const bool v_consent = tc.vendor_consent.contains(vendor);
-  const bool v_li = tc.vendor_li.contains(vendor);
-  const bool v_disclosed = !tc.has_disclosed_vendors || tc.disclosed_vendors.contains(vendor);
-  if (policy.require_vendor_consent) {
-    if (!v_disclosed)
-      deny("vendor_not_disclosed");
-    else if (vendor_consent_needed && !v_consent)
-      deny("vendor_consent");
-    else if (!vendor_consent_needed && !v_li && !v_consent)
-      deny("vendor_li");
-  }
-
+  const VendorGrant vendor = check_vendor(policy, tc, vendor_consent_needed, denial);
   ConsentDecision d;
-  d.allowed = reason == "ok";
-  d.reason = reason;
-  std::string& s = d.summary_json;
-  s = summary_head(basis, d.allowed, reason);
-  if (failed_purpose) s += ",\"purpose\":" + std::to_string(*failed_purpose);
-  s += ",\"vendor_id\":" + std::to_string(vendor);
-  s += ",\"cmp_id\":" + std::to_string(tc.cmp_id);
-  s += ",\"cmp_version\":" + std::to_string(tc.cmp_version);
-  s += ",\"vendor_list_version\":" + std::to_string(tc.vendor_list_version);
-  s += ",\"policy_version\":" + std::to_string(tc.policy_version);
-  s += ",\"created\":\"" + format_tc_time(tc.created_ds) + '"';
-  s += ",\"last_updated\":\"" + format_tc_time(tc.last_updated_ds) + '"';
-  s += ",\"purposes_consent\":";
-  append_json_int_array(s, tc.purposes_consent.to_vector());
-  s += ",\"purposes_li\":";
-  append_json_int_array(s, tc.purposes_li.to_vector());
-  s += std::string(",\"vendor_consent\":") + (v_consent ? "true" : "false");
-  s += std::string(",\"vendor_li\":") + (v_li ? "true" : "false");
-  s += std::string(",\"vendor_disclosed\":") +
-       (tc.has_disclosed_vendors ? (v_disclosed ? "true" : "false") : "null");
-  s += '}';
+  d.allowed = denial.reason == "ok";
+  d.reason = denial.reason;
+  d.summary_json = decision_summary(basis, d.allowed, denial, policy.vendor_id, vendor, tc);
   return d;
 }
 
