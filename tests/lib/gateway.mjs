@@ -133,7 +133,7 @@ export function condition(check, what) {
  * One HTTP/1.1 request over loopback. Resolves {status, headers, body}; rejects on socket errors.
  * `agent` may be a keep-alive http.Agent; by default each request has its own connection.
  */
-export function request(origin, method, pathname, { headers = {}, body, agent = false, timeout_ms = 30000 } = {}) {
+export function request(origin, method, pathname, { headers = {}, body, agent = false, timeout_ms = k_patience_ms } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(`${origin}${pathname}`, { method, headers, agent, timeout: timeout_ms }, (res) => {
       const chunks = [];
