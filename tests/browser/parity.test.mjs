@@ -11,7 +11,7 @@ import {
 
 const k_profiles = ['meta', 'google', 'uid2'];
 
-// Inputs exercising the normalization rules of docs/DESIGN.md; error cases must fail in both.
+// Inputs exercising the normalization rules of docs/normalization.md; error cases must fail in both.
 const k_emails = [
   'john.smith@example.com',
   '  John.Smith@Example.COM  ',
