@@ -722,3 +722,14 @@ TEST_F(GatewayIntegration, GatewayReadsSplitAndPipelinedBodiesAndLogsEachRequest
   EXPECT_EQ(seen["POST events 400"], 1);
   EXPECT_EQ(seen["GET export 200"], 1);
 }
+
+// `/` is the demo folder's own index page when it has one (web/demo/index.html explains each
+// demo and its role); without one, a generated list (GatewayServesEveryRoute).
+TEST_F(GatewayIntegration, GatewayRootServesTheDemoIndexPage) {
+  std::ofstream(dir / "demo/index.html") << "<h1>demos, one per role</h1>";
+  auto root = gw->call(request("GET", "/"));
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.body, "<h1>demos, one per role</h1>");
+  EXPECT_EQ(root.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(gw->call(request("GET", "/demo/")).body, root.body);
+}
