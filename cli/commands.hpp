@@ -35,6 +35,10 @@ int cmd_hash(std::span<char*> args, const Io& io);
 /// `hashgate hash-file ...`: `args` starts after the subcommand name.
 int cmd_hash_file(std::span<char*> args, const Io& io);
 
+/// `hashgate tcf ...` (cli/tcf_command.cpp, over the tcf/ library): `argv[0]` is "tcf", argv[1]
+/// the subcommand; prints on std::cout / std::cerr. Returns the exit status.
+int cmd_tcf(int argc, char** argv);
+
 /// The `--help` text of the tool.
 std::string_view usage_text() noexcept;
 

@@ -17,9 +17,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
-#ifdef HASHGATE_HAVE_CONSENT
-#include "gateway/policy/consent.hpp"
-#endif
+#include "tcf/consent.hpp"
 
 namespace hashgate::gw::api {
 
@@ -427,7 +425,7 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
     while (!token.empty() && token.front() == ' ') token.erase(0, 1);
     std::array<std::uint8_t, 32> h{};
     hashgate::sha256(token, h);
-    policy::secure_clear(token);
+    hashgate::secure_clear(token);
     // Compare against every tenant in constant time per comparison, without early exit.
     std::size_t found = m_api_hashes.size();
     for (std::size_t i = 0; i < m_api_hashes.size(); ++i) {
@@ -544,7 +542,7 @@ void Gateway::handle(Request req, Done done) {
     done(std::move(r));
   };
   route(req, wrapped);
-  policy::secure_clear(req.body);
+  hashgate::secure_clear(req.body);
 }
 
 void Gateway::route(Request& req, Done& done) {
@@ -673,7 +671,7 @@ namespace {
 /// Zeroes a request body when the handler that read it returns (JsonDoc values are views of it).
 struct BodyWiper {
   std::string& body;
-  ~BodyWiper() { policy::secure_clear(body); }
+  ~BodyWiper() { hashgate::secure_clear(body); }
 };
 
 }  // namespace
@@ -912,26 +910,21 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
     }
     rec.legal_basis = tenant.legal_basis;
     if (gdpr == 1) {
-#ifdef HASHGATE_HAVE_CONSENT
-      TcfPolicy pol;
+      tcf::TcfPolicy pol;
       pol.vendor_id = tenant.tcf.vendor_id;
       pol.required_purposes = tenant.tcf.required_purposes;
       pol.require_vendor_consent = tenant.tcf.require_vendor_consent;
       pol.strict_policy_version = tenant.tcf.strict_policy_version;
-      LegalBasis basis = tenant.legal_basis == "legitimate_interest"
-                             ? LegalBasis::legitimate_interest
-                             : LegalBasis::consent;
-      ConsentDecision d = decide_consent(basis, pol, tc, now);
+      tcf::LegalBasis basis = tenant.legal_basis == "legitimate_interest"
+                                  ? tcf::LegalBasis::legitimate_interest
+                                  : tcf::LegalBasis::consent;
+      tcf::ConsentDecision d = tcf::decide_consent(basis, pol, tc, now);
       if (!d.allowed) {
         ++dropped["consent"];
         return;
       }
       rec.consent_summary =
           d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
-#else
-      ++dropped["consent"];  // fail closed: no TCF decoder in this build
-      return;
-#endif
     } else {
       rec.consent_summary = R"({"gdpr":0})";
     }

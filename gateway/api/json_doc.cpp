@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>  // detail::to_chars: the same shortest float text as json::dump
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -65,8 +63,8 @@ void dump_string(std::string_view s, std::string& out) {
 JsonDoc::~JsonDoc() { wipe(); }
 
 void JsonDoc::wipe() {
-  policy::secure_clear(m_arena);
-  if (!m_nodes.empty()) OPENSSL_cleanse(m_nodes.data(), m_nodes.size() * sizeof(Node));
+  hashgate::secure_clear(m_arena);
+  if (!m_nodes.empty()) hashgate::secure_zero(m_nodes.data(), m_nodes.size() * sizeof(Node));
   m_nodes.clear();
 }
 
@@ -107,7 +105,7 @@ bool JsonDoc::parse_value(std::size_t depth) {
     std::vector<Node> bigger;
     bigger.reserve(std::max<std::size_t>(16, m_nodes.capacity() * 2));
     bigger.assign(m_nodes.begin(), m_nodes.end());
-    OPENSSL_cleanse(m_nodes.data(), m_nodes.size() * sizeof(Node));
+    hashgate::secure_zero(m_nodes.data(), m_nodes.size() * sizeof(Node));
     m_nodes.swap(bigger);
   }
   m_nodes.emplace_back();  // children may reallocate m_nodes: index it, keep no reference
@@ -318,8 +316,8 @@ bool JsonDoc::parse_number(Node& n) {
   }
   n.kind = Kind::floating;
   n.d = std::strtod(z, nullptr);
-  OPENSSL_cleanse(small.data(), small.size());
-  policy::secure_clear(big);
+  hashgate::secure_zero(small.data(), small.size());
+  hashgate::secure_clear(big);
   return std::isfinite(n.d);  // an overflow (1e400) is an error, as in nlohmann; underflow is 0
 }
 

@@ -22,7 +22,7 @@ struct SiteKey {
   std::vector<std::string> allowed_origins;
 };
 
-/// TCF policy of a tenant (mirrors hashgate::gw::TcfPolicy of policy/consent.hpp).
+/// TCF policy of a tenant (mirrors hashgate::tcf::TcfPolicy of tcf/consent.hpp).
 struct TcfSettings {
   int vendor_id = 0;
   std::vector<int> required_purposes{1};

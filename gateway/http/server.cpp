@@ -2,6 +2,8 @@
 // run → do_read → on_read → (handler) → on_response → do_write → on_write → do_read | do_close.
 #include "gateway/http/server.hpp"
 
+#include <hashgate/hashgate.hpp>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -14,7 +16,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 
@@ -197,7 +198,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // The read buffer held raw request bytes (possibly a rejected identifier): zero it.
     m_buffer.consume(m_buffer.size());
     auto region = m_buffer.prepare(m_buffer.capacity());
-    OPENSSL_cleanse(region.data(), region.size());
+    hashgate::secure_zero(region.data(), region.size());
     --m_sh.gw.metrics().connections();
   }
 

@@ -5,8 +5,6 @@
 
 #include "hashgate/hashgate.hpp"
 
-#include <openssl/crypto.h>
-
 #include <array>
 #include <cctype>
 
@@ -289,11 +287,6 @@ bool valid_online_id(std::string_view s) {
           c == '-'))
       return false;
   return true;
-}
-
-void secure_clear(std::string& s) {
-  if (s.capacity()) OPENSSL_cleanse(s.data(), s.capacity());
-  s.clear();
 }
 
 }  // namespace hashgate::gw::policy

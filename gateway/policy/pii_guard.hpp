@@ -30,7 +30,4 @@ bool valid_online_id(std::string_view s);
 /// Decodes %XX escapes (and '+' as space when `form`); invalid escapes are kept verbatim.
 std::string percent_decode(std::string_view s, bool form);
 
-/// Overwrites a string's bytes (its whole capacity) with zeros and clears it.
-void secure_clear(std::string& s);
-
 }  // namespace hashgate::gw::policy
