@@ -1053,6 +1053,7 @@ int SqliteStore::run_index_slice() {
     return rc;
   }
   if (m_generation->done()) m_generation.reset();
+  invoke_safely(m_cfg.after_index_slice);
   return SQLITE_OK;
 }
 

@@ -45,6 +45,10 @@ struct StoreConfig {
   /// Deferred indexing of ids is written in slices of at most this many rows per table, one
   /// slice between two group commits, so that no request waits for a whole pass.
   std::size_t index_slice_rows = 1024;
+  /// Test hook, empty in production: runs on the writer thread right after a slice of a deferred
+  /// index pass has committed, before the writer does anything else. It may block (the pass then
+  /// waits), e.g. while a test copies the database in the middle of a pass.
+  std::function<void()> after_index_slice;
   /// Wall clock in unix seconds for audit times, link first/last seen and suppression `added`;
   /// empty means the system clock (tests inject a controllable one).
   std::function<std::int64_t()> clock;
