@@ -129,7 +129,7 @@ class StoreTest : public ::testing::Test {
   /// Event ids of the tenant's export, in export order.
   std::vector<std::string> exported_ids(const std::string& tenant, std::int64_t since = 0) {
     std::vector<std::string> out;
-    for (const auto& line : m_store->export_events(tenant, since, 1000000)) {
+    for (const auto& line : m_store->export_events(tenant, since, {}, 1000000)) {
       out.push_back(nlohmann::json::parse(line).at("event_id").get<std::string>());
     }
     return out;
@@ -174,7 +174,7 @@ TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 3);  // schema version written by the migrations
+  EXPECT_EQ(sqlite3_column_int(st, 0), 4);  // schema version written by the migrations
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -199,7 +199,7 @@ TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
   ASSERT_EQ(r.outcomes,
             (std::vector<Outcome>{Outcome::accepted, Outcome::accepted, Outcome::accepted}));
 
-  auto lines = m_store->export_events("t1", 0, 100);
+  auto lines = m_store->export_events("t1", 0, {}, 100);
   ASSERT_EQ(lines.size(), 2u);
   auto first = nlohmann::json::parse(lines[0]);  // oldest received first
   EXPECT_EQ(first["event_id"], "ev-1");
@@ -220,7 +220,7 @@ TEST_F(StoreTest, StoreSubmitExportRoundTrip) {
 
   EXPECT_EQ(exported_ids("t1", 1001), std::vector<std::string>{"ev-2"});  // since is inclusive
   EXPECT_EQ(exported_ids("t1", 2000), std::vector<std::string>{"ev-2"});
-  EXPECT_EQ(m_store->export_events("t1", 0, 1).size(), 1u);  // limit
+  EXPECT_EQ(m_store->export_events("t1", 0, {}, 1).size(), 1u);  // limit
   EXPECT_EQ(exported_ids("t2"), std::vector<std::string>{"ev-3"});
   EXPECT_TRUE(exported_ids("nobody").empty());
 }
@@ -548,7 +548,7 @@ TEST_F(StoreTest, StoreAuditEntriesFilteredByTenantAndSince) {
   m_store->append_audit(AuditEntry{1600, "other", "policy", "{}"});
   flush();
   m_now = 2000;
-  m_store->export_events("t", 0, 10);
+  m_store->export_events("t", 0, {}, 10);
   flush();
 
   auto all = m_store->audit("t", 0, 100);
@@ -874,7 +874,7 @@ INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES
 PRAGMA user_version=1;
 )sql");
   open();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 3);
   EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"old1", "old2", "old3"}));
   // Dedupe still holds against the migrated rows.
@@ -927,7 +927,7 @@ TEST_F(StoreTest, StoreReceivedNeverGoesBackEvenWhenTheClockDoes) {
   submit({make_event("t", "d", {{"em", hex_id(4)}}, "", 1500)});
   auto received_of = [&](const std::string& tenant) {
     std::vector<std::int64_t> out;
-    for (const auto& line : m_store->export_events(tenant, 0, 100))
+    for (const auto& line : m_store->export_events(tenant, 0, {}, 100))
       out.push_back(nlohmann::json::parse(line)["received"].get<std::int64_t>());
     return out;
   };
@@ -971,7 +971,7 @@ UPDATE events SET received = 2000 WHERE event_id = 'x3';
 PRAGMA user_version=2;
 )sql");
   open();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_received'"), 0);
   EXPECT_EQ(query_int(db, "SELECT received FROM events WHERE event_id = 'x3'"), 3000);
   EXPECT_EQ(m_store->purge_before("t", 3000), 1u);
