@@ -37,6 +37,8 @@ template <typename... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;  // clang before 17 deduces no aggregate template arguments
 
 }  // namespace
 

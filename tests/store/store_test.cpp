@@ -1064,3 +1064,201 @@ TEST_F(StoreTest, StoreIndexSlicesSurviveACrashBetweenThem) {
   EXPECT_FALSE(live.error);
   EXPECT_EQ(live.events_purged, 2u);
 }
+
+// ---- export cursors --------------------------------------------------------------------------
+
+namespace {
+
+using hashgate::gw::ExportCursor;
+using hashgate::gw::format_export_cursor;
+using hashgate::gw::parse_export_cursor;
+
+/// One exported line's event_id and cursor.
+struct Exported {
+  std::string event_id;
+  std::string cursor;
+};
+
+std::vector<Exported> parse_lines(const std::vector<std::string>& lines) {
+  std::vector<Exported> out;
+  for (const auto& line : lines) {
+    const auto j = nlohmann::ordered_json::parse(line);
+    out.push_back({j.at("event_id").get<std::string>(), j.at("cursor").get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
+
+// Known answers written out by hand: 42 = 0x2a, 2^63 - 1 = 0x7fffffffffffffff.
+TEST(StoreExportCursor, FormatIsVersionedLowercaseHex) {
+  EXPECT_EQ(format_export_cursor(ExportCursor{1}), "c1.1");
+  EXPECT_EQ(format_export_cursor(ExportCursor{42}), "c1.2a");
+  EXPECT_EQ(format_export_cursor(ExportCursor{4096}), "c1.1000");
+  EXPECT_EQ(format_export_cursor(ExportCursor{INT64_MAX}), "c1.7fffffffffffffff");
+  for (std::int64_t seq : {std::int64_t{1}, std::int64_t{15}, std::int64_t{16}, std::int64_t{255},
+                           std::int64_t{1} << 32, INT64_MAX - 1, INT64_MAX}) {
+    const auto back = parse_export_cursor(format_export_cursor(ExportCursor{seq}));
+    ASSERT_TRUE(back.has_value()) << seq;
+    EXPECT_EQ(back->seq, seq);
+  }
+}
+
+TEST(StoreExportCursor, ParseRefusesAnythingItDidNotWrite) {
+  const std::string nul_inside("c1.2\0a", 6);
+  const std::vector<std::string> bad = {
+      "",  // empty
+      "c",
+      "c1",
+      "c1.",  // truncated
+      "c1.0",
+      "c1.00",
+      "c1.02a",  // zero, leading zeros (not canonical)
+      "c1.2A",
+      "C1.2a",
+      "c1.2g",
+      "c1.-1",  // malformed digits, case
+      "c1.+1",
+      " c1.2a",
+      "c1.2a ",
+      "c1.2a\n",
+      nul_inside,
+      "c2.2a",
+      "c0.2a",
+      "c1:2a",
+      "c12a",                  // other versions and separators
+      "c1.8000000000000000",   // 2^63: past the largest seq
+      "c1.ffffffffffffffff",   // 2^64 - 1
+      "c1.10000000000000000",  // 17 digits
+      "c1.2a.3",
+      "c1.2a;DROP TABLE events",  // hostile
+      "c1.\xef\xbc\x92",          // a full-width digit (UTF-8)
+      "c1.%32a",                  // percent-encoding is the query parser's job
+      std::string(100000, 'c'),
+      "c1." + std::string(100000, 'f'),  // oversized
+  };
+  for (const auto& text : bad)
+    EXPECT_FALSE(parse_export_cursor(text).has_value()) << "accepted: " << text.substr(0, 40);
+}
+
+// More events than a page in one second: the cursor pages through them, each exactly once, in
+// arrival order, whatever the page size; `since` and `after` narrow together.
+TEST_F(StoreTest, StoreExportCursorPagesEventsOfTheSameSecond) {
+  m_cfg.durability = Durability::normal;  // every export commits an audit row: no fsync each
+  open();
+  std::vector<std::string> expected;
+  for (unsigned b = 0; b < 5; ++b) {
+    std::vector<EventRecord> batch;
+    for (unsigned j = 0; j < 100; ++j) {
+      const std::string id = "same-" + std::to_string(b * 100 + j);
+      batch.push_back(make_event("t", id, {{"em", hex_id(b * 100 + j)}}, "", 5000));
+      expected.push_back(id);
+    }
+    batch.push_back(make_event("other", "o" + std::to_string(b), {{"em", hex_id(9)}}, "", 5000));
+    ASSERT_FALSE(submit(std::move(batch)).error);
+  }
+  submit({make_event("t", "later", {{"em", hex_id(7777)}}, "", 5001)});
+  expected.push_back("later");
+
+  for (std::size_t page : {1u, 7u, 100u, 499u}) {
+    std::vector<std::string> seen;
+    std::set<std::string> cursors;
+    ExportCursor after;
+    std::size_t pages = 0;
+    for (;;) {
+      const auto lines = parse_lines(m_store->export_events("t", 0, after, page));
+      ASSERT_LE(lines.size(), page);
+      if (lines.empty()) break;
+      ++pages;
+      for (const auto& l : lines) {
+        seen.push_back(l.event_id);
+        EXPECT_TRUE(cursors.insert(l.cursor).second) << "cursor repeated: " << l.cursor;
+      }
+      const auto next = parse_export_cursor(lines.back().cursor);
+      ASSERT_TRUE(next.has_value()) << lines.back().cursor;
+      ASSERT_GT(next->seq, after.seq);  // strictly forward
+      after = *next;
+    }
+    EXPECT_EQ(seen, expected) << "page size " << page;
+    EXPECT_EQ(pages, (expected.size() + page - 1) / page);
+  }
+
+  // since and after together: the later bound wins, either way round.
+  const auto all = parse_lines(m_store->export_events("t", 0, {}, 1000));
+  ASSERT_EQ(all.size(), 501u);
+  const ExportCursor at_250 = *parse_export_cursor(all[250].cursor);
+  auto ids_of = [&](std::int64_t since, ExportCursor after) {
+    std::vector<std::string> out;
+    for (const auto& l : parse_lines(m_store->export_events("t", since, after, 1000)))
+      out.push_back(l.event_id);
+    return out;
+  };
+  EXPECT_EQ(ids_of(5000, at_250).size(), 250u);  // after the cursor, within since
+  EXPECT_EQ(ids_of(5000, at_250).front(), "same-251");
+  EXPECT_EQ(ids_of(5001, at_250), std::vector<std::string>{"later"});  // since is later
+  EXPECT_EQ(ids_of(5002, {}), std::vector<std::string>{});
+  EXPECT_TRUE(ids_of(0, ExportCursor{INT64_MAX}).empty());  // nothing after the last seq
+
+  // The export's audit entry names the cursor it resumed after.
+  flush();
+  std::string detail;
+  for (const auto& e : m_store->audit("t", 0, 100000))
+    if (e.action == "export") detail = e.detail;
+  EXPECT_EQ(nlohmann::json::parse(detail)["after"], format_export_cursor(ExportCursor{INT64_MAX}));
+}
+
+// A cursor stays valid after the newest events were deleted (opt-out, retention), across a
+// restart: SQLite would give the deleted seqs out again, and a new event would hide behind a
+// cursor a client already holds.
+TEST_F(StoreTest, StoreExportCursorNeverSkipsEventsAfterTheNewestWereDeleted) {
+  open();
+  submit({make_event("t", "k1", {{"em", hex_id(1)}}), make_event("t", "k2", {{"em", hex_id(2)}}),
+          make_event("t", "k3", {{"em", hex_id(3)}})});
+  const auto first = parse_lines(m_store->export_events("t", 0, {}, 100));
+  ASSERT_EQ(first.size(), 3u);
+  const ExportCursor held = *parse_export_cursor(first.back().cursor);  // a client's position
+
+  ASSERT_EQ(opt_out("t", {hex_id(3)}, "").events_purged, 1u);  // deletes the newest event
+  reopen();
+  submit({make_event("t", "k4", {{"em", hex_id(4)}})});
+  auto after_held = parse_lines(m_store->export_events("t", 0, held, 100));
+  ASSERT_EQ(after_held.size(), 1u);
+  EXPECT_EQ(after_held[0].event_id, "k4");
+  const ExportCursor at_k4 = *parse_export_cursor(after_held[0].cursor);
+  EXPECT_GT(at_k4.seq, held.seq);
+
+  EXPECT_EQ(m_store->purge_before("t", INT64_MAX), 3u);  // retention empties the table
+  submit({make_event("t", "k5", {{"em", hex_id(5)}})});
+  after_held = parse_lines(m_store->export_events("t", 0, at_k4, 100));
+  ASSERT_EQ(after_held.size(), 1u);
+  EXPECT_EQ(after_held[0].event_id, "k5");
+}
+
+// The same reuse would hide an event from the crash recovery of the id index (it reads the events
+// past the watermark): after the newest event was opted out, a new event committed but not yet
+// indexed when the process died must still be found by a later opt-out.
+TEST_F(StoreTest, StoreIndexesAnEventAcceptedAfterTheNewestWasDeleted) {
+  open();
+  submit({make_event("t", "w1", {{"em", hex_id(1)}}), make_event("t", "w2", {{"em", hex_id(2)}})});
+  ASSERT_EQ(opt_out("t", {hex_id(2)}, "").events_purged, 1u);  // the watermark is at w2's seq
+  m_store->close();
+  m_store.reset();
+  const fs::path db = m_dir / "hashgate.db";
+  const std::int64_t watermark =
+      query_int(db, "SELECT value FROM store_state WHERE key = 'indexed_seq'");
+  open();
+  submit({make_event("t", "w3", {{"em", hex_id(3)}})});
+  m_store->close();
+  m_store.reset();
+  // The crash: w3 is committed, its index pass never ran.
+  exec_sql(db,
+           "DELETE FROM event_ids WHERE event = (SELECT seq FROM events WHERE event_id = 'w3');"
+           " UPDATE store_state SET value = " +
+               std::to_string(watermark) + " WHERE key = 'indexed_seq';");
+  EXPECT_GT(query_int(db, "SELECT seq FROM events WHERE event_id = 'w3'"), watermark);
+  open();
+  const auto out = opt_out("t", {hex_id(3)}, "");
+  ASSERT_FALSE(out.error);
+  EXPECT_EQ(out.events_purged, 1u);
+  EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"w1"});
+}
