@@ -1269,13 +1269,29 @@ const char* since_and_limit(const std::string& target, std::int64_t& since, std:
   return nullptr;
 }
 
+/// Reads export's `after` query parameter (a cursor from an exported line; absent = from the
+/// start); returns the message for a bad one, or nullptr. The message never echoes the value.
+const char* export_after(const std::string& target, ExportCursor& after) {
+  auto q = query_of(target);
+  auto it = q.find("after");
+  if (it == q.end()) return nullptr;
+  auto cursor = parse_export_cursor(it->second);
+  if (!cursor) return "after must be the cursor of an exported event";
+  after = *cursor;
+  return nullptr;
+}
+
 }  // namespace
 
 Response Gateway::export_events(const Request& req, const Auth& auth) {
   std::int64_t since = 0, limit = 1000;
+  ExportCursor after;
   if (const char* bad = since_and_limit(req.target, since, limit))
     return error(400, "invalid_parameter", bad);
-  auto lines = m_store.export_events(auth.tenant->id, since, static_cast<std::size_t>(limit));
+  if (const char* bad = export_after(req.target, after))
+    return error(400, "invalid_parameter", bad);
+  auto lines =
+      m_store.export_events(auth.tenant->id, since, after, static_cast<std::size_t>(limit));
   Response r;
   for (auto& l : lines) {
     r.body += l;

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -71,6 +72,13 @@ class Conn {
     return true;
   }
   void shutdown_write() { ::shutdown(m_fd, SHUT_WR); }
+  /// This end's local port (the server sees it as the peer port).
+  int local_port() const {
+    sockaddr_in a{};
+    socklen_t n = sizeof a;
+    if (::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) return -1;
+    return ntohs(a.sin_port);
+  }
   /// Reads one response (Content-Length framed); status 0 if the connection ended first.
   HttpResponse read_response() {
     HttpResponse r;
@@ -136,6 +144,44 @@ std::string read_file(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// The (send, receive) queue lengths in bytes of the established loopback TCP socket bound to
+/// `local_port` and connected to `peer_port` (from /proc/net/tcp), or (-1, -1) if there is none.
+/// The send queue counts bytes the peer has not acknowledged yet.
+std::pair<long, long> socket_queues(int local_port, int peer_port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state, queues;
+    f >> slot >> local >> remote >> state >> queues;  // queues: tx_queue:rx_queue, in hex
+    auto port_of = [](const std::string& addr) {
+      return std::stoi(addr.substr(addr.find(':') + 1), nullptr, 16);
+    };
+    if (state != "01" || port_of(local) != local_port || port_of(remote) != peer_port) continue;
+    const auto colon = queues.find(':');
+    return {std::stol(queues.substr(0, colon), nullptr, 16),
+            std::stol(queues.substr(colon + 1), nullptr, 16)};
+  }
+  return {-1, -1};
+}
+
+/// Waits until the gateway (on `server_port`) has read everything `c` sent so far: the server's
+/// kernel acknowledged every byte (the client's send queue is empty) and the gateway took them
+/// from its socket (the server's receive queue is empty). Synchronisation on the server's state
+/// instead of a sleep; false if that did not happen within 30 s.
+bool wait_until_server_read(int server_port, const Conn& c) {
+  const int client_port = c.local_port();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (socket_queues(client_port, server_port).first == 0 &&
+        socket_queues(server_port, client_port).second == 0)
+      return true;
+    std::this_thread::yield();
+  }
+  return false;
 }
 
 /// Owns one gateway process and its temporary folder.
@@ -685,14 +731,12 @@ TEST_F(GatewayIntegration, GatewayReadsSplitAndPipelinedBodiesAndLogsEachRequest
   Conn c(gw->port());
   std::string b1 = events_body({"split1"});
   ASSERT_TRUE(c.send_raw(head(b1)));
-  // The pauses make the split reads likely; every assertion holds whichever way the server
-  // happens to read the bytes, so nothing here depends on timing.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(wait_until_server_read(gw->port(), c));  // the server has the header alone
   ASSERT_TRUE(c.send_raw(b1));
   EXPECT_EQ(c.read_response().status, 202);
   std::string b2 = events_body({"split2"});
   ASSERT_TRUE(c.send_raw(head(b2) + b2.substr(0, b2.size() / 2)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(wait_until_server_read(gw->port(), c));  // ... the header and half the body
   ASSERT_TRUE(c.send_raw(b2.substr(b2.size() / 2)));
   EXPECT_EQ(c.read_response().status, 202);
   std::string b3 = events_body({"pipe1"}), b4 = events_body({"pipe2"});
@@ -732,4 +776,62 @@ TEST_F(GatewayIntegration, GatewayRootServesTheDemoIndexPage) {
   EXPECT_EQ(root.body, "<h1>demos, one per role</h1>");
   EXPECT_EQ(root.header("content-type"), "text/html; charset=utf-8");
   EXPECT_EQ(gw->call(request("GET", "/demo/")).body, root.body);
+}
+
+TEST_F(GatewayIntegration, GatewayExportPagesWithACursor) {
+  // 120 events in three requests, most in the same second: more than one page of `limit`.
+  std::vector<std::string> expected;
+  for (int r = 0; r < 3; ++r) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) ids.push_back("pg" + std::to_string(r * 40 + i));
+    expected.insert(expected.end(), ids.begin(), ids.end());
+    ASSERT_EQ(api("POST", "/v1/events", events_body(ids)).status, 202);
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    const std::string target =
+        "/v1/events/export?since=0&limit=7" + (after.empty() ? "" : "&after=" + after);
+    auto r = api("GET", target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::istringstream in(r.body);
+    std::string line, last_cursor;
+    int lines = 0;
+    while (std::getline(in, line)) {
+      const json j = json::parse(line);
+      seen.push_back(j["event_id"]);
+      last_cursor = j["cursor"];
+      ++lines;
+    }
+    EXPECT_LE(lines, 7);
+    if (lines == 0) break;
+    after = last_cursor;
+  }
+  EXPECT_EQ(seen, expected);  // every event exactly once, in arrival order
+  // A cursor without since works too; after the last cursor there is nothing.
+  EXPECT_EQ(api("GET", "/v1/events/export?after=" + after).body, "");
+
+  // Bad cursors: 400 naming the parameter, never echoing the value.
+  const std::vector<std::string> bad_cursors = {"",
+                                                "c1.",
+                                                "c1.0",
+                                                "c1.2A",
+                                                "C1.2a",
+                                                "c2.1",
+                                                "c1.ffffffffffffffff",
+                                                "c1.1%3B--",
+                                                "c1.1%00",
+                                                "c1.1%20",
+                                                "zzcanary",
+                                                "c1.zzcanary",
+                                                "c1." + std::string(300, 'f')};
+  for (const std::string& bad : bad_cursors) {
+    auto r = api("GET", "/v1/events/export?since=0&after=" + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["error"], "invalid_parameter") << bad;
+    EXPECT_NE(body["message"].get<std::string>().find("after"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("zzcanary"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("fffff"), std::string::npos) << r.body;
+  }
 }
