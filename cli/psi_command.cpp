@@ -468,6 +468,18 @@ std::optional<int> report_events(ReadRun& run, const Chunk& c, const Io& io) {
   return std::nullopt;
 }
 
+// Appends `id` to `v`; when `v` must grow, the old buffer (digests) is zeroed before it is freed.
+void push_zeroed(std::vector<Identifier>& v, const Identifier& id) {
+  if (v.size() == v.capacity()) {
+    std::vector<Identifier> bigger;
+    bigger.reserve(std::max<std::size_t>(1024, 2 * v.capacity()));
+    bigger.assign(v.begin(), v.end());
+    if (!v.empty()) secure_zero(v.data(), v.size() * sizeof(Identifier));
+    v.swap(bigger);
+  }
+  v.push_back(id);
+}
+
 // Takes the digests of every row of a processed chunk: its output rows are the hex digests of
 // the hashed columns in input-column order, empty where a value was empty or invalid.
 void take_digests(ReadRun& run, const Chunk& c, std::size_t ncols) {
@@ -485,7 +497,7 @@ void take_digests(ReadRun& run, const Chunk& c, std::size_t ncols) {
       if (!decode_digest(hex, psi::k_digest_bytes, id.digest)) continue;  // never: hex of 32
       if (!any) run.out.ids.emplace_back(c.fields[r * ncols + run.id_index]);
       any = true;
-      run.out.identifiers.push_back(id);
+      push_zeroed(run.out.identifiers, id);
       run.out.rows.push_back(static_cast<std::uint32_t>(run.out.ids.size() - 1));
       secure_zero(id.digest.data(), id.digest.size());
     }
@@ -747,6 +759,11 @@ int cmd_blind(std::span<char*> args, const Io& io) {
   }
   Prepared p;
   prepare(ids, p);
+  if (p.inputs.size() > psi::k_max_elements) {
+    print_err(io, "psi blind: more than ", std::to_string(psi::k_max_elements),
+              " distinct identifiers; split the input");
+    return k_exit_data;
+  }
   psi::PsiList list{psi::Stage::blinded, p.kinds, psi::new_list_id(), {}};
   list.elements.resize(p.inputs.size());
   psi::blind_all(*key, p.inputs, list.elements, o.threads);
@@ -790,9 +807,10 @@ int cmd_keygen(std::span<char*> args, const Io& io) {
   OutFile f;
   const std::string path = *a.get("--output");
   if (!f.open(path, 0600) || !f.write(key.bytes()) || !f.commit(false)) {
-    print_err(io, "-o: cannot write the key file: ", std::strerror(errno),
-              errno == EEXIST ? " (a key is never overwritten)" : "");
-    return errno == EEXIST ? k_exit_usage : k_exit_io;
+    const int err = errno;
+    print_err(io, "-o: cannot write the key file: ", std::strerror(err),
+              err == EEXIST ? " (a key is never overwritten)" : "");
+    return err == EEXIST ? k_exit_usage : k_exit_io;
   }
   return k_exit_ok;
 }
