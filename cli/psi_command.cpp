@@ -45,9 +45,10 @@ constexpr std::string_view k_psi_usage =
     "THEIRS.back.psi\n"
     "      re-blind the other party's list, in its order, and send it back\n"
     "  intersect --key KEY --state MINE.state --back MINE.back.psi --theirs THEIRS.psi\n"
-    "        [--min-size K] [--threads N] -o MATCHED.csv|-\n"
+    "        [--theirs-back THEIRS.back.psi] [--min-size K] [--threads N] -o MATCHED.csv|-\n"
     "      write the --id-column values of my rows that are in both lists; below --min-size\n"
-    "      (default 100) no row is written, 'below_threshold' is printed and the status is 3\n"
+    "      (default 100) no row is written, 'below_threshold' is printed and the status is 3;\n"
+    "      --theirs-back (the file my reblind made from THEIRS.psi) saves re-blinding it again\n"
     "\n"
     "The column options are hash-file's (see hashgate --help).\n"
     "exit status: 0 ok, 3 below_threshold, 64 bad usage, 65 bad data or a refused file,\n"
@@ -877,7 +878,37 @@ struct IntersectInputs {
   std::optional<psi::Key> key;
   psi::State state;
   psi::PsiList back, theirs;
+  std::optional<psi::PsiList> theirs_back;  ///< --theirs-back: my own reblind of --theirs
 };
+
+// --theirs-back: the file my reblind made from --theirs (same list id, count and kinds). A few
+// random positions are re-blinded again and compared, so a file made with another key or from
+// another list is refused; every element is validated later.
+int load_theirs_back(const StepArgs& a, std::size_t threads, IntersectInputs& in, const Io& io) {
+  in.theirs_back.emplace();
+  psi::PsiList& tb = *in.theirs_back;
+  if (int rc = load_list(*a.get("--theirs-back"), "--theirs-back", psi::ElementCheck::structure,
+                         threads, tb, io);
+      rc != k_exit_ok) {
+    return rc;
+  }
+  const psi::PsiList& t = in.theirs;
+  bool same = tb.stage == psi::Stage::reblinded && tb.list_id == t.list_id &&
+              tb.elements.size() == t.elements.size() && tb.kinds == t.kinds;
+  for (int probe = 0; same && probe < 32; ++probe) {
+    const std::size_t i = randombytes_uniform(static_cast<std::uint32_t>(t.elements.size()));
+    Element e;
+    if (!psi::multiply(*in.key, t.elements[i], e)) {
+      return refuse(io, "--theirs", {psi::FileErrc::invalid_element, i});
+    }
+    same = e == tb.elements[i];
+  }
+  if (!same) {
+    print_err(io, "--theirs-back: refused: not the re-blinded copy of --theirs made with --key");
+    return k_exit_data;
+  }
+  return k_exit_ok;
+}
 
 int load_intersect(const StepArgs& a, std::size_t threads, IntersectInputs& in, const Io& io) {
   if (int rc = load_key(a, in.key, io); rc != k_exit_ok) return rc;
@@ -918,16 +949,25 @@ int load_intersect(const StepArgs& a, std::size_t threads, IntersectInputs& in, 
                                                     ", theirs: " + psi::kind_names(t.kinds) + ")");
     return k_exit_data;
   }
-  return k_exit_ok;
+  return a.get("--theirs-back") ? load_theirs_back(a, threads, in, io) : k_exit_ok;
 }
 
 // Brings both lists to the same blinding (k_mine·k_theirs·H or, cheaper when my list is the
-// shorter one, k_theirs·H) and marks the elements of mine that are in theirs.
+// shorter one, k_theirs·H; with --theirs-back they already are) and marks the elements of mine
+// that are in theirs.
 int match_elements(IntersectInputs& in, std::size_t threads, std::vector<std::uint8_t>& hit,
                    const Io& io) {
   std::vector<Element>& mine = in.back.elements;
-  std::vector<Element>& theirs = in.theirs.elements;
-  if (mine.size() <= theirs.size()) {
+  std::vector<Element>& theirs = in.theirs_back ? in.theirs_back->elements : in.theirs.elements;
+  if (in.theirs_back) {
+    // Both already carry both keys: nothing to multiply.
+    if (std::size_t bad = psi::find_invalid(mine, threads); bad != psi::k_none) {
+      return refuse(io, "--back", {psi::FileErrc::invalid_element, bad});
+    }
+    if (std::size_t bad = psi::find_invalid(theirs, threads); bad != psi::k_none) {
+      return refuse(io, "--theirs-back", {psi::FileErrc::invalid_element, bad});
+    }
+  } else if (mine.size() <= theirs.size()) {
     // k⁻¹·(k'·k·H(x)) = k'·H(x), compared with their k'·H(y).
     if (std::size_t bad = psi::multiply_all(in.key->inverse(), mine, threads); bad != psi::k_none) {
       return refuse(io, "--back", {psi::FileErrc::invalid_element, bad});
@@ -982,9 +1022,10 @@ int write_matched(const std::string& path, const psi::State& state,
 
 int cmd_intersect(std::span<char*> args, const Io& io) {
   StepArgs a;
-  if (int rc = parse_step(
-          args, {"--key", "--state", "--back", "--theirs", "--min-size", "--threads", "--output"},
-          a, io);
+  if (int rc = parse_step(args,
+                          {"--key", "--state", "--back", "--theirs", "--theirs-back", "--min-size",
+                           "--threads", "--output"},
+                          a, io);
       rc != k_exit_ok) {
     return rc;
   }

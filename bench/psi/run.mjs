@@ -5,10 +5,12 @@
 //    per core. Prints both and the ratio (budget: at least 10x).
 // 2. end to end, both parties on this machine: two lists of BENCH_PSI_E2E_ROWS rows (one e-mail
 //    each, 10% shared) through keygen, blind, reblind both ways and intersect on both sides, one
-//    step after the other. Prints the wall time of each step and the total (budget: < 180 s), the
-//    CPU seconds spent, and checks that both sides matched exactly the shared rows.
+//    step after the other (intersect with --theirs-back: each side compares with its own reblind
+//    of the other's list). Prints the wall time of each step and the total (budget: < 180 s),
+//    the CPU seconds spent, and checks that both sides matched exactly the shared rows.
 // Usage: node bench/psi/run.mjs   (env: HASHGATE_CLI, BENCH_PSI_ROWS=200000,
-// BENCH_PSI_NOBLE=4000, BENCH_PSI_E2E_ROWS=1000000)
+// BENCH_PSI_NOBLE=4000, BENCH_PSI_E2E_ROWS=1000000, BENCH_PSI_E2E_PLAIN=1 for intersect without
+// --theirs-back)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,6 +123,10 @@ async function perElement(cli, dir, log) {
 async function endToEnd(cli, dir, log) {
   const rows = Number(process.env.BENCH_PSI_E2E_ROWS || 1000000);
   const shared = Math.floor(rows / 10);
+  // By default each side's intersect reuses its own reblind of the other's list (--theirs-back),
+  // as the protocol has it; BENCH_PSI_E2E_PLAIN=1 times the pinned four-option form, which
+  // re-blinds the other's list again inside intersect.
+  const plain = process.env.BENCH_PSI_E2E_PLAIN === '1';
   const f = (n) => path.join(dir, n);
   // A: people 0..rows-1; B: people 0..shared-1 (other case and spacing) and its own people.
   writeCsv(f('a.csv'), 'id,email\n', Array.from({ length: rows }, (_, n) => [`A${n}`, email(n)]));
@@ -138,9 +144,11 @@ async function endToEnd(cli, dir, log) {
     ['psi', 'reblind', '--key', f('b.key'), f('a.psi'), '-o', f('a.back.psi')],
     ['psi', 'reblind', '--key', f('a.key'), f('b.psi'), '-o', f('b.back.psi')],
     ['psi', 'intersect', '--key', f('a.key'), '--state', f('a.state'), '--back', f('a.back.psi'),
-      '--theirs', f('b.psi'), '-o', f('a.matched.csv')],
+      '--theirs', f('b.psi'), ...(plain ? [] : ['--theirs-back', f('b.back.psi')]),
+      '-o', f('a.matched.csv')],
     ['psi', 'intersect', '--key', f('b.key'), '--state', f('b.state'), '--back', f('b.back.psi'),
-      '--theirs', f('a.psi'), '-o', f('b.matched.csv')],
+      '--theirs', f('a.psi'), ...(plain ? [] : ['--theirs-back', f('a.back.psi')]),
+      '-o', f('b.matched.csv')],
   ];
   const labels = ['A keygen', 'B keygen', 'A blind', 'B blind', 'B reblinds A', 'A reblinds B',
     'A intersect', 'B intersect'];
@@ -152,7 +160,7 @@ async function endToEnd(cli, dir, log) {
     if (lines.length - 1 !== shared) fail(`${side}: matched ${lines.length - 1} rows, expected ${shared}`);
   }
   log(`[2] total ${seconds.toFixed(1)} s wall, ${cpu.toFixed(1)} s cpu; both sides matched ${shared}`);
-  return { rows, shared, seconds, cpu_seconds: cpu,
+  return { rows, shared, seconds, cpu_seconds: cpu, theirs_back: !plain,
     steps: done.map(({ label, seconds: s, cpu: c }) => ({ label, seconds: s, cpu: c })) };
 }
 

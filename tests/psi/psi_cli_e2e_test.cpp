@@ -454,6 +454,28 @@ TEST_F(PsiCliFiles, MismatchedIntersectInputsAreRefused) {
   EXPECT_EQ(rows_of(p("m.csv")).size(), 120u);
 }
 
+// --theirs-back (my own reblind of their list) gives the same result without re-blinding again,
+// and a file that is not that reblind is refused.
+TEST_F(PsiCliFiles, TheirsBackIsMyOwnReblindOfTheirs) {
+  RunResult r = intersect("a", "b", "plain.csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = intersect("a", "b", "fast.csv", {"--theirs-back", p("b.back.psi")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_all(p("fast.csv")), read_all(p("plain.csv")));
+  EXPECT_EQ(rows_of(p("fast.csv")).size(), 120u);
+  ASSERT_EQ(run({"psi", "keygen", "-o", p("c.key")}).code, 0);
+  ASSERT_EQ(run({"psi", "reblind", "--key", p("c.key"), p("b.psi"), "-o", p("c.back.psi")}).code,
+            0);
+  for (const auto& [file, why] :
+       {std::pair{"c.back.psi", "made with another key"},
+        std::pair{"a.back.psi", "made from another list"}, std::pair{"b.psi", "not re-blinded"}}) {
+    r = intersect("a", "b", "m.csv", {"--theirs-back", p(file)});
+    EXPECT_EQ(r.code, 65) << why << ": " << r.err;
+    EXPECT_NE(r.err.find("--theirs-back: refused"), std::string::npos) << why << ": " << r.err;
+    EXPECT_FALSE(fs::exists(p("m.csv"))) << why;
+  }
+}
+
 TEST_F(PsiCliFiles, ReblindSizeLimits) {
   RunResult r = run(
       {"psi", "reblind", "--key", p("b.key"), "--min-size", "151", p("a.psi"), "-o", p("o.psi")});
