@@ -32,6 +32,8 @@ constexpr std::string_view k_usage =
     "            [--encoding E] [--keep-columns COL[,COL...]] [--threads N] IN.csv|- -o OUT.csv|-\n"
     "      hash the named columns of a CSV file (header row required); other columns are\n"
     "      dropped unless listed in --keep-columns (keep only columns without personal data)\n"
+    "  psi keygen|blind|reblind|intersect ...\n"
+    "      private set intersection with another party (see hashgate psi --help)\n"
     "  tcf decode STRING\n"
     "      decode an IAB TCF consent string\n"
     "\n"
@@ -209,6 +211,7 @@ int run(std::span<char*> args, const Io& io) {
   if (cmd == "normalize") return cmd_normalize(rest, io);
   if (cmd == "hash") return cmd_hash(rest, io);
   if (cmd == "hash-file") return cmd_hash_file(rest, io);
+  if (cmd == "psi") return cmd_psi(rest, io);
   if (cmd == "tcf") {
     std::fflush(io.out);
     return cmd_tcf(static_cast<int>(args.size()), args.data());
