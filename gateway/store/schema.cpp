@@ -93,7 +93,8 @@ UPDATE events SET received = w.m
     // 3 → 4: export cursors. An export line's cursor is its event's seq, so a seq must never be
     // given out twice. SQLite hands out max(seq) + 1, which reuses the seqs of the newest events
     // once an opt-out or retention purge deleted them; `seq_floor` keeps the highest seq ever
-    // given out at such a deletion, and the writer assigns past it (docs/storage.md, "Export").
+    // given out at such a deletion, and the writer assigns past it (docs/storage.md, "Export
+    // cursor").
     {4, R"sql(
 INSERT OR IGNORE INTO store_state(key, value)
   VALUES('seq_floor', (SELECT coalesce(max(seq), 0) FROM events));
