@@ -116,7 +116,8 @@ void parse_piece(std::string_view s, std::size_t p, std::size_t end, Cand& c, Pi
 /// The value of `len` digits of `c` starting at digit offset `at`.
 int number_at(const Cand& c, std::size_t at, std::size_t len) {
   int v = 0;
-  for (std::size_t i = at; i < at + len && i < Cand::k_max_digits; ++i) v = v * 10 + (c.digits[i] - '0');
+  for (std::size_t i = at; i < at + len && i < Cand::k_max_digits; ++i)
+    v = v * 10 + (c.digits[i] - '0');
   return v;
 }
 
@@ -243,8 +244,8 @@ bool run_check(Check check, const std::string& t, std::string_view d,
     case Check::e164_mobile: {
       std::string e = "+";
       e.append(d);
-      const bool ok = phonelib::parses_as(
-          e, &p, check == Check::e164_mobile ? Test::mobile : Test::valid);
+      const bool ok =
+          phonelib::parses_as(e, &p, check == Check::e164_mobile ? Test::mobile : Test::valid);
       OPENSSL_cleanse(e.data(), e.capacity());
       return ok;
     }
@@ -324,7 +325,9 @@ bool PhoneCandidates::next(PhoneCandidate& c) {
     }
     if (c.n_digits < k_min_digits) continue;
     if (c.long_text()) {
-      if (all_seps(c, '.')) continue;  // dotted ids: _gcl_au=1.1.1234567890.1764374400
+      // Dotted ids (_gcl_au=1.1.1234567890.1764374400) and bare runs hold no phone; other
+      // long pieces are searched word by word (PhoneRules::find).
+      if (all_seps(c, '.') || c.n_groups == 1) continue;
       return true;
     }
     if (not_a_phone(c)) continue;
@@ -343,13 +346,16 @@ PhoneRules::PhoneRules(std::span<const Region> regions) {
 bool PhoneRules::find(std::string_view s, PhoneBudget& budget) const {
   PhoneCandidates cands(s);
   PhoneCandidate c;
-  while (cands.next(c))
-    if (is_phone(c, budget)) return true;
+  while (cands.next(c)) {
+    if (!c.long_text() && is_phone(c, budget)) return true;
+    // "06 12345678 18:00", "06 12345678 020 1234567": a number among other digit groups.
+    if (c.n_groups > 1 && in_words(c, budget)) return true;
+  }
   return false;
 }
 
 bool PhoneRules::is_phone(const PhoneCandidate& c, PhoneBudget& budget) const {
-  if (c.long_text()) return in_text(c, budget);
+  if (c.long_text()) return false;
   const std::string_view d = c.digit_view();
   if (c.plus) return international(c, 0, budget);
   if (d.starts_with("00")) return international(c, 2, budget);
@@ -378,9 +384,9 @@ bool PhoneRules::international(const PhoneCandidate& c, std::size_t prefix,
     t.push_back(rest[i]);
   }
   // A bare run that could be a barcode must be an assigned number; anything else, possible.
-  const bool found = !budget.spend() || phonelib::parses_as(t, nullptr,
-                                                            barcode ? phonelib::Test::valid
-                                                                    : phonelib::Test::possible);
+  const bool found =
+      !budget.spend() ||
+      phonelib::parses_as(t, nullptr, barcode ? phonelib::Test::valid : phonelib::Test::possible);
   wipe(t);
   return found;
 }
@@ -403,18 +409,33 @@ bool PhoneRules::national(const PhoneCandidate& c, PhoneBudget& budget) const {
   return found;
 }
 
-bool PhoneRules::in_text(const PhoneCandidate& c, PhoneBudget& budget) const {
-  std::string t(c.text);
-  bool found = false;
-  for (const auto& p : m_plans) {
-    if (!p.supported) continue;
-    if (!budget.spend() || phonelib::matcher_finds(t, p)) {
-      found = true;
-      break;
-    }
+bool PhoneRules::in_words(const PhoneCandidate& c, PhoneBudget& budget) const {
+  // The words of the piece: stretches between space-like separators that hold a digit.
+  constexpr std::size_t k_max_words = 10;
+  std::array<std::string_view, k_max_words> words;
+  std::size_t n = 0;
+  const std::string_view t = c.text;
+  for (std::size_t k = 0; k < t.size() && n < k_max_words;) {
+    std::size_t e = k;
+    bool digit = false;
+    while (e < t.size() && sep_at(t, e).kind != ' ') digit |= is_digit(t[e++]);
+    if (digit) words[n++] = t.substr(k, e - k);
+    k = e < t.size() ? e + sep_at(t, e).len : e;
   }
-  wipe(t);
-  return found;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = n; j > i; --j) {
+      if (i == 0 && j == n && !c.long_text()) continue;  // the whole piece was judged already
+      const char* b = words[i].data();
+      const std::string_view window(
+          b, static_cast<std::size_t>(words[j - 1].data() + words[j - 1].size() - b));
+      PhoneCandidate w;
+      PieceScan ps;
+      parse_piece(window, 0, window.size(), w, ps);
+      if (w.n_digits < PhoneCandidates::k_min_digits || w.long_text()) continue;
+      if (date_prefix(w) || not_a_phone(w)) continue;
+      if (is_phone(w, budget)) return true;
+    }
+  return false;
 }
 
 }  // namespace hashgate::gw::policy

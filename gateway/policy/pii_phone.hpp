@@ -36,11 +36,11 @@ struct PhoneCandidate {
   static constexpr std::size_t k_max_groups = 8;
   std::string_view text;  ///< from its '+', '(' or first digit to its last digit (or ')')
   std::array<char, k_max_digits> digits{};
-  std::size_t n_digits = 0;                             ///< all digits, also past k_max_digits
-  std::array<std::uint8_t, k_max_groups> group_len{};   ///< digits per group (the first 8)
-  std::array<char, k_max_groups> sep{};                 ///< separator before group i (i ≥ 1)
-  std::size_t n_groups = 0;                             ///< all groups, also past k_max_groups
-  bool plus = false;                                    ///< starts with '+'
+  std::size_t n_digits = 0;                            ///< all digits, also past k_max_digits
+  std::array<std::uint8_t, k_max_groups> group_len{};  ///< digits per group (the first 8)
+  std::array<char, k_max_groups> sep{};                ///< separator before group i (i ≥ 1)
+  std::size_t n_groups = 0;                            ///< all groups, also past k_max_groups
+  bool plus = false;                                   ///< starts with '+'
   /// More than k_max_digits digits: several numbers (or none) in one stretch of text.
   bool long_text() const { return n_digits > k_max_digits; }
   /// No separator at all: a bare digit run.
@@ -64,11 +64,9 @@ class PhoneCandidates {
  private:
   bool next_run();
   std::string_view m_s;
-  std::size_t m_pos = 0;        ///< where the next run is looked for
-  std::size_t m_run_end = 0;    ///< end of the current run of phone characters
-  std::size_t m_piece = 0;      ///< start of the next piece inside the run
-  bool m_glued_left = false;    ///< the run's first piece is glued to an identifier
-  bool m_glued_right = false;   ///< the run's last piece is glued to an identifier
+  std::size_t m_pos = 0;      ///< where the next run is looked for
+  std::size_t m_run_end = 0;  ///< end of the current run of phone characters
+  std::size_t m_piece = 0;    ///< start of the next piece inside the run
 };
 
 /// Stage 2: numbering-plan rules for the regions of one tenant. Immutable; thread-safe.
@@ -79,13 +77,14 @@ class PhoneRules {
   explicit PhoneRules(std::span<const Region> regions);
   /// True when `s` contains a phone number; spends `budget` on libphonenumber calls.
   bool find(std::string_view s, PhoneBudget& budget) const;
-  /// True when candidate `c` is a phone number in some plan (stage 2 for one candidate).
+  /// True when candidate `c`, as a whole, is a phone number in some plan (stage 2 for one
+  /// candidate; a long one never is: find() looks at its words).
   bool is_phone(const PhoneCandidate& c, PhoneBudget& budget) const;
 
  private:
   bool international(const PhoneCandidate& c, std::size_t prefix, PhoneBudget& budget) const;
   bool national(const PhoneCandidate& c, PhoneBudget& budget) const;
-  bool in_text(const PhoneCandidate& c, PhoneBudget& budget) const;
+  bool in_words(const PhoneCandidate& c, PhoneBudget& budget) const;
   std::vector<phonelib::RegionPlan> m_plans;
   bool m_nanp = false;  ///< a NANP region (US, CA, …) is among them
 };

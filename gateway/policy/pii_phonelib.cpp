@@ -68,8 +68,7 @@ bool parses_as(const std::string& text, const RegionPlan* plan, Test test) {
 
 bool matcher_finds(const std::string& text, const RegionPlan& plan) {
   if (!plan.supported) return false;
-  pn::PhoneNumberMatcher m(util(), text, plan.code, pn::PhoneNumberMatcher::VALID,
-                           k_matcher_tries);
+  pn::PhoneNumberMatcher m(util(), text, plan.code, pn::PhoneNumberMatcher::VALID, k_matcher_tries);
   return m.HasNext();
 }
 

@@ -14,11 +14,11 @@ namespace hashgate::gw::policy::phonelib {
 /// What the candidate rules need to know of one region's numbering plan.
 struct RegionPlan {
   Region region;
-  std::string code;       ///< "NL"
-  std::string calling;    ///< country calling code as digits, "31"
-  std::string ndd;        ///< national (trunk) prefix, "0"; empty when the region has none
-  bool nanp = false;      ///< a North American Numbering Plan region (calling code 1)
-  bool supported = false; ///< libphonenumber has metadata for the region
+  std::string code;        ///< "NL"
+  std::string calling;     ///< country calling code as digits, "31"
+  std::string ndd;         ///< national (trunk) prefix, "0"; empty when the region has none
+  bool nanp = false;       ///< a North American Numbering Plan region (calling code 1)
+  bool supported = false;  ///< libphonenumber has metadata for the region
 };
 
 /// Loads libphonenumber's metadata (≈10 ms, once per process) and silences its logger, so no

@@ -69,10 +69,11 @@ TEST(GatewayPiiCorpus, NoFalsePositivesOrNegativesOnTheLabelledValues) {
     report << "  values.tsv:" << v.line << " [" << v.cls << "] expected " << v.label << ", got "
            << name_of(got) << ": " << v.value << "\n";
   }
-  std::printf("pii corpus: %zu values (%d phone, %d email, %d none): %d false positives, %d false "
-              "negatives\n%s",
-              corpus.size(), per_label["phone"], per_label["email"], per_label["none"], fp, fn,
-              report.str().c_str());
+  std::printf(
+      "pii corpus: %zu values (%d phone, %d email, %d none): %d false positives, %d false "
+      "negatives\n%s",
+      corpus.size(), per_label["phone"], per_label["email"], per_label["none"], fp, fn,
+      report.str().c_str());
   EXPECT_EQ(fp, 0);
   EXPECT_EQ(fn, 0);
 }
