@@ -186,14 +186,15 @@ bool barcode_like(const Cand& c) {
          gs1_check_digit_ok(c.digit_view());
 }
 
-/// NANP written out: (NXX) NXX-XXXX, NXX.NXX.XXXX, 1-NXX-NXX-XXXX (555 numbers included).
+/// NANP written out: (NXX) XXX-XXXX, NXX.XXX.XXXX, 1-NXX-XXX-XXXX. The exchange digit is not
+/// checked, so the made-up numbers testers use (555-123-4567) count too.
 bool nanp_grouped(const Cand& c) {
   const auto& l = c.group_len;
   const std::string_view d = c.digit_view();
   if (c.n_digits == 10 && c.n_groups == 3 && l[0] == 3 && l[1] == 3 && l[2] == 4)
-    return d[0] >= '2' && d[3] >= '2';
+    return d[0] >= '2';
   if (c.n_digits == 11 && c.n_groups == 4 && l[0] == 1 && l[1] == 3 && l[2] == 3 && l[3] == 4)
-    return d[0] == '1' && d[1] >= '2' && d[4] >= '2';
+    return d[0] == '1' && d[1] >= '2';
   return false;
 }
 
@@ -306,6 +307,18 @@ bool PhoneCandidates::next_run() {
              static_cast<unsigned char>(s[m_run_end - 1]) < 0x80)
         --m_run_end;
     }
+    // An hour or minute glued to ':' belongs to a time, not to the digits next to it:
+    // "06 12345678 18:00" keeps "06 12345678".
+    if (e < s.size() && s[e] == ':' && m_run_end == e) {
+      std::size_t k = 0;
+      while (k < 3 && k < e - b && is_digit(s[e - 1 - k])) ++k;
+      if (k <= 2) m_run_end -= k;
+    }
+    if (b > 0 && s[b - 1] == ':' && m_piece == b) {
+      std::size_t k = 0;
+      while (k < 3 && b + k < e && is_digit(s[b + k])) ++k;
+      if (k <= 2) m_piece += k;
+    }
     if (m_piece < m_run_end) return true;
   }
   return false;
@@ -348,8 +361,8 @@ bool PhoneRules::find(std::string_view s, PhoneBudget& budget) const {
   PhoneCandidate c;
   while (cands.next(c)) {
     if (!c.long_text() && is_phone(c, budget)) return true;
-    // "06 12345678 18:00", "06 12345678 020 1234567": a number among other digit groups.
-    if (c.n_groups > 1 && in_words(c, budget)) return true;
+    // More digits than one number holds: "06 12345678 020 1234567", "2025-000123 06 12345678".
+    if (c.long_text() && in_words(c, budget)) return true;
   }
   return false;
 }
@@ -424,7 +437,6 @@ bool PhoneRules::in_words(const PhoneCandidate& c, PhoneBudget& budget) const {
   }
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = n; j > i; --j) {
-      if (i == 0 && j == n && !c.long_text()) continue;  // the whole piece was judged already
       const char* b = words[i].data();
       const std::string_view window(
           b, static_cast<std::size_t>(words[j - 1].data() + words[j - 1].size() - b));

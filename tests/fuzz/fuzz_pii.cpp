@@ -3,8 +3,9 @@
 // Invariants: no crash or hang; every candidate is a stretch of the input, in order, without
 // overlap, with at least k_min_digits digits that are exactly the digits of its text; the
 // guard's answer does not depend on the fast path (a neutral "\xEF " prefix forces the folding
-// path; checked for one input in four); running out of libphonenumber budget never turns a phone into "no phone" (fail closed).
-// Seeds: tests/gateway/pii_corpus/values.tsv (run.sh writes one file per value).
+// path; checked for one input in four); running out of libphonenumber budget never turns a phone
+// into "no phone" (fail closed). Seeds: tests/gateway/pii_corpus/values.tsv (run.sh writes one file
+// per value).
 #include <cstring>
 #include <string>
 #include <string_view>
