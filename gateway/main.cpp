@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "gateway/api/gateway.hpp"
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
 namespace {
@@ -26,21 +29,31 @@ void usage(std::FILE* to) {
       to);
 }
 
-/// Writes a "policy" audit entry when a tenant's consent policy differs from the last one the
-/// audit log recorded for it (first start-up included). The policy holds no personal data.
+/// The PII guard settings in force for `t`: its phone regions (the default list when the
+/// config names none) and its allow paths, for the policy audit entry.
+nlohmann::json pii_policy(const hashgate::gw::config::Tenant& t) {
+  std::vector<std::string> regions;
+  for (const auto& r : t.pii.phone_regions ? std::span<const hashgate::Region>(*t.pii.phone_regions)
+                                           : hashgate::gw::policy::default_phone_regions())
+    regions.emplace_back(r.view());
+  return {{"phone_regions", regions}, {"allow_paths", t.pii.allow_paths}};
+}
+
+/// Writes a "policy" audit entry when a tenant's consent or PII policy differs from the last
+/// one the audit log recorded for it (first start-up included). It holds no personal data.
 void audit_policy_change(hashgate::gw::Store& store, const hashgate::gw::config::Tenant& t,
                          std::int64_t now) {
-  const std::string policy =
-      nlohmann::json{{"legal_basis", t.legal_basis},
-                     {"gpc", t.gpc},
-                     {"set_uid_cookie", t.set_uid_cookie},
-                     {"retention_days", t.retention_days},
-                     {"tcf",
-                      {{"vendor_id", t.tcf.vendor_id},
-                       {"required_purposes", t.tcf.required_purposes},
-                       {"require_vendor_consent", t.tcf.require_vendor_consent},
-                       {"strict_policy_version", t.tcf.strict_policy_version}}}}
-          .dump();
+  const std::string policy = nlohmann::json{
+      {"legal_basis", t.legal_basis},
+      {"gpc", t.gpc},
+      {"set_uid_cookie", t.set_uid_cookie},
+      {"retention_days", t.retention_days},
+      {"tcf",
+       {{"vendor_id", t.tcf.vendor_id},
+        {"required_purposes", t.tcf.required_purposes},
+        {"require_vendor_consent", t.tcf.require_vendor_consent},
+        {"strict_policy_version", t.tcf.strict_policy_version}}},
+      {"pii", pii_policy(t)}}.dump();
   std::string last;
   for (const auto& e : store.audit(t.id, 0, static_cast<std::size_t>(-1)))
     if (e.action == "policy") last = e.detail;

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -76,15 +77,36 @@ std::string pii_pointer(const std::string& root, const PiiFrame* f) {
          (f->is_key ? path_key(std::string(f->key)) : std::to_string(f->index));
 }
 
+/// One request's PII scan: the tenant's guard, the request's budget of libphonenumber calls,
+/// and whether the tenant's allow paths apply (they do below an event, nowhere else).
+struct PiiScan {
+  const policy::PiiGuard& guard;
+  policy::PiiBudget budget{};
+  bool event = false;
+};
+
+/// True when the value reached through `f` lies on one of the tenant's allow paths.
+bool on_allow_path(const PiiScan& scan, const PiiFrame* f) {
+  if (!scan.event || !scan.guard.has_allow_paths()) return false;
+  std::array<policy::PathStep, 16> steps;
+  std::size_t n = 0;
+  for (; f; f = f->up) {
+    if (n == steps.size()) return false;
+    steps[n++] = policy::PathStep{f->key, f->index, f->is_key};
+  }
+  std::reverse(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(n));
+  return scan.guard.allowed({steps.data(), n});
+}
+
 bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* f,
-                     std::string& path, bool ids_object) {
+                     std::string& path, bool ids_object, PiiScan& scan) {
   switch (v.kind()) {
     case JsonDoc::Kind::string: {
       const std::string_view s = v.str();
       if (ids_object &&
           (policy::is_digest(s, 32) || policy::is_digest(s, 20) || policy::is_digest(s, 16)))
         return false;
-      if (policy::find_pii(s) != policy::PiiKind::none) {
+      if (scan.guard.find(s, scan.budget, !on_allow_path(scan, f)) != policy::PiiKind::none) {
         path = pii_pointer(root, f);
         return true;
       }
@@ -96,7 +118,8 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       const auto conv = v.is_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.as_uint64())
                                         : std::to_chars(buf, buf + sizeof buf, v.as_int64());
       const std::string_view d(buf, static_cast<std::size_t>(conv.ptr - buf));
-      if (d.size() >= 10 && policy::find_pii_in_integer(d) != policy::PiiKind::none) {
+      if (d.size() >= 10 && !on_allow_path(scan, f) &&
+          scan.guard.find_in_integer(d, scan.budget) != policy::PiiKind::none) {
         path = pii_pointer(root, f);
         return true;
       }
@@ -107,7 +130,7 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       v.elements([&](std::size_t i, JsonDoc::Value x) {
         if (found) return;
         const PiiFrame child{f, {}, i};
-        found = find_raw_pii_at(x, root, &child, path, false);
+        found = find_raw_pii_at(x, root, &child, path, false, scan);
       });
       return found;
     }
@@ -115,12 +138,12 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       // The values of an object reached by the key "ids" are digests: those are not scanned.
       const bool ids = f && f->is_key && f->key == "ids";
       return !v.members([&](std::string_view k, JsonDoc::Value x) {
-        if (policy::find_pii(k) != policy::PiiKind::none) {
+        if (scan.guard.find(k, scan.budget) != policy::PiiKind::none) {
           path = pii_pointer(root, f) + "/<key>";
           return false;
         }
         const PiiFrame child{f, k, 0, true};
-        return !find_raw_pii_at(x, root, &child, path, ids);
+        return !find_raw_pii_at(x, root, &child, path, ids, scan);
       });
     }
     default:
@@ -131,8 +154,8 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
 /// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path` to
 /// its JSON pointer (`at` is the pointer of `v`; keys that are not plain names read "<key>").
 /// Values of an "ids" object that are valid digests are not scanned.
-bool find_raw_pii(JsonDoc::Value v, const std::string& at, std::string& path) {
-  return find_raw_pii_at(v, at, nullptr, path, false);
+bool find_raw_pii(JsonDoc::Value v, const std::string& at, std::string& path, PiiScan& scan) {
+  return find_raw_pii_at(v, at, nullptr, path, false, scan);
 }
 
 /// Nesting depth of JSON text without parsing it (strings skipped); guards the recursive parser.
@@ -375,6 +398,10 @@ Gateway::Gateway(config::Config cfg, Store& store, Metrics& metrics, Clock now)
     for (std::size_t j = 0; j + 1 < hex.size(); j += 2)
       h.push_back(static_cast<unsigned char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
     m_api_hashes.push_back(std::move(h));
+    const auto& pii = m_cfg.tenants[i].pii;
+    m_pii.emplace_back(pii.phone_regions ? std::span<const Region>(*pii.phone_regions)
+                                         : policy::default_phone_regions(),
+                       pii.allow_paths);
   }
 }
 
@@ -792,10 +819,11 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   const bool query_gdpr = gdpr_it != q.end() && gdpr_it->second == "1";
   const auto tc_it = q.find("gdpr_consent");
   const std::string query_tc = tc_it != q.end() ? tc_it->second : std::string();
+  PiiScan scan{pii_guard(tenant), {}, true};
   events.elements([&](std::size_t i, JsonDoc::Value ev) {
     std::string at = "/events/" + std::to_string(i);
     std::string pii_path;
-    if (find_raw_pii(ev, at, pii_path)) return reject(i, "raw_pii", pii_path);
+    if (find_raw_pii(ev, at, pii_path, scan)) return reject(i, "raw_pii", pii_path);
     if (!ev.is_object()) return reject(i, "invalid_event", at);
     std::string bad_key;
     ev.members([&](std::string_view k, JsonDoc::Value) {
@@ -1126,7 +1154,8 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
     if (auto bad = read_json_body(req, doc)) return done(finish(std::move(*bad)));
     const JsonDoc::Value body = doc.root();
     std::string pii_path, root;
-    if (find_raw_pii(body, root, pii_path)) {
+    PiiScan scan{pii_guard(tenant)};
+    if (find_raw_pii(body, root, pii_path, scan)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},
@@ -1196,7 +1225,8 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
     JsonDoc doc;
     const bool parsed = doc.parse(req.body, m_cfg.json_depth);
     std::string pii_path, root;
-    if (parsed && find_raw_pii(doc.root(), root, pii_path)) {
+    PiiScan scan{pii_guard(tenant)};
+    if (parsed && find_raw_pii(doc.root(), root, pii_path, scan)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},

@@ -52,8 +52,8 @@ TEST(GatewayPiiPhone, FindsLibphonenumbersOwnExampleNumbersOfEveryDefaultRegion)
         std::string s;
         u.Format(n, fmt, &s);
         ++checked;
-        if (find_pii(s) != PiiKind::phone) missed += "  " + cc + " type " +
-                                                      std::to_string(type) + ": " + s + "\n";
+        if (find_pii(s) != PiiKind::phone)
+          missed += "  " + cc + " type " + std::to_string(type) + ": " + s + "\n";
       }
     }
   }
@@ -80,7 +80,10 @@ TEST(GatewayPiiPhone, CandidatesSkipIdentifiersDatesAndCodes) {
   EXPECT_EQ(candidates("(06) 12345678"), std::vector<std::string>{"(06) 12345678"});
   EXPECT_EQ(candidates("06 12345678 / 020 1234567"),
             (std::vector<std::string>{"06 12345678", "020 1234567"}));
-  EXPECT_EQ(candidates("06\xC2\xA0" "12345678"), std::vector<std::string>{"06\xC2\xA0" "12345678"});
+  EXPECT_EQ(candidates("06\xC2\xA0"
+                       "12345678"),
+            std::vector<std::string>{"06\xC2\xA0"
+                                     "12345678"});
   EXPECT_EQ(candidates("06 1234"), std::vector<std::string>{});  // fewer than 8 digits
 }
 
@@ -112,7 +115,7 @@ TEST(GatewayPiiPhone, TrunkMarkerDoesNotHideAnInternationalNumber) {
   EXPECT_EQ(find_with(us, "(555) 123-4567"), PiiKind::phone);
   EXPECT_EQ(find_with(us, "06 12345678"), PiiKind::none);
   const std::vector<hashgate::Region> r_pl = {region("PL")};
-  const PiiGuard pl(r_pl, {});  // a region outside the default list
+  const PiiGuard pl(r_pl, {});                               // a region outside the default list
   EXPECT_EQ(find_with(pl, "22 123 45 67"), PiiKind::phone);  // Warsaw
   EXPECT_EQ(find_with(default_pii_guard(), "22 123 45 67"), PiiKind::none);
 }
@@ -122,9 +125,9 @@ TEST(GatewayPiiPhone, BarcodesNeedAnAssignedMobileNumber) {
   EXPECT_TRUE(gs1_check_digit_ok("036000291452"));
   EXPECT_TRUE(gs1_check_digit_ok("4006381333931"));
   EXPECT_FALSE(gs1_check_digit_ok("4006381333932"));
-  EXPECT_EQ(find_pii("036000291452"), PiiKind::none);  // UPC-A; also a German landline
-  EXPECT_EQ(find_pii("0012345678905"), PiiKind::none);  // UPC-A as GTIN-13 ("001" + 10)
-  EXPECT_EQ(find_pii("015123456789"), PiiKind::phone);  // a German mobile
+  EXPECT_EQ(find_pii("036000291452"), PiiKind::none);    // UPC-A; also a German landline
+  EXPECT_EQ(find_pii("0012345678905"), PiiKind::none);   // UPC-A as GTIN-13 ("001" + 10)
+  EXPECT_EQ(find_pii("015123456789"), PiiKind::phone);   // a German mobile
   EXPECT_EQ(find_pii("0031612345678"), PiiKind::phone);  // its check digit is right too
 }
 
