@@ -2,6 +2,7 @@
 #include "gateway/api/gateway.hpp"
 
 #include "gateway/api/json_doc.hpp"
+#include "gateway/api/security_headers.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -33,7 +34,6 @@ constexpr std::int64_t k_max_future_s = 5 * 60;
 constexpr std::int64_t k_max_age_s = 7 * 24 * 3600;
 constexpr std::size_t k_max_custom_depth = 8;
 constexpr std::size_t k_max_optout_ids = 1000;
-constexpr const char* k_api_csp = "default-src 'none'; frame-ancestors 'none'";
 constexpr const char* k_allowed_headers = "Content-Type, X-Hashgate-Site-Key";
 
 const std::set<std::string>& event_types() {
@@ -444,8 +444,12 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
   Auth a;
   if (const std::string* o = req.header("origin")) a.origin = *o;
   if (const std::string* authz = req.header("authorization")) {
+    // RFC 9110 §11.1: the scheme is case-insensitive ("BEARER" is "Bearer"); a space follows.
     std::string_view v = *authz;
-    if (v.size() < 8 || (v.substr(0, 7) != "Bearer " && v.substr(0, 7) != "bearer ")) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    bool bearer = v.size() >= 8 && v[6] == ' ';
+    for (std::size_t i = 0; bearer && i < 6; ++i) bearer = lower(v[i]) == "bearer"[i];
+    if (!bearer) {
       a.status = 401;
       a.reason = "invalid_authorization";
       return a;
@@ -557,16 +561,7 @@ Response Gateway::error(int status, std::string_view reason, std::string_view me
 void Gateway::handle(Request req, Done done) {
   bool tls = req.tls || m_cfg.tls();
   Done wrapped = [this, tls, done = std::move(done)](Response r) {
-    r.add("X-Content-Type-Options", "nosniff");
-    r.add("Referrer-Policy", "no-referrer");
-    bool has_csp = false, has_cache = false;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Content-Security-Policy") has_csp = true;
-      if (k == "Cache-Control") has_cache = true;
-    }
-    if (!has_csp) r.add("Content-Security-Policy", k_api_csp);
-    if (!has_cache) r.add("Cache-Control", "no-store");
-    if (tls) r.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    add_security_headers(r, tls);
     m_metrics.add_request(r.status);
     done(std::move(r));
   };
@@ -747,7 +742,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       top_error = std::move(r);
       return false;
     }
-    if (k != "events" && k != "site_key") {
+    if (k != "events") {  // a site key goes in the header or the query, never the body
       Response r = error(400, "unknown_field", "unknown top-level field");
       r.body = json{{"error", "unknown_field"},
                     {"message", "unknown top-level field"},
@@ -768,8 +763,6 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
                  .dump();
     return done(finish(std::move(r)));
   }
-  if (const auto sk = body.find("site_key"); sk.valid() && !sk.is_string())
-    return done(finish(error(400, "bad_request", "site_key must be a string")));
   if (events.size() > m_cfg.max_events)
     return done(
         finish(error(413, "too_many_events",
