@@ -43,7 +43,7 @@ deb=$(ls "$work"/libphonenumber-dev_*.deb)
 dpkg-deb -x "$deb" "$work/root"
 rm -rf "$out"
 mkdir -p "$out"
-cp -r "$work/root/usr/include" "$out/include"
+mv "$work/root/usr/include" "$out/include"  # keeps the package's file times
 cp "$work/root/usr/share/doc/libphonenumber-dev/copyright" "$out/copyright"
 echo "$version" >"$out/version"
 touch "$out/.complete"

@@ -3,6 +3,10 @@
 # package is installed; on bookworm it cannot be (it pulls Boost 1.74 over libboost1.81-dev), so
 # third_party/libphonenumber-dev.sh unpacks the same package's headers into ~/.cache/hashgate.
 # docs/pii-guard.md explains the choice and how to switch back.
+if(HASHGATE_PHONENUMBER_INCLUDE_DIR AND
+   NOT EXISTS "${HASHGATE_PHONENUMBER_INCLUDE_DIR}/phonenumbers/phonenumbermatcher.h")
+  unset(HASHGATE_PHONENUMBER_INCLUDE_DIR CACHE)  # the cache folder moved (another version)
+endif()
 find_path(HASHGATE_PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumbermatcher.h)
 if(NOT HASHGATE_PHONENUMBER_INCLUDE_DIR)
   execute_process(
