@@ -7,12 +7,15 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "gateway/api/gateway.hpp"
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
 namespace {
@@ -116,7 +119,17 @@ std::unique_ptr<Store> open_store(const config::Config& cfg) {
   return store;
 }
 
-/// Writes a "policy" audit entry when a tenant's consent policy differs from the last one the
+/// The PII guard settings in force for `t`: its phone regions (the default list when the
+/// config names none) and its allow paths, for the policy audit entry.
+nlohmann::json pii_policy(const hashgate::gw::config::Tenant& t) {
+  std::vector<std::string> regions;
+  for (const auto& r : t.pii.phone_regions ? std::span<const hashgate::Region>(*t.pii.phone_regions)
+                                           : hashgate::gw::policy::default_phone_regions())
+    regions.emplace_back(r.view());
+  return {{"phone_regions", regions}, {"allow_paths", t.pii.allow_paths}};
+}
+
+/// Writes a "policy" audit entry when a tenant's consent or PII policy differs from the last one the
 /// audit log recorded for it (first start-up included). The policy holds no personal data.
 void audit_policy_change(Store& store, const config::Tenant& t, std::int64_t now) {
   const std::string policy =
@@ -128,7 +141,8 @@ void audit_policy_change(Store& store, const config::Tenant& t, std::int64_t now
                       {{"vendor_id", t.tcf.vendor_id},
                        {"required_purposes", t.tcf.required_purposes},
                        {"require_vendor_consent", t.tcf.require_vendor_consent},
-                       {"strict_policy_version", t.tcf.strict_policy_version}}}}
+                       {"strict_policy_version", t.tcf.strict_policy_version}}},
+                     {"pii", pii_policy(t)}}
           .dump();
   std::string last;
   for (const auto& e : store.audit(t.id, 0, static_cast<std::size_t>(-1)))

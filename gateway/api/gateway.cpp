@@ -2,10 +2,12 @@
 #include "gateway/api/gateway.hpp"
 
 #include "gateway/api/json_doc.hpp"
+#include "gateway/api/security_headers.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -30,7 +32,6 @@ constexpr std::int64_t k_max_future_s = 5 * 60;
 constexpr std::int64_t k_max_age_s = 7 * 24 * 3600;
 constexpr std::size_t k_max_custom_depth = 8;
 constexpr std::size_t k_max_optout_ids = 1000;
-constexpr const char* k_api_csp = "default-src 'none'; frame-ancestors 'none'";
 constexpr const char* k_allowed_headers = "Content-Type, X-Hashgate-Site-Key";
 
 const std::set<std::string>& event_types() {
@@ -74,15 +75,36 @@ std::string pii_pointer(const std::string& root, const PiiFrame* f) {
          (f->is_key ? path_key(std::string(f->key)) : std::to_string(f->index));
 }
 
+/// One request's PII scan: the tenant's guard, the request's budget of libphonenumber calls,
+/// and whether the tenant's allow paths apply (they do below an event, nowhere else).
+struct PiiScan {
+  const policy::PiiGuard& guard;
+  policy::PiiBudget budget{};
+  bool event = false;
+};
+
+/// True when the value reached through `f` lies on one of the tenant's allow paths.
+bool on_allow_path(const PiiScan& scan, const PiiFrame* f) {
+  if (!scan.event || !scan.guard.has_allow_paths()) return false;
+  std::array<policy::PathStep, 16> steps;
+  std::size_t n = 0;
+  for (; f; f = f->up) {
+    if (n == steps.size()) return false;
+    steps[n++] = policy::PathStep{f->key, f->index, f->is_key};
+  }
+  std::reverse(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(n));
+  return scan.guard.allowed({steps.data(), n});
+}
+
 bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* f,
-                     std::string& path, bool ids_object) {
+                     std::string& path, bool ids_object, PiiScan& scan) {
   switch (v.kind()) {
     case JsonDoc::Kind::string: {
       const std::string_view s = v.str();
       if (ids_object &&
           (policy::is_digest(s, 32) || policy::is_digest(s, 20) || policy::is_digest(s, 16)))
         return false;
-      if (policy::find_pii(s) != policy::PiiKind::none) {
+      if (scan.guard.find(s, scan.budget, !on_allow_path(scan, f)) != policy::PiiKind::none) {
         path = pii_pointer(root, f);
         return true;
       }
@@ -94,7 +116,8 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       const auto conv = v.is_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.as_uint64())
                                         : std::to_chars(buf, buf + sizeof buf, v.as_int64());
       const std::string_view d(buf, static_cast<std::size_t>(conv.ptr - buf));
-      if (d.size() >= 10 && policy::find_pii_in_integer(d) != policy::PiiKind::none) {
+      if (d.size() >= 10 && !on_allow_path(scan, f) &&
+          scan.guard.find_in_integer(d, scan.budget) != policy::PiiKind::none) {
         path = pii_pointer(root, f);
         return true;
       }
@@ -105,7 +128,7 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       v.elements([&](std::size_t i, JsonDoc::Value x) {
         if (found) return;
         const PiiFrame child{f, {}, i};
-        found = find_raw_pii_at(x, root, &child, path, false);
+        found = find_raw_pii_at(x, root, &child, path, false, scan);
       });
       return found;
     }
@@ -113,12 +136,12 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       // The values of an object reached by the key "ids" are digests: those are not scanned.
       const bool ids = f && f->is_key && f->key == "ids";
       return !v.members([&](std::string_view k, JsonDoc::Value x) {
-        if (policy::find_pii(k) != policy::PiiKind::none) {
+        if (scan.guard.find(k, scan.budget) != policy::PiiKind::none) {
           path = pii_pointer(root, f) + "/<key>";
           return false;
         }
         const PiiFrame child{f, k, 0, true};
-        return !find_raw_pii_at(x, root, &child, path, ids);
+        return !find_raw_pii_at(x, root, &child, path, ids, scan);
       });
     }
     default:
@@ -129,8 +152,8 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
 /// Finds the first raw e-mail/phone in any string, key or long integer of `v`; sets `path` to
 /// its JSON pointer (`at` is the pointer of `v`; keys that are not plain names read "<key>").
 /// Values of an "ids" object that are valid digests are not scanned.
-bool find_raw_pii(JsonDoc::Value v, const std::string& at, std::string& path) {
-  return find_raw_pii_at(v, at, nullptr, path, false);
+bool find_raw_pii(JsonDoc::Value v, const std::string& at, std::string& path, PiiScan& scan) {
+  return find_raw_pii_at(v, at, nullptr, path, false, scan);
 }
 
 /// Nesting depth of JSON text without parsing it (strings skipped); guards the recursive parser.
@@ -373,6 +396,10 @@ Gateway::Gateway(config::Config cfg, Store& store, Metrics& metrics, Clock now)
     for (std::size_t j = 0; j + 1 < hex.size(); j += 2)
       h.push_back(static_cast<unsigned char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
     m_api_hashes.push_back(std::move(h));
+    const auto& pii = m_cfg.tenants[i].pii;
+    m_pii.emplace_back(pii.phone_regions ? std::span<const Region>(*pii.phone_regions)
+                                         : policy::default_phone_regions(),
+                       pii.allow_paths);
   }
 }
 
@@ -415,8 +442,12 @@ Gateway::Auth Gateway::authenticate(const Request& req) const {
   Auth a;
   if (const std::string* o = req.header("origin")) a.origin = *o;
   if (const std::string* authz = req.header("authorization")) {
+    // RFC 9110 §11.1: the scheme is case-insensitive ("BEARER" is "Bearer"); a space follows.
     std::string_view v = *authz;
-    if (v.size() < 8 || (v.substr(0, 7) != "Bearer " && v.substr(0, 7) != "bearer ")) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    bool bearer = v.size() >= 8 && v[6] == ' ';
+    for (std::size_t i = 0; bearer && i < 6; ++i) bearer = lower(v[i]) == "bearer"[i];
+    if (!bearer) {
       a.status = 401;
       a.reason = "invalid_authorization";
       return a;
@@ -528,16 +559,7 @@ Response Gateway::error(int status, std::string_view reason, std::string_view me
 void Gateway::handle(Request req, Done done) {
   bool tls = req.tls || m_cfg.tls();
   Done wrapped = [this, tls, done = std::move(done)](Response r) {
-    r.add("X-Content-Type-Options", "nosniff");
-    r.add("Referrer-Policy", "no-referrer");
-    bool has_csp = false, has_cache = false;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Content-Security-Policy") has_csp = true;
-      if (k == "Cache-Control") has_cache = true;
-    }
-    if (!has_csp) r.add("Content-Security-Policy", k_api_csp);
-    if (!has_cache) r.add("Cache-Control", "no-store");
-    if (tls) r.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    add_security_headers(r, tls);
     m_metrics.add_request(r.status);
     done(std::move(r));
   };
@@ -718,7 +740,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       top_error = std::move(r);
       return false;
     }
-    if (k != "events" && k != "site_key") {
+    if (k != "events") {  // a site key goes in the header or the query, never the body
       Response r = error(400, "unknown_field", "unknown top-level field");
       r.body = json{{"error", "unknown_field"},
                     {"message", "unknown top-level field"},
@@ -739,8 +761,6 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
                  .dump();
     return done(finish(std::move(r)));
   }
-  if (const auto sk = body.find("site_key"); sk.valid() && !sk.is_string())
-    return done(finish(error(400, "bad_request", "site_key must be a string")));
   if (events.size() > m_cfg.max_events)
     return done(
         finish(error(413, "too_many_events",
@@ -790,10 +810,11 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
   const bool query_gdpr = gdpr_it != q.end() && gdpr_it->second == "1";
   const auto tc_it = q.find("gdpr_consent");
   const std::string query_tc = tc_it != q.end() ? tc_it->second : std::string();
+  PiiScan scan{pii_guard(tenant), {}, true};
   events.elements([&](std::size_t i, JsonDoc::Value ev) {
     std::string at = "/events/" + std::to_string(i);
     std::string pii_path;
-    if (find_raw_pii(ev, at, pii_path)) return reject(i, "raw_pii", pii_path);
+    if (find_raw_pii(ev, at, pii_path, scan)) return reject(i, "raw_pii", pii_path);
     if (!ev.is_object()) return reject(i, "invalid_event", at);
     std::string bad_key;
     ev.members([&](std::string_view k, JsonDoc::Value) {
@@ -1119,7 +1140,8 @@ void Gateway::post_optout(Request& req, Done done, const Auth& auth) {
     if (auto bad = read_json_body(req, doc)) return done(finish(std::move(*bad)));
     const JsonDoc::Value body = doc.root();
     std::string pii_path, root;
-    if (find_raw_pii(body, root, pii_path)) {
+    PiiScan scan{pii_guard(tenant)};
+    if (find_raw_pii(body, root, pii_path, scan)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},
@@ -1189,7 +1211,8 @@ void Gateway::post_optin(Request& req, Done done, const Auth& auth) {
     JsonDoc doc;
     const bool parsed = doc.parse(req.body, m_cfg.json_depth);
     std::string pii_path, root;
-    if (parsed && find_raw_pii(doc.root(), root, pii_path)) {
+    PiiScan scan{pii_guard(tenant)};
+    if (parsed && find_raw_pii(doc.root(), root, pii_path, scan)) {
       Response r = error(422, "raw_pii", "a raw e-mail address or phone number was found");
       r.body = json{{"error", "raw_pii"},
                     {"message", "a raw e-mail address or phone number was found"},

@@ -17,6 +17,7 @@
 #include "gateway/api/metrics.hpp"
 #include "gateway/api/static_files.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
 namespace hashgate::gw::api {
@@ -101,6 +102,10 @@ class Gateway {
   const config::Tenant* tenant_for_origin(const std::string& origin) const;
   void add_cors(const Request& req, Response& res, const config::Tenant* t) const;
   bool secure_cookies(const Request& req) const;
+  /// The PII guard of tenant `t` (one of m_cfg.tenants).
+  const policy::PiiGuard& pii_guard(const config::Tenant& t) const {
+    return m_pii[static_cast<std::size_t>(&t - m_cfg.tenants.data())];
+  }
   std::string cookie(const std::string& name, const std::string& value, std::int64_t max_age,
                      bool http_only, const Request& req) const;
 
@@ -114,6 +119,7 @@ class Gateway {
   std::vector<std::vector<unsigned char>> m_api_hashes;  ///< per tenant, empty if none
   StaticFiles m_sdk;
   StaticFiles m_demo;
+  std::vector<policy::PiiGuard> m_pii;  ///< per tenant, in m_cfg.tenants order
 };
 
 }  // namespace hashgate::gw::api

@@ -3,6 +3,7 @@
 
 #include <hashgate/hashgate.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -88,10 +89,67 @@ bool valid_origin(const std::string& o) {
   return true;
 }
 
+std::vector<Region> parse_phone_regions(const json& r, const std::string& where) {
+  if (!r.is_array() || r.size() > 32)
+    fail(where, "must be an array of at most 32 ISO 3166 alpha-2 region codes");
+  std::vector<Region> out;
+  for (const auto& x : r) {
+    const auto reg = x.is_string() ? hashgate::region_by_code(x.get<std::string>()) : std::nullopt;
+    if (!reg) fail(where, "each entry must be an ISO 3166 alpha-2 region code such as \"NL\"");
+    bool dup = false;
+    for (const auto& y : out) dup |= y.code == reg->code;
+    if (dup) fail(where, "a region is listed twice");
+    out.push_back(*reg);
+  }
+  return out;
+}
+
+bool valid_allow_step(const std::string& step) {
+  if (step == "*") return true;
+  if (step.empty() || step.size() > 64) return false;
+  for (char c : step)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
+  return true;
+}
+
+std::vector<std::string> parse_allow_paths(const json& a, const std::string& where) {
+  if (!a.is_array() || a.size() > 32) fail(where, "must be an array of at most 32 JSON pointers");
+  std::vector<std::string> out;
+  for (const auto& x : a) {
+    const std::string why =
+        "each entry must be a JSON pointer below /custom/ (steps of [A-Za-z0-9_.-] or \"*\", "
+        "at most 8 below custom), e.g. \"/custom/items/*/sku\"; ids can never be allowed";
+    if (!x.is_string()) fail(where, why);
+    const std::string p = x.get<std::string>();
+    if (p.rfind("/custom/", 0) != 0) fail(where, why);
+    std::size_t steps = 0;
+    for (std::size_t at = 8; at <= p.size(); ++steps) {
+      const std::size_t slash = std::min(p.find('/', at), p.size());
+      if (!valid_allow_step(p.substr(at, slash - at))) fail(where, why);
+      at = slash + 1;
+    }
+    if (steps > 8) fail(where, why);
+    out.push_back(p);
+  }
+  return out;
+}
+
+void parse_pii(const json& t, const std::string& where, PiiSettings& out) {
+  if (!t.contains("pii")) return;
+  const std::string w = join(where, "pii");
+  const auto& p = t.at("pii");
+  only_keys(p, w, {"phone_regions", "allow_paths"});
+  if (p.contains("phone_regions"))
+    out.phone_regions = parse_phone_regions(p.at("phone_regions"), join(w, "phone_regions"));
+  if (p.contains("allow_paths"))
+    out.allow_paths = parse_allow_paths(p.at("allow_paths"), join(w, "allow_paths"));
+}
+
 Tenant parse_tenant(const json& t, const std::string& where, std::set<std::string>& seen_keys) {
   only_keys(t, where,
             {"id", "site_keys", "api_key_sha256", "legal_basis", "tcf", "gpc", "set_uid_cookie",
-             "retention_days"});
+             "retention_days", "pii"});
   Tenant out;
   out.id = get_string(t, where, "id", "", false);
   for (char c : out.id)
@@ -155,6 +213,7 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
   out.gpc = get_bool(t, where, "gpc", true);
   out.set_uid_cookie = get_bool(t, where, "set_uid_cookie", false);
   out.retention_days = static_cast<int>(get_int(t, where, "retention_days", 90, 1, 3650));
+  parse_pii(t, where, out.pii);
   return out;
 }
 

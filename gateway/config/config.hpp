@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hashgate/types.hpp"
+
 namespace hashgate::gw::config {
 
 /// A configuration error; what() names the offending key (never a secret value).
@@ -30,6 +32,16 @@ struct TcfSettings {
   bool strict_policy_version = true;
 };
 
+/// PII guard settings of a tenant (`pii`, docs/configuration.md).
+struct PiiSettings {
+  /// National numbering plans phone numbers are checked against (`pii.phone_regions`);
+  /// absent: policy::default_phone_regions().
+  std::optional<std::vector<Region>> phone_regions;
+  /// JSON pointers below an event, under /custom, whose values are known non-PII identifiers
+  /// ("*" = any one key or index): not checked for phone numbers (`pii.allow_paths`).
+  std::vector<std::string> allow_paths;
+};
+
 /// One tenant (an advertiser or publisher) with its keys and privacy policy.
 struct Tenant {
   std::string id;
@@ -40,6 +52,7 @@ struct Tenant {
   bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
   bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
   int retention_days = 90;      ///< events older than this are purged
+  PiiSettings pii;
 };
 
 /// Cookie attributes.

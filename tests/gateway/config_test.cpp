@@ -92,3 +92,34 @@ TEST(GatewayConfig, Sha256Hex) {
   EXPECT_EQ(hashgate::gw::config::sha256_hex("sk_test"),
             "12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b");
 }
+
+TEST(GatewayConfig, PiiPhoneRegionsAndAllowPaths) {
+  auto with_pii = [](const std::string& pii) {
+    std::string t = k_tenant;
+    t.insert(t.size() - 1, R"(,"pii":)" + pii);
+    return R"({"tenants":[)" + t + "]}";
+  };
+  const auto absent = parse_config(R"({"tenants":[)" + k_tenant + "]}");
+  EXPECT_FALSE(absent.tenants[0].pii.phone_regions.has_value());  // the default list applies
+  EXPECT_TRUE(absent.tenants[0].pii.allow_paths.empty());
+  const auto c = parse_config(
+      with_pii(R"({"phone_regions":["nl","BE"],"allow_paths":["/custom/items/*/sku"]})"));
+  ASSERT_TRUE(c.tenants[0].pii.phone_regions.has_value());
+  ASSERT_EQ(c.tenants[0].pii.phone_regions->size(), 2u);
+  EXPECT_EQ((*c.tenants[0].pii.phone_regions)[0].view(), "NL");
+  EXPECT_EQ(c.tenants[0].pii.allow_paths, std::vector<std::string>{"/custom/items/*/sku"});
+  EXPECT_TRUE(parse_config(with_pii(R"({"phone_regions":[]})")).tenants[0].pii.phone_regions);
+  for (const char* bad : {R"({"phone_regions":["XX"]})", R"({"phone_regions":["NL","nl"]})",
+                          R"({"phone_regions":"NL"})", R"({"phone_regions":[31]})"})
+    EXPECT_NE(error_of(with_pii(bad)).find("tenants[0].pii.phone_regions"), std::string::npos)
+        << bad;
+  // ids can never be allowed: only paths below /custom/, of plain steps or "*".
+  for (const char* bad :
+       {R"({"allow_paths":["/ids/em"]})", R"({"allow_paths":["/custom/"]})",
+        R"({"allow_paths":["/custom//sku"]})", R"({"allow_paths":["/custom/a b"]})",
+        R"({"allow_paths":["custom/sku"]})", R"({"allow_paths":["/custom/1/2/3/4/5/6/7/8/9"]})",
+        R"({"allow_paths":"/custom/sku"})"})
+    EXPECT_NE(error_of(with_pii(bad)).find("tenants[0].pii.allow_paths"), std::string::npos) << bad;
+  EXPECT_NE(error_of(with_pii(R"({"regions":["NL"]})")).find("tenants[0].pii.regions"),
+            std::string::npos);
+}

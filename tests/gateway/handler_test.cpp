@@ -516,3 +516,38 @@ TEST_F(GatewayHandler, GatewaySecurityHeaders) {
   t.tls = true;
   EXPECT_NE(header(call(t), "Strict-Transport-Security"), "");
 }
+
+TEST_F(GatewayHandler, GatewayAuthSchemeIsCaseInsensitive) {
+  // RFC 9110 §11.1: auth-scheme is case-insensitive.
+  int n = 0;
+  for (const char* scheme : {"Bearer", "bearer", "BEARER", "bEaReR"}) {
+    Request r = api_post("/v1/events", batch({event("s" + std::to_string(++n))}));
+    r.headers[0].second = std::string(scheme) + " sk_test";
+    EXPECT_EQ(call(std::move(r)).status, 202) << scheme;
+  }
+  for (const char* bad : {"Basic c2tfdGVzdA==", "Bearer", "Bearersk_test", "Bearer sk_nope",
+                          "Token sk_test", "bearer  "}) {
+    Request r = api_post("/v1/events", batch({event("b")}));
+    r.headers[0].second = bad;
+    EXPECT_EQ(call(std::move(r)).status, 401) << bad;
+  }
+}
+
+TEST_F(GatewayHandler, GatewaySiteKeyComesFromTheHeaderOrTheQueryNeverTheBody) {
+  // docs/gateway-api.md: the key is checked before the body is read, so a body-only key is no
+  // key (401), and "site_key" is not a field of the body (400 unknown_field).
+  Request body_only = site_post(R"({"site_key":"pk_1","events":[)" + event("k1") + "]}");
+  body_only.target = "/v1/events";
+  const Response r1 = call(std::move(body_only));
+  EXPECT_EQ(r1.status, 401);
+  EXPECT_EQ(json::parse(r1.body)["error"], "missing_key");
+  const Response r2 = call(site_post(R"({"site_key":"pk_1","events":[)" + event("k2") + "]}"));
+  EXPECT_EQ(r2.status, 400);
+  EXPECT_EQ(json::parse(r2.body)["error"], "unknown_field");
+  EXPECT_EQ(json::parse(r2.body)["path"], "/site_key");
+  Request header = site_post(batch({event("k3")}));
+  header.target = "/v1/events";
+  header.headers.emplace_back("x-hashgate-site-key", "pk_1");
+  EXPECT_EQ(call(std::move(header)).status, 202);
+  EXPECT_EQ(call(site_post(batch({event("k4")}))).status, 202);  // ?site_key=pk_1
+}
