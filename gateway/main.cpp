@@ -31,7 +31,7 @@ void usage(std::FILE* to) {
 void audit_policy_change(hashgate::gw::Store& store, const hashgate::gw::config::Tenant& t,
                          std::int64_t now) {
   const std::string policy =
-      nlohmann::json{{"legal_basis", t.legal_basis},
+      nlohmann::json{{"legal_basis", std::string(to_string(t.legal_basis))},
                      {"gpc", t.gpc},
                      {"set_uid_cookie", t.set_uid_cookie},
                      {"retention_days", t.retention_days},
@@ -96,9 +96,7 @@ int main(int argc, char** argv) {
   }
   StoreConfig scfg;
   scfg.data_dir = cfg.data_dir;
-  scfg.durability = cfg.durability == "normal"  ? Durability::normal
-                    : cfg.durability == "extra" ? Durability::extra
-                                                : Durability::full;
+  scfg.durability = cfg.durability;
   scfg.queue_high_water = cfg.queue_high_water;
   std::error_code sec;
   std::string why;

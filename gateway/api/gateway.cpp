@@ -371,9 +371,8 @@ Gateway::Gateway(config::Config cfg, Store& store, Metrics& metrics, Clock now)
   for (std::size_t i = 0; i < m_cfg.tenants.size(); ++i) {
     for (const auto& sk : m_cfg.tenants[i].site_keys) m_site_keys[sk.key] = i;
     std::vector<unsigned char> h;
-    const auto& hex = m_cfg.tenants[i].api_key_sha256;
-    for (std::size_t j = 0; j + 1 < hex.size(); j += 2)
-      h.push_back(static_cast<unsigned char>(std::stoi(hex.substr(j, 2), nullptr, 16)));
+    if (const auto& digest = m_cfg.tenants[i].api_key_sha256)
+      h.assign(digest->begin(), digest->end());
     m_api_hashes.push_back(std::move(h));
   }
 }
@@ -499,8 +498,8 @@ void Gateway::add_cors(const Request& req, Response& res, const config::Tenant* 
 }
 
 bool Gateway::secure_cookies(const Request& req) const {
-  if (m_cfg.cookies.secure == "always") return true;
-  if (m_cfg.cookies.secure == "never") return false;
+  if (m_cfg.cookies.secure == config::CookieSecure::always) return true;
+  if (m_cfg.cookies.secure == config::CookieSecure::never) return false;
   if (req.tls || m_cfg.tls()) return true;
   const std::string* host = req.header("host");
   if (!host) return true;
@@ -513,7 +512,7 @@ bool Gateway::secure_cookies(const Request& req) const {
 std::string Gateway::cookie(const std::string& name, const std::string& value, std::int64_t max_age,
                             bool http_only, const Request& req) const {
   std::string c = name + "=" + value + "; Max-Age=" + std::to_string(max_age) +
-                  "; Path=/; SameSite=" + m_cfg.cookies.same_site;
+                  "; Path=/; SameSite=" + std::string(config::to_string(m_cfg.cookies.same_site));
   if (secure_cookies(req)) c += "; Secure";
   if (http_only) c += "; HttpOnly";
   return c;
@@ -910,7 +909,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
         });
       if (!bad.empty()) return reject(i, "invalid_consent", bad);
     }
-    rec.legal_basis = tenant.legal_basis;
+    rec.legal_basis = to_string(tenant.legal_basis);
     if (gdpr == 1) {
 #ifdef HASHGATE_HAVE_CONSENT
       TcfPolicy pol;
@@ -918,10 +917,7 @@ void Gateway::post_events(Request& req, Done done, const Auth& auth) {
       pol.required_purposes = tenant.tcf.required_purposes;
       pol.require_vendor_consent = tenant.tcf.require_vendor_consent;
       pol.strict_policy_version = tenant.tcf.strict_policy_version;
-      LegalBasis basis = tenant.legal_basis == "legitimate_interest"
-                             ? LegalBasis::legitimate_interest
-                             : LegalBasis::consent;
-      ConsentDecision d = decide_consent(basis, pol, tc, now);
+      ConsentDecision d = decide_consent(tenant.legal_basis, pol, tc, now);
       if (!d.allowed) {
         ++dropped["consent"];
         return;
