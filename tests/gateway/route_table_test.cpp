@@ -41,6 +41,7 @@ TEST(GatewayRouteTable, MethodBitsAreExactAndAllowIsInAFixedOrder) {
   EXPECT_EQ(allow_header(k_options | k_post | k_get), "GET, POST, OPTIONS");
   EXPECT_EQ(allow_header(k_post | k_options), "POST, OPTIONS");
   EXPECT_EQ(allow_header(k_delete | k_put | k_patch), "PUT, PATCH, DELETE");
+  EXPECT_EQ(allow_header(k_any_method), "GET, POST, PUT, PATCH, DELETE, OPTIONS");
   EXPECT_EQ(allow_header(0), "");
 }
 
