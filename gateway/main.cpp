@@ -93,9 +93,7 @@ std::optional<Exit> load(const std::string& path, config::Config& cfg) {
 StoreConfig store_config(const config::Config& cfg) {
   StoreConfig s;
   s.data_dir = cfg.data_dir;
-  s.durability = cfg.durability == "normal"  ? Durability::normal
-                 : cfg.durability == "extra" ? Durability::extra
-                                             : Durability::full;
+  s.durability = cfg.durability;
   s.queue_high_water = cfg.queue_high_water;
   return s;
 }
@@ -129,21 +127,20 @@ nlohmann::json pii_policy(const hashgate::gw::config::Tenant& t) {
   return {{"phone_regions", regions}, {"allow_paths", t.pii.allow_paths}};
 }
 
-/// Writes a "policy" audit entry when a tenant's consent or PII policy differs from the last one the
-/// audit log recorded for it (first start-up included). The policy holds no personal data.
+/// Writes a "policy" audit entry when a tenant's consent or PII policy differs from the last one
+/// the audit log recorded for it (first start-up included). The policy holds no personal data.
 void audit_policy_change(Store& store, const config::Tenant& t, std::int64_t now) {
-  const std::string policy =
-      nlohmann::json{{"legal_basis", t.legal_basis},
-                     {"gpc", t.gpc},
-                     {"set_uid_cookie", t.set_uid_cookie},
-                     {"retention_days", t.retention_days},
-                     {"tcf",
-                      {{"vendor_id", t.tcf.vendor_id},
-                       {"required_purposes", t.tcf.required_purposes},
-                       {"require_vendor_consent", t.tcf.require_vendor_consent},
-                       {"strict_policy_version", t.tcf.strict_policy_version}}},
-                     {"pii", pii_policy(t)}}
-          .dump();
+  const std::string policy = nlohmann::json{
+      {"legal_basis", std::string(to_string(t.legal_basis))},
+      {"gpc", t.gpc},
+      {"set_uid_cookie", t.set_uid_cookie},
+      {"retention_days", t.retention_days},
+      {"tcf",
+       {{"vendor_id", t.tcf.vendor_id},
+        {"required_purposes", t.tcf.required_purposes},
+        {"require_vendor_consent", t.tcf.require_vendor_consent},
+        {"strict_policy_version", t.tcf.strict_policy_version}}},
+      {"pii", pii_policy(t)}}.dump();
   std::string last;
   for (const auto& e : store.audit(t.id, 0, static_cast<std::size_t>(-1)))
     if (e.action == "policy") last = e.detail;

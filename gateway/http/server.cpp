@@ -2,9 +2,9 @@
 // run → do_read → on_read → (handler) → on_response → do_write → on_write → do_read | do_close.
 #include "gateway/http/server.hpp"
 
+#include <hashgate/hashgate.hpp>
 #include "gateway/api/security_headers.hpp"
 #include "gateway/http/framing.hpp"
-#include <hashgate/hashgate.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
