@@ -2,8 +2,8 @@
 
 #include <hashgate/hashgate.hpp>
 
-#include <nlohmann/json.hpp>  // detail::to_chars: the same shortest float text as json::dump
 #include <simdjson.h>
+#include <nlohmann/json.hpp>  // detail::to_chars: the same shortest float text as json::dump
 
 #include <algorithm>
 #include <array>
@@ -68,7 +68,6 @@ struct JsonDoc::Builder {
   bool value(od::value& v, std::size_t depth, std::string_view key);
   bool children(od::value& v, bool object, std::uint32_t me, std::size_t depth);
   bool number(od::value& v, Node& n);
-  bool float_value(od::value& v, double& d);
   /// Decodes a string's escapes into the document's buffer.
   bool string(od::raw_json_string raw, std::string_view& out) {
     return parser.unescape(raw, dst).get(out) == simdjson::SUCCESS;
@@ -85,7 +84,8 @@ bool JsonDoc::Builder::root(const char* json, std::size_t n, std::size_t capacit
   std::size_t values = 0;
   for (auto item : wrapper) {
     od::value v;
-    if (std::move(item).get(v) || ++values > 1 || !value(v, 0, {})) return false;
+    if (std::move(item).get(v) || !value(v, 0, {})) return false;
+    ++values;
   }
   // Nothing may follow the array (3.0.1's way of asking: no location left to read).
   return values == 1 && d.current_location().error() == simdjson::OUT_OF_BOUNDS;
@@ -135,7 +135,8 @@ bool JsonDoc::Builder::children(od::value& v, bool object, std::uint32_t me, std
     for (auto item : o) {
       od::field f;
       std::string_view key;
-      if (std::move(item).get(f) || !string(f.key(), key) || !value(f.value(), depth + 1, key)) return false;
+      if (std::move(item).get(f) || !string(f.key(), key) || !value(f.value(), depth + 1, key))
+        return false;
       ++count;
     }
   } else {
@@ -152,19 +153,26 @@ bool JsonDoc::Builder::children(od::value& v, bool object, std::uint32_t me, std
 }
 
 bool JsonDoc::Builder::number(od::value& v, Node& n) {
-  const bool negative = v.is_negative();
+  // The token: the number and the whitespace after it, then ',', ']' or '}' (the padded text).
+  const std::string_view token = v.raw_json_token();
   od::number x;
   if (v.get_number().get(x) != simdjson::SUCCESS) {
-    // A whole number beyond 64 bits: nlohmann reads it as a double. simdjson's get_number refuses
-    // it; get_double reads it, correctly rounded. Both refuse bad grammar and what overflows a
-    // double (1e400), as nlohmann does.
+    // A whole number beyond 64 bits, which nlohmann reads as a double: simdjson's get_number
+    // refuses it, its get_double reads it correctly rounded (and refuses bad grammar). Any other
+    // refusal is bad grammar or a double's overflow (1e400), which nlohmann refuses too.
+    if (token.find_first_of(".eE") != std::string_view::npos) return false;
     n.kind = Kind::floating;
     return v.get_double().get(n.d) == simdjson::SUCCESS;
   }
   switch (x.get_number_type()) {
     case od::number_type::floating_point_number:
       n.kind = Kind::floating;
-      return float_value(v, n.d);
+      n.d = x.get_double();
+      // simdjson 3.0.1 leaves the value at +0.0 for more than 19 significant digits (simdjson
+      // issue #2099, fixed in 3.6.4), and its get_double misreads some of those (#2093): a +0.0
+      // is read again with strtod, as nlohmann reads every number. A true zero stays zero.
+      if (n.d == 0 && !std::signbit(n.d)) n.d = std::strtod(token.data(), nullptr);
+      return std::isfinite(n.d);
     case od::number_type::unsigned_integer:  // 2^63 and above
       n.kind = Kind::unsigned_integer;
       n.u = x.get_uint64();
@@ -173,7 +181,7 @@ bool JsonDoc::Builder::number(od::value& v, Node& n) {
       break;
   }
   // nlohmann's kinds go by the sign as written: "-0" is a signed 0, "0" an unsigned one.
-  if (negative) {
+  if (token.front() == '-') {
     n.kind = Kind::integer;
     n.i = x.get_int64();
   } else {
@@ -181,17 +189,6 @@ bool JsonDoc::Builder::number(od::value& v, Node& n) {
     n.u = static_cast<std::uint64_t>(x.get_int64());
   }
   return true;
-}
-
-bool JsonDoc::Builder::float_value(od::value& v, double& d) {
-  // get_number has checked the text; its value is not used: simdjson 3.0.1's get_number gives 0
-  // for more than 19 significant digits (simdjson issue #2099, fixed in 3.6.4). get_double is
-  // right, but refuses an exponent of more than 19 digits ("1e00000000000000000001"), which is
-  // valid JSON and which nlohmann reads with strtod: so does the fallback (the number is followed
-  // by whitespace, ',', ']' or '}' in the padded text, where strtod stops).
-  if (v.get_double().get(d) == simdjson::SUCCESS) return true;
-  d = std::strtod(v.raw_json_token().data(), nullptr);
-  return std::isfinite(d);
 }
 
 JsonDoc::~JsonDoc() { wipe(); }
