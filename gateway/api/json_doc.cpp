@@ -65,9 +65,13 @@ struct JsonDoc::Builder {
 
   /// The one value of `json` (n bytes, then SIMDJSON_PADDING readable ones), written "[text]".
   bool root(const char* json, std::size_t n, std::size_t capacity);
+  /// A value at nesting `depth` (0 for the text's value), the member `key` of its parent.
   bool value(od::value& v, std::size_t depth, std::string_view key);
-  bool children(od::value& v, bool object, std::uint32_t me, std::size_t depth);
-  bool number(od::value& v, Node& n);
+  bool elements(od::value& v, std::uint32_t me, std::size_t depth);
+  bool members(od::value& v, std::uint32_t me, std::size_t depth);
+  /// Kept out of the recursion (with number), so that each level of nesting costs less stack.
+  [[gnu::noinline]] bool scalar(od::value& v, od::json_type type, Node& n);
+  [[gnu::noinline]] bool number(od::value& v, Node& n);
   /// Decodes a string's escapes into the document's buffer.
   bool string(od::raw_json_string raw, std::string_view& out) {
     return parser.unescape(raw, dst).get(out) == simdjson::SUCCESS;
@@ -95,61 +99,67 @@ bool JsonDoc::Builder::value(od::value& v, std::size_t depth, std::string_view k
   const std::uint32_t me = doc.add_node();  // children may reallocate m_nodes: index it
   doc.m_nodes[me].key = key;
   od::json_type type{};
-  if (v.type().get(type)) return false;
-  bool ok = false;
-  switch (type) {
-    case od::json_type::array:
-    case od::json_type::object:
-      ok = depth < max_depth && children(v, type == od::json_type::object, me, depth);
-      break;
-    case od::json_type::string: {
-      od::raw_json_string raw;
-      doc.m_nodes[me].kind = Kind::string;
-      ok = v.get_raw_json_string().get(raw) == simdjson::SUCCESS &&
-           string(raw, doc.m_nodes[me].text);
-      break;
-    }
-    case od::json_type::number:
-      ok = number(v, doc.m_nodes[me]);
-      break;
-    case od::json_type::boolean:
-      doc.m_nodes[me].kind = Kind::boolean;
-      ok = v.get_bool().get(doc.m_nodes[me].b) == simdjson::SUCCESS;
-      break;
-    case od::json_type::null: {
-      bool null = false;
-      ok = v.is_null().get(null) == simdjson::SUCCESS && null;  // "nul" or "nullx" is false
-      break;
-    }
+  bool ok = v.type().get(type) == simdjson::SUCCESS;
+  if (ok && type == od::json_type::array) {
+    ok = depth < max_depth && elements(v, me, depth + 1);
+  } else if (ok && type == od::json_type::object) {
+    ok = depth < max_depth && members(v, me, depth + 1);
+  } else if (ok) {
+    ok = scalar(v, type, doc.m_nodes[me]);
   }
   doc.m_nodes[me].end = static_cast<std::uint32_t>(doc.m_nodes.size());
   return ok;
 }
 
-bool JsonDoc::Builder::children(od::value& v, bool object, std::uint32_t me, std::size_t depth) {
-  doc.m_nodes[me].kind = object ? Kind::object : Kind::array;
+bool JsonDoc::Builder::elements(od::value& v, std::uint32_t me, std::size_t depth) {
+  doc.m_nodes[me].kind = Kind::array;
+  od::array a;
+  if (v.get_array().get(a)) return false;
   std::uint32_t count = 0;
-  if (object) {
-    od::object o;
-    if (v.get_object().get(o)) return false;
-    for (auto item : o) {
-      od::field f;
-      std::string_view key;
-      if (std::move(item).get(f) || !string(f.key(), key) || !value(f.value(), depth + 1, key))
-        return false;
-      ++count;
-    }
-  } else {
-    od::array a;
-    if (v.get_array().get(a)) return false;
-    for (auto item : a) {
-      od::value x;
-      if (std::move(item).get(x) || !value(x, depth + 1, {})) return false;
-      ++count;
-    }
+  for (auto item : a) {
+    od::value x;
+    if (std::move(item).get(x) || !value(x, depth, {})) return false;
+    ++count;
   }
   doc.m_nodes[me].count = count;
   return true;
+}
+
+bool JsonDoc::Builder::members(od::value& v, std::uint32_t me, std::size_t depth) {
+  doc.m_nodes[me].kind = Kind::object;
+  od::object o;
+  if (v.get_object().get(o)) return false;
+  std::uint32_t count = 0;
+  for (auto item : o) {
+    od::field f;
+    std::string_view key;
+    if (std::move(item).get(f) || !string(f.key(), key) || !value(f.value(), depth, key))
+      return false;
+    ++count;
+  }
+  doc.m_nodes[me].count = count;
+  return true;
+}
+
+bool JsonDoc::Builder::scalar(od::value& v, od::json_type type, Node& n) {
+  switch (type) {
+    case od::json_type::string: {
+      od::raw_json_string raw;
+      n.kind = Kind::string;
+      return v.get_raw_json_string().get(raw) == simdjson::SUCCESS && string(raw, n.text);
+    }
+    case od::json_type::number:
+      return number(v, n);
+    case od::json_type::boolean:
+      n.kind = Kind::boolean;
+      return v.get_bool().get(n.b) == simdjson::SUCCESS;
+    case od::json_type::null: {
+      bool null = false;
+      return v.is_null().get(null) == simdjson::SUCCESS && null;  // "nul", "nullx": false
+    }
+    default:
+      return false;
+  }
 }
 
 bool JsonDoc::Builder::number(od::value& v, Node& n) {
