@@ -204,9 +204,9 @@ bool JsonDoc::Builder::number(od::value& v, Node& n) {
 JsonDoc::~JsonDoc() { wipe(); }
 
 void JsonDoc::wipe() {
-  if (m_buf) hashgate::secure_zero(m_buf.get(), m_buf_size);
+  if (m_buf) hashgate::secure_zero(m_buf.get() + m_strings_begin, m_strings_end - m_strings_begin);
   m_buf.reset();
-  m_buf_size = 0;
+  m_strings_begin = m_strings_end = 0;
   if (!m_nodes.empty()) hashgate::secure_zero(m_nodes.data(), m_nodes.size() * sizeof(Node));
   m_nodes.clear();
 }
@@ -232,8 +232,8 @@ bool JsonDoc::parse(std::string_view text, std::size_t max_depth) {
   // size plus SIMDJSON_PADDING, so views into it stay valid).
   constexpr std::size_t k_pad = simdjson::SIMDJSON_PADDING;
   const std::size_t n = text.size() + 2;
-  m_buf_size = 2 * (n + k_pad);
-  m_buf = std::make_unique_for_overwrite<char[]>(m_buf_size);
+  const std::size_t size = 2 * (n + k_pad);
+  m_buf = std::make_unique_for_overwrite<char[]>(size);
   char* json = m_buf.get();
   json[0] = '[';
   std::memcpy(json + 1, text.data(), text.size());
@@ -243,9 +243,16 @@ bool JsonDoc::parse(std::string_view text, std::size_t max_depth) {
   std::optional<od::parser> own;
   thread_local od::parser shared;
   od::parser& parser = n <= k_shared_parser_max ? shared : own.emplace();
-  Builder b{*this, parser, reinterpret_cast<std::uint8_t*>(json + n + k_pad), max_depth};
+  auto* strings = reinterpret_cast<std::uint8_t*>(json + n + k_pad);
+  Builder b{*this, parser, strings, max_depth};
   const bool ok = b.root(json, n, n + k_pad);
-  hashgate::secure_zero(json, n);  // the copy of the text; the decoded strings stay until wipe()
+  hashgate::secure_zero(json, n);  // the copy of the text
+  // The decoded strings stay until wipe(). simdjson writes them in blocks: past the last one, up
+  // to SIMDJSON_PADDING bytes of the text may follow. A string that failed to decode was written
+  // but not counted in b.dst, so after a failure the whole area is zeroed.
+  m_strings_begin = n + k_pad;
+  const std::size_t used = static_cast<std::size_t>(b.dst - strings) + k_pad;
+  m_strings_end = ok ? std::min(size, m_strings_begin + used) : size;
   if (!ok) wipe();
   return ok;
 }

@@ -142,9 +142,11 @@ class JsonDoc {
   void wipe();
 
   std::vector<Node> m_nodes;
-  /// The text as simdjson reads it (padded), then the decoded strings: one allocation, zeroed.
+  /// The text as simdjson reads it (padded; zeroed once parsed), then the decoded strings.
   std::unique_ptr<char[]> m_buf;
-  std::size_t m_buf_size = 0;
+  /// The part of m_buf that may hold decoded strings, zeroed by wipe().
+  std::size_t m_strings_begin = 0;
+  std::size_t m_strings_end = 0;
 };
 
 }  // namespace hashgate::gw::api
