@@ -16,12 +16,12 @@
 
 namespace {
 
-bool g_watch = false;         // inspect freed blocks only while JsonDoc runs
-std::size_t g_freed = 0;      // blocks inspected
-std::size_t g_dirty = 0;      // blocks that still held body bytes
-constexpr std::string_view k_marker = "Xq7Marker";           // in every string of the bodies
+bool g_watch = false;                               // inspect freed blocks only while JsonDoc runs
+std::size_t g_freed = 0;                            // blocks inspected
+std::size_t g_dirty = 0;                            // blocks that still held body bytes
+constexpr std::string_view k_marker = "Xq7Marker";  // in every string of the bodies
 constexpr std::string_view k_number_text = "987654321987";  // a number, as written
-constexpr std::uint64_t k_number = 987654321987ull;           // and as a node holds it
+constexpr std::uint64_t k_number = 987654321987ull;         // and as a node holds it
 
 bool holds(const char* p, std::size_t n, const void* what, std::size_t len) {
   for (std::size_t i = 0; i + len <= n; ++i)
