@@ -93,7 +93,8 @@ TEST(GatewayJsonDocZeroes, WhatItFreesAfterAParse) {
   EXPECT_EQ(dirty_blocks_after(body(1), true), 0u);
   EXPECT_EQ(dirty_blocks_after(body(300), true), 0u);
   // Two bytes per value: the nodes outgrow the array reserved for them.
-  std::string dense = "[" + std::string(k_number_text);
+  std::string dense = "[";
+  dense += k_number_text;
   for (int i = 0; i < 2000; ++i) dense += ",0";
   EXPECT_EQ(dirty_blocks_after(dense + "]", true), 0u);
 }
