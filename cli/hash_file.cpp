@@ -311,13 +311,19 @@ int run_rows(CsvReader& reader, const HashFilePlan& plan, const RowPlan& rows, O
   return out.commit(io);
 }
 
-}  // namespace
-
-int make_plan(const Args& a, HashFilePlan& plan, const Io& io) {
+// --columns must be given and not be empty.
+int require_columns(const Args& a, const Io& io) {
   if (!a.columns || a.columns->empty()) {
     print_err(io, "--columns is required, e.g. --columns email=em,phone=ph");
     return k_exit_usage;
   }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int make_plan(const Args& a, HashFilePlan& plan, const Io& io) {
+  if (int rc = require_columns(a, io); rc != k_exit_ok) return rc;
   if (!a.output) {
     print_err(io, "-o OUT.csv is required (- for stdout)");
     return k_exit_usage;
@@ -326,6 +332,14 @@ int make_plan(const Args& a, HashFilePlan& plan, const Io& io) {
     print_err(io, "hash-file takes exactly one input file (- for stdin)");
     return k_exit_usage;
   }
+  if (int rc = make_column_plan(a, plan, io); rc != k_exit_ok) return rc;
+  plan.input = a.values[0];
+  plan.output = *a.output;
+  return k_exit_ok;
+}
+
+int make_column_plan(const Args& a, HashFilePlan& plan, const Io& io) {
+  if (int rc = require_columns(a, io); rc != k_exit_ok) return rc;
   if (int rc = resolve_settings(a, plan.settings, io); rc != k_exit_ok) return rc;
   if (int rc = parse_columns(*a.columns, plan, io); rc != k_exit_ok) return rc;
   for (const auto& [list, to] :
@@ -334,8 +348,6 @@ int make_plan(const Args& a, HashFilePlan& plan, const Io& io) {
       for (std::string_view name : split_list(**list)) to->emplace_back(name);
     }
   }
-  plan.input = a.values[0];
-  plan.output = *a.output;
   return k_exit_ok;
 }
 

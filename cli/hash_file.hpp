@@ -50,6 +50,12 @@ struct HashFilePlan {
 /// must be valid. Fills `plan` (not yet `threads`: see resolve_threads).
 int make_plan(const Args& a, HashFilePlan& plan, const Io& io);
 
+/// make_plan without its input and output: for a command that takes those with options of its
+/// own (psi blind). Checks --columns (required), profile, region, algorithm, encoding, key file,
+/// --keep-columns and --drop-columns of `a` with hash-file's messages. Fills `plan` but for
+/// `input`, `output` and `threads`.
+int make_column_plan(const Args& a, HashFilePlan& plan, const Io& io);
+
 /// Parses --threads of `a` into plan.threads (default: the CPU cores, at most 8).
 int resolve_threads(const Args& a, HashFilePlan& plan, const Io& io);
 

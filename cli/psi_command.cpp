@@ -17,9 +17,8 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "csv.hpp"
+#include "hash_file.hpp"
 #include "hashgate/hashgate.hpp"
-#include "pipeline.hpp"
 #include "psi/format.hpp"
 #include "psi/group.hpp"
 
@@ -53,25 +52,6 @@ constexpr std::string_view k_psi_usage =
     "The column options are hash-file's (see hashgate --help).\n"
     "exit status: 0 ok, 3 below_threshold, 64 bad usage, 65 bad data or a refused file,\n"
     "74 I/O error\n";
-
-// Prints "hashgate: " + the parts + newline on stderr. Callers never pass a raw value.
-template <typename... Parts>
-void print_err(const Io& io, const Parts&... parts) {
-  std::string msg = "hashgate: ";
-  (msg.append(std::string_view(parts)), ...);
-  msg.push_back('\n');
-  std::fwrite(msg.data(), 1, msg.size(), io.err);
-  std::fflush(io.err);
-}
-
-// True for option names safe to repeat in an error message (never a mistyped value).
-bool printable_option(std::string_view s) {
-  if (s.size() < 2 || s.size() > 40 || s[0] != '-') return false;
-  for (char c : s.substr(1)) {
-    if (!((c >= 'a' && c <= 'z') || c == '-')) return false;
-  }
-  return true;
-}
 
 /// Parsed options of one step: option name (as given, "-o" folded into "--output") → value.
 struct StepArgs {
@@ -313,21 +293,9 @@ int load_list(const std::string& path, std::string_view what, psi::ElementCheck 
 }
 
 // ---- The hash-file half of `psi blind` -------------------------------------------------------
-// This section is the only user of hash-file's CSV reader and row pipeline (csv.hpp,
-// pipeline.hpp): read_identifiers() runs hash-file's column options over the input with the
-// same normalization, messages, exit statuses and summary, and hands back digests instead of
-// writing them. When hash-file's plan and pipeline steps get their own header, only this
-// section changes.
-
-/// hash-file's column options and the --id-column, as given on the command line.
-struct ColumnOptions {
-  std::string columns;
-  std::string profile = "meta";
-  std::optional<std::string> region;
-  std::string id_column;
-  std::string input;  ///< IN.csv or - (stdin)
-  std::size_t threads = 1;
-};
+// psi blind reads its CSV with hash-file's plan and pipeline steps (hash_file.hpp): the same
+// column options, normalization, messages, exit statuses and summary. Instead of writing the
+// digests it keeps them, each with the --id-column value of its row.
 
 /// What `psi blind` takes from the CSV: the id of every row with at least one identifier (in
 /// input order) and each identifier with the index (into `ids`) of the row it came from.
@@ -344,131 +312,6 @@ struct RowIdentifiers {
   }
 };
 
-/// One hashed column of the input.
-struct HashedColumn {
-  std::string name;
-  Field field{};
-  std::size_t index = 0;
-  ColumnCounts counts;
-};
-
-std::vector<std::string_view> split_list(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = s.find(',', start);
-    out.push_back(s.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (comma == std::string_view::npos) return out;
-    start = comma + 1;
-  }
-}
-
-// hash-file's --profile, --region and --columns checks, with its messages.
-int resolve_columns(const ColumnOptions& o, RowPlan& plan, std::vector<HashedColumn>& cols,
-                    const Io& io) {
-  plan.profile = profile_by_name(o.profile);
-  if (plan.profile == nullptr) {
-    print_err(io, "--profile: ", code_name(Errc::unsupported_profile));
-    return k_exit_usage;
-  }
-  if (o.region) {
-    auto r = region_by_code(*o.region);
-    if (!r) {
-      print_err(io, "--region: ", code_name(Errc::invalid_region));
-      return k_exit_usage;
-    }
-    plan.options.region = *r;
-  }
-  plan.options.encoding = Encoding::hex;  // decoded back to the 32 digest bytes below
-  for (std::string_view spec : split_list(o.columns)) {
-    const auto eq = spec.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      print_err(io, "--columns: each entry must be COLUMN=FIELD, e.g. email=em");
-      return k_exit_usage;
-    }
-    const auto f = field_by_name(spec.substr(eq + 1));
-    if (!f) {
-      print_err(io, "--columns: ", std::string(spec.substr(0, eq)), ": ",
-                code_name(Errc::unsupported_field));
-      return k_exit_usage;
-    }
-    cols.push_back(HashedColumn{std::string(spec.substr(0, eq)), *f, 0, {}});
-  }
-  return k_exit_ok;
-}
-
-// Finds the --columns and --id-column in the header row (hash-file's messages for --columns).
-int resolve_header(const CsvRecord& rec, const ColumnOptions& o, RowPlan& plan,
-                   std::vector<HashedColumn>& cols, std::size_t& id_index, const Io& io) {
-  const std::size_t ncols = rec.size();
-  auto find_col = [&](std::string_view name, std::size_t& idx) {
-    int found = 0;
-    for (std::size_t i = 0; i < ncols; ++i) {
-      if (rec[i] == name) {
-        idx = i;
-        ++found;
-      }
-    }
-    return found;
-  };
-  plan.kind.assign(ncols, 1);  // every column dropped but the hashed ones
-  for (std::size_t k = 0; k < cols.size(); ++k) {
-    const int n = find_col(cols[k].name, cols[k].index);
-    if (n != 1) {
-      print_err(io, "--columns: column ", cols[k].name,
-                n == 0 ? " is not in the header" : " appears more than once in the header");
-      return k_exit_usage;
-    }
-    if (plan.kind[cols[k].index] >= 2) {
-      print_err(io, "--columns: column ", cols[k].name, " is named twice");
-      return k_exit_usage;
-    }
-    plan.kind[cols[k].index] = 2 + k;
-    plan.hashed.push_back(RowPlan::Hashed{cols[k].field, cols[k].index});
-  }
-  const int n = find_col(o.id_column, id_index);
-  if (n != 1 || plan.kind[id_index] >= 2) {
-    print_err(io, "--id-column: column ", o.id_column,
-              n == 0  ? " is not in the header"
-              : n > 1 ? " appears more than once in the header"
-                      : " is also in --columns (use a row id that is not an identifier)");
-    return k_exit_usage;
-  }
-  return k_exit_ok;
-}
-
-/// The running state of read_identifiers() while chunks come back from the pipeline.
-struct ReadRun {
-  std::vector<HashedColumn>& cols;
-  std::vector<std::size_t> out_order;  ///< hashed column k of each output cell, in cell order
-  std::size_t id_index = 0;
-  std::size_t rows = 0, reported = 0;
-  DuplicateCounter keys;
-  RowIdentifiers& out;
-};
-
-// hash-file's per-value messages for the events of chunk `c`; an exit status on a usage error.
-std::optional<int> report_events(ReadRun& run, const Chunk& c, const Io& io) {
-  constexpr std::size_t k_max_reported = 10;
-  for (const RowEvent& ev : c.events) {
-    const HashedColumn& col = run.cols[ev.column];
-    if (is_usage_error(ev.error)) {
-      print_err(io, "--columns: ", col.name, " (", field_name(col.field),
-                "): ", code_name(ev.error));
-      return k_exit_usage;
-    }
-    if (run.reported < k_max_reported) {
-      print_err(io, "line ", std::to_string(c.lines[ev.row]),
-                ": column " + col.name + " (" + std::string(field_name(col.field)) + "): ",
-                code_name(ev.error));
-    } else if (run.reported == k_max_reported) {
-      print_err(io, "further invalid values are only counted in the summary");
-    }
-    ++run.reported;
-  }
-  return std::nullopt;
-}
-
 // Appends `id` to `v`; when `v` must grow, the old buffer (digests) is zeroed before it is freed.
 void push_zeroed(std::vector<Identifier>& v, const Identifier& id) {
   if (v.size() == v.capacity()) {
@@ -481,182 +324,106 @@ void push_zeroed(std::vector<Identifier>& v, const Identifier& id) {
   v.push_back(id);
 }
 
-// Takes the digests of every row of a processed chunk: its output rows are the hex digests of
-// the hashed columns in input-column order, empty where a value was empty or invalid.
-void take_digests(ReadRun& run, const Chunk& c, std::size_t ncols) {
-  std::size_t start = 0;
-  for (std::size_t r = 0; r < c.rows(); ++r, ++run.rows) {
-    std::string_view line(c.out.data() + start, c.row_ends[r] - start - 1);  // without '\n'
-    start = c.row_ends[r];
+/// psi blind's ChunkConsumer (hash_rows): reports and counts each chunk as hash-file does, and
+/// keeps the digests of every row instead of writing it.
+class DigestCollector {
+ public:
+  DigestCollector(const HashFilePlan& plan, const RowPlan& rows, std::size_t id_index,
+                  RowIdentifiers& out, const Io& io)
+      : m_columns(plan.columns),
+        m_fields(rows.kind.size()),
+        m_id_index(id_index),
+        m_out(out),
+        m_io(io),
+        m_reporter(plan.columns),
+        m_tally(plan.columns.size()) {
+    for (std::size_t kind : rows.kind) {
+      if (kind >= 2) m_order.push_back(kind - 2);
+    }
+  }
+
+  std::optional<int> consume(Chunk& c) {
+    auto ev = c.events.begin();
+    std::size_t start = 0;
+    for (std::size_t r = 0; r < c.rows(); ++r) {
+      m_tally.count_row();
+      for (; ev != c.events.end() && ev->row == r; ++ev) {
+        if (auto rc = m_reporter.report(*ev, c.lines[r], m_io)) return rc;
+      }
+      take_row(c, r, std::string_view(c.out.data() + start, c.row_ends[r] - start - 1));
+      start = c.row_ends[r];
+    }
+    m_tally.add(c);
+    return std::nullopt;
+  }
+  const Tally& tally() const noexcept { return m_tally; }
+
+ private:
+  // Row `r`'s output `line` (without its '\n') holds the hex digests of the hashed columns in
+  // input-column order, empty where a value was empty or invalid.
+  void take_row(const Chunk& c, std::size_t r, std::string_view line) {
     bool any = false;
-    for (std::size_t cell = 0; cell < run.out_order.size(); ++cell) {
+    for (std::size_t k : m_order) {
       const std::size_t comma = line.find(',');
       const std::string_view hex = line.substr(0, comma);
       line = comma == std::string_view::npos ? std::string_view() : line.substr(comma + 1);
       if (hex.empty()) continue;
-      Identifier id{run.cols[run.out_order[cell]].field, {}};
+      Identifier id{m_columns[k].field, {}};
       if (!decode_digest(hex, psi::k_digest_bytes, id.digest)) continue;  // never: hex of 32
-      if (!any) run.out.ids.emplace_back(c.fields[r * ncols + run.id_index]);
+      if (!any) m_out.ids.emplace_back(c.fields[r * m_fields + m_id_index]);
       any = true;
-      push_zeroed(run.out.identifiers, id);
-      run.out.rows.push_back(static_cast<std::uint32_t>(run.out.ids.size() - 1));
+      push_zeroed(m_out.identifiers, id);
+      m_out.rows.push_back(static_cast<std::uint32_t>(m_out.ids.size() - 1));
       secure_zero(id.digest.data(), id.digest.size());
     }
   }
-  for (std::size_t k = 0; k < run.cols.size(); ++k) {
-    run.cols[k].counts.hashed += c.counts[k].hashed;
-    run.cols[k].counts.invalid += c.counts[k].invalid;
-    run.cols[k].counts.empty += c.counts[k].empty;
-  }
-  run.keys.add(c.keys);
-}
 
-// Opens the input (hash-file's message when it cannot be opened).
-int open_input(const std::string& path, const Io& io, int& fd) {
-  fd = io.in_fd;
-  if (path == "-") return k_exit_ok;
-  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    print_err(io, "cannot open the input file: ", std::strerror(errno));
+  const std::vector<HashedColumn>& m_columns;
+  std::vector<std::size_t> m_order;  ///< hashed column k of each output cell, in cell order
+  std::size_t m_fields, m_id_index;
+  RowIdentifiers& m_out;
+  const Io& m_io;
+  RowReporter m_reporter;
+  Tally m_tally;
+};
+
+// Finds --id-column `name` in the header: exactly once, and not a hashed column.
+int bind_id_column(const std::vector<std::string>& header, const RowPlan& rows,
+                   std::string_view name, std::size_t& index, const Io& io) {
+  const int n = count_column(header, name, index);
+  if (n != 1 || rows.kind[index] >= 2) {
+    print_err(io, "--id-column: column ", name,
+              n == 0  ? " is not in the header"
+              : n > 1 ? " appears more than once in the header"
+                      : " is also in --columns (use a row id that is not an identifier)");
     return k_exit_usage;
   }
   return k_exit_ok;
 }
 
-// hash-file's messages for a header row that could not be read.
-int header_error(const CsvReader& reader, const Io& io) {
-  if (reader.error() == CsvErrc::read_error) {
-    print_err(io, "cannot read the input");
-    return k_exit_io;
-  }
-  if (reader.error() != CsvErrc::ok) {
-    print_err(io, "line ", std::to_string(reader.line()),
-              ": malformed CSV: ", csv_error_name(reader.error()));
-    return k_exit_data;
-  }
-  print_err(io, "the input is empty; a header row is required");
-  return k_exit_data;
-}
-
-/// How the input ended.
-struct InputEnd {
-  enum class Kind { more, clean, csv_error, field_count } kind = Kind::more;
-  std::size_t line = 0, found = 0;
-};
-
-// Runs the rows through hash-file's pipeline; returns an exit status to stop with, if any.
-std::optional<int> run_rows(CsvReader& reader, const RowPlan& plan, ReadRun& run, InputEnd& end,
-                            std::size_t threads, const Io& io) {
-  const std::size_t ncols = plan.kind.size();
-  auto fill = [&](Chunk& c) {
-    while (c.rows() < k_chunk_rows && c.fields.bytes() < k_chunk_bytes) {
-      const std::size_t before = c.fields.size();
-      if (!reader.next_append(c.fields)) {
-        end.kind =
-            reader.error() == CsvErrc::ok ? InputEnd::Kind::clean : InputEnd::Kind::csv_error;
-        end.line = reader.line();
-        return;
-      }
-      if (c.fields.size() - before != ncols) {
-        end = {InputEnd::Kind::field_count, reader.line(), c.fields.size() - before};
-        return;
-      }
-      c.lines.push_back(reader.line());
-    }
-  };
-  ChunkPipeline pipe(plan, threads > 1 ? threads : 0, threads > 1 ? 2 * threads + 2 : 1);
-  auto take = [&](bool wait) -> std::optional<std::optional<int>> {
-    Chunk* c = pipe.take_oldest(wait);
-    if (c == nullptr) return std::nullopt;
-    std::optional<int> rc = report_events(run, *c, io);
-    if (!rc) take_digests(run, *c, ncols);
-    pipe.release(c);
-    return rc;
-  };
-  for (;;) {
-    while (auto r = take(false)) {
-      if (*r) return *r;
-    }
-    if (end.kind != InputEnd::Kind::more) {
-      auto r = take(true);
-      if (!r) return std::nullopt;  // every chunk consumed
-      if (*r) return *r;
-      continue;
-    }
-    Chunk* c = pipe.try_acquire();
-    if (c == nullptr) {
-      if (auto r = take(true); r && *r) return *r;
-      continue;
-    }
-    fill(*c);
-    pipe.submit(c);
-  }
-}
-
-// hash-file's messages for a read or CSV error at the end of the input, else its summary (with
-// `who` in place of "hash-file").
-int finish_input(const CsvReader& reader, const InputEnd& end, const ReadRun& run,
-                 std::string_view who, const Io& io) {
-  if (reader.error() == CsvErrc::read_error) {
-    print_err(io, "cannot read the input");
-    return k_exit_io;
-  }
-  if (end.kind == InputEnd::Kind::csv_error) {
-    print_err(io, "line ", std::to_string(end.line),
-              ": malformed CSV: ", csv_error_name(reader.error()));
-    return k_exit_data;
-  }
-  ColumnCounts total;
-  for (const HashedColumn& c : run.cols) {
-    total.hashed += c.counts.hashed;
-    total.invalid += c.counts.invalid;
-    total.empty += c.counts.empty;
-  }
-  print_err(io, who,
-            ": rows=" + std::to_string(run.rows) + " hashed=" + std::to_string(total.hashed),
-            " invalid=" + std::to_string(total.invalid) + " empty=" + std::to_string(total.empty),
-            " duplicates=" + std::to_string(run.keys.count()));
-  for (const HashedColumn& c : run.cols) {
-    print_err(io, who, ": column " + c.name + " (" + std::string(field_name(c.field)) + "):",
-              " hashed=" + std::to_string(c.counts.hashed),
-              " invalid=" + std::to_string(c.counts.invalid),
-              " empty=" + std::to_string(c.counts.empty));
-  }
-  return k_exit_ok;
-}
-
-// The adapter: hash-file's column options over `o.input`, giving each row's identifiers.
-int read_identifiers(const ColumnOptions& o, RowIdentifiers& out, const Io& io) {
-  RowPlan plan;
-  std::vector<HashedColumn> cols;
-  if (int rc = resolve_columns(o, plan, cols, io); rc != k_exit_ok) return rc;
-  int fd = -1;
-  if (int rc = open_input(o.input, io, fd); rc != k_exit_ok) return rc;
-  struct Closer {
-    int fd;
-    bool on;
-    ~Closer() {
-      if (on) ::close(fd);
-    }
-  } closer{fd, o.input != "-"};
-  CsvReader reader(fd_source(fd));
-  CsvRecord rec;
-  if (!reader.next(rec)) return header_error(reader, io);
-  ReadRun run{cols, {}, 0, 0, 0, {}, out};
-  if (int rc = resolve_header(rec, o, plan, cols, run.id_index, io); rc != k_exit_ok) return rc;
-  out.id_column = rec[run.id_index];
-  for (std::size_t i = 0; i < plan.kind.size(); ++i) {
-    if (plan.kind[i] >= 2) run.out_order.push_back(plan.kind[i] - 2);
-  }
+// hash-file's steps over plan.input, giving each row's identifiers and the summary.
+int read_identifiers(HashFilePlan& plan, std::string_view id_column, RowIdentifiers& out,
+                     const Io& io) {
+  InputFile in;
+  if (int rc = open_input(plan.input, io, in); rc != k_exit_ok) return rc;
+  CsvReader reader(fd_source(in.fd()));
+  std::vector<std::string> header;
+  if (int rc = read_header(reader, header, io); rc != k_exit_ok) return rc;
+  RowPlan rows;
+  if (int rc = bind_header(header, plan, rows, io); rc != k_exit_ok) return rc;
+  std::size_t id_index = 0;
+  if (int rc = bind_id_column(header, rows, id_column, id_index, io); rc != k_exit_ok) return rc;
+  out.id_column = header[id_index];
+  DigestCollector collector(plan, rows, id_index, out, io);
   InputEnd end;
-  const std::size_t ncols = plan.kind.size();
-  if (auto rc = run_rows(reader, plan, run, end, o.threads, io)) return *rc;
-  if (end.kind == InputEnd::Kind::field_count) {
-    print_err(io, "line ", std::to_string(end.line), ": malformed CSV: expected ",
-              std::to_string(ncols) + " fields, found " + std::to_string(end.found));
-    return k_exit_data;
+  if (auto rc = hash_rows(
+          reader, rows, plan.threads, [&collector](Chunk& c) { return collector.consume(c); },
+          end)) {
+    return *rc;
   }
-  return finish_input(reader, end, run, "psi blind", io);
+  if (int rc = check_end(reader, end, rows.kind.size(), io); rc != k_exit_ok) return rc;
+  collector.tally().print_summary("psi blind", plan.columns, io);
+  return k_exit_ok;
 }
 
 // ---- blind -----------------------------------------------------------------------------------
@@ -713,7 +480,9 @@ void prepare(const RowIdentifiers& ids, Prepared& p) {
   p.links.erase(std::unique(p.links.begin(), p.links.end()), p.links.end());
 }
 
-int blind_options(const StepArgs& a, ColumnOptions& o, const Io& io) {
+// psi blind's own options and hash-file's column options (--columns, --profile, --region,
+// checked by make_column_plan with hash-file's messages) into `plan`.
+int blind_options(const StepArgs& a, HashFilePlan& plan, const Io& io) {
   if (int rc = require(a, {"--key", "--columns", "--id-column", "--output", "--state"}, io);
       rc != k_exit_ok) {
     return rc;
@@ -722,21 +491,19 @@ int blind_options(const StepArgs& a, ColumnOptions& o, const Io& io) {
     print_err(io, "psi blind takes exactly one input file (- for stdin)");
     return k_exit_usage;
   }
-  o.columns = *a.get("--columns");
-  if (o.columns.empty()) {
-    print_err(io, "--columns is required, e.g. --columns email=em,phone=ph");
-    return k_exit_usage;
-  }
-  if (auto p = a.get("--profile")) o.profile = *p;
-  o.region = a.get("--region");
-  o.id_column = *a.get("--id-column");
-  o.input = a.inputs[0];
+  Args columns;
+  columns.columns = a.get("--columns");
+  if (auto p = a.get("--profile")) columns.profile = *p;
+  columns.region = a.get("--region");
+  if (int rc = make_column_plan(columns, plan, io); rc != k_exit_ok) return rc;
+  plan.settings.options.encoding = Encoding::hex;  // decoded back to the 32 digest bytes
+  plan.input = a.inputs[0];
   if (*a.get("--output") == "-" || *a.get("--state") == "-" ||
       *a.get("--output") == *a.get("--state")) {
     print_err(io, "-o and --state must be two different files (not -)");
     return k_exit_usage;
   }
-  return parse_threads(a, o.threads, io);
+  return parse_threads(a, plan.threads, io);
 }
 
 int cmd_blind(std::span<char*> args, const Io& io) {
@@ -748,12 +515,14 @@ int cmd_blind(std::span<char*> args, const Io& io) {
       rc != k_exit_ok) {
     return rc;
   }
-  ColumnOptions o;
-  if (int rc = blind_options(a, o, io); rc != k_exit_ok) return rc;
+  HashFilePlan plan;
+  if (int rc = blind_options(a, plan, io); rc != k_exit_ok) return rc;
   std::optional<psi::Key> key;
   if (int rc = load_key(a, key, io); rc != k_exit_ok) return rc;
   RowIdentifiers ids;
-  if (int rc = read_identifiers(o, ids, io); rc != k_exit_ok) return rc;
+  if (int rc = read_identifiers(plan, *a.get("--id-column"), ids, io); rc != k_exit_ok) {
+    return rc;
+  }
   if (ids.identifiers.empty()) {
     print_err(io, "psi blind: no row has an identifier that could be hashed; nothing to blind");
     return k_exit_data;
@@ -767,7 +536,7 @@ int cmd_blind(std::span<char*> args, const Io& io) {
   }
   psi::PsiList list{psi::Stage::blinded, p.kinds, psi::new_list_id(), {}};
   list.elements.resize(p.inputs.size());
-  psi::blind_all(*key, p.inputs, list.elements, o.threads);
+  psi::blind_all(*key, p.inputs, list.elements, plan.threads);
   psi::State state;
   state.kinds = list.kinds;
   state.list_id = list.list_id;
