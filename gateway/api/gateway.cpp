@@ -440,16 +440,27 @@ const config::Tenant* Gateway::tenant_for_origin(const std::string& origin) cons
   return nullptr;
 }
 
+namespace {
+
+/// True when an Authorization value starts with the Bearer scheme and a space: the scheme is
+/// case-insensitive (RFC 9110 §11.1), so "BEARER x" and "bearer x" count too.
+bool bearer_scheme(std::string_view v) {
+  if (v.size() < 8 || v[6] != ' ') return false;
+  for (std::size_t i = 0; i < 6; ++i) {
+    const char c = v[i] >= 'A' && v[i] <= 'Z' ? static_cast<char>(v[i] - 'A' + 'a') : v[i];
+    if (c != "bearer"[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Gateway::Auth Gateway::authenticate(const Request& req) const {
   Auth a;
   if (const std::string* o = req.header("origin")) a.origin = *o;
   if (const std::string* authz = req.header("authorization")) {
-    // RFC 9110 §11.1: the scheme is case-insensitive ("BEARER" is "Bearer"); a space follows.
-    std::string_view v = *authz;
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    bool bearer = v.size() >= 8 && v[6] == ' ';
-    for (std::size_t i = 0; bearer && i < 6; ++i) bearer = lower(v[i]) == "bearer"[i];
-    if (!bearer) {
+    const std::string_view v = *authz;
+    if (!bearer_scheme(v)) {
       a.status = 401;
       a.reason = "invalid_authorization";
       return a;

@@ -106,8 +106,7 @@ bool valid_host(std::string_view h) {
 
 }  // namespace
 
-HeadCheck check_head(unsigned version,
-                     std::span<const std::pair<std::string, std::string>> headers,
+HeadCheck check_head(unsigned version, std::span<const std::pair<std::string, std::string>> headers,
                      bool parser_chunked) {
   std::size_t hosts = 0, auths = 0, lengths = 0, te_lines = 0;
   const std::string* host = nullptr;

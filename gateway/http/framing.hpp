@@ -36,8 +36,7 @@ struct HeadCheck {
 ///   the parser agrees it frames the body as chunked.
 /// - No Host on HTTP/1.1, more than one, or a value that is no host[:port] → 400 (§3.2).
 /// - More than one Authorization → 400 (which credential counts would be a guess).
-HeadCheck check_head(unsigned version,
-                     std::span<const std::pair<std::string, std::string>> headers,
+HeadCheck check_head(unsigned version, std::span<const std::pair<std::string, std::string>> headers,
                      bool parser_chunked);
 
 }  // namespace hashgate::gw::http

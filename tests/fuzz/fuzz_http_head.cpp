@@ -59,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (n == 0) break;
     used += n;
   }
-  HG_FUZZ_CHECK(head.size() <= static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end())));
+  HG_FUZZ_CHECK(head.size() <=
+                static_cast<std::size_t>(std::distance(p.get().begin(), p.get().end())));
   return 0;
 }

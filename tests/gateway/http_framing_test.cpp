@@ -46,14 +46,14 @@ TEST_F(HttpFraming, TransferCodingsOtherThanChunkedAreRefusedAndTheConnectionClo
   // determined → 400; §6.1: chunked after a coding we do not implement → 501. Either way the
   // connection closes, so the body can never run as a request of its own.
   const std::vector<std::pair<std::string, int>> codings = {
-      {"gzip", 400},          {"identity", 400},      {"chunked, identity", 400},
-      {"xchunked", 400},      {"chunked;x=1", 400},   {"chunked, chunked", 400},
+      {"gzip", 400},          {"identity", 400},        {"chunked, identity", 400},
+      {"xchunked", 400},      {"chunked;x=1", 400},     {"chunked, chunked", 400},
       {"gzip, chunked", 501}, {"deflate,chunked", 501}, {", chunked", 400}};
   for (const auto& [te, status] : codings)
     for (bool with_length : {false, true}) {
       const std::string body = with_length ? chunked(k_smuggled) + "0\r\n\r\n" : k_smuggled;
-      std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + k_auth +
-                         "Transfer-Encoding: " + te + "\r\n";
+      std::string head =
+          "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + k_auth + "Transfer-Encoding: " + te + "\r\n";
       if (with_length) head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
       const auto answers = all_answers(gw->port(), head + "\r\n" + body + k_smuggled);
       ASSERT_EQ(answers.size(), 1u) << te << (with_length ? " + Content-Length" : "");
@@ -67,9 +67,8 @@ TEST_F(HttpFraming, BothLengthHeadersAreRefusedInEitherOrder) {
   const std::string cl = "Content-Length: " + std::to_string(body.size()) + "\r\n";
   const std::string te = "Transfer-Encoding: chunked\r\n";
   for (const auto& lengths : {cl + te, te + cl}) {
-    const auto answers = all_answers(
-        gw->port(),
-        "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + k_auth + lengths + "\r\n" + body + k_smuggled);
+    const auto answers = all_answers(gw->port(), "POST /v1/events HTTP/1.1\r\nHost: x\r\n" +
+                                                     k_auth + lengths + "\r\n" + body + k_smuggled);
     ASSERT_EQ(answers.size(), 1u) << lengths;
     EXPECT_EQ(answers[0].status, 400) << lengths;
   }
@@ -91,8 +90,8 @@ TEST_F(HttpFraming, TransferEncodingOnHttp10IsRefusedAndTheConnectionCloses) {
 
 TEST_F(HttpFraming, ChunkedRequestsStillWorkAndKeepTheConnection) {
   const std::string body = events_body({"c1"});
-  const std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + k_auth +
-                           "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string head =
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + k_auth + "Transfer-Encoding: chunked\r\n\r\n";
   // Two chunks, then a pipelined second request on the same connection.
   const std::string raw = head + chunked(body.substr(0, 10)) + chunked(body.substr(10)) +
                           "0\r\n\r\n" + request("GET", "/healthz");
@@ -104,17 +103,19 @@ TEST_F(HttpFraming, ChunkedRequestsStillWorkAndKeepTheConnection) {
 
 TEST_F(HttpFraming, TrailerFieldsAreNeverReadAsHeaders) {
   const std::string body = events_body({"t1"});
-  const std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\n"
-                           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n";
+  const std::string head =
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n";
   // Credentials only in the trailer: refused as if there were none.
-  auto r = all_answers(gw->port(), head + "\r\n" + chunked(body) +
-                                       "0\r\nAuthorization: Bearer sk_test\r\n\r\n");
+  auto r = all_answers(
+      gw->port(), head + "\r\n" + chunked(body) + "0\r\nAuthorization: Bearer sk_test\r\n\r\n");
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].status, 401);
   // A trailer cannot add a second Authorization either, nor close the connection.
-  r = all_answers(gw->port(), head + "Authorization: Bearer sk_test\r\n\r\n" + chunked(body) +
-                                  "0\r\nAuthorization: Bearer sk_nope\r\nConnection: close\r\n\r\n" +
-                                  request("GET", "/healthz"));
+  r = all_answers(gw->port(),
+                  head + "Authorization: Bearer sk_test\r\n\r\n" + chunked(body) +
+                      "0\r\nAuthorization: Bearer sk_nope\r\nConnection: close\r\n\r\n" +
+                      request("GET", "/healthz"));
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].status, 202) << r[0].body;
   EXPECT_EQ(r[0].header("connection"), "");
@@ -138,7 +139,8 @@ TEST_F(HttpFraming, HostMustBeThereOnceAndWellFormed) {
     ASSERT_EQ(answers.size(), 1u) << raw;
     EXPECT_EQ(answers[0].status, 400) << raw;
   }
-  for (const char* host : {"127.0.0.1:8080", "[::1]:8080", "shop.example", "xn--bcher-kva.example"}) {
+  for (const char* host :
+       {"127.0.0.1:8080", "[::1]:8080", "shop.example", "xn--bcher-kva.example"}) {
     const auto ok = all_answers(gw->port(), "GET /healthz HTTP/1.1\r\nHost: " + std::string(host) +
                                                 "\r\nConnection: close\r\n\r\n");
     ASSERT_EQ(ok.size(), 1u) << host;
@@ -148,12 +150,12 @@ TEST_F(HttpFraming, HostMustBeThereOnceAndWellFormed) {
 
 TEST_F(HttpFraming, DuplicateAuthorizationIsRefused) {
   for (const char* second : {"Bearer sk_test", "Bearer sk_nope"}) {
-    const auto answers = all_answers(
-        gw->port(), request("POST", "/v1/events", events_body({"d1"}),
-                            {"Authorization: Bearer sk_test", std::string("Authorization: ") + second,
-                             "Content-Type: application/json"},
-                            false) +
-                        k_smuggled);
+    const auto answers = all_answers(gw->port(), request("POST", "/v1/events", events_body({"d1"}),
+                                                         {"Authorization: Bearer sk_test",
+                                                          std::string("Authorization: ") + second,
+                                                          "Content-Type: application/json"},
+                                                         false) +
+                                                     k_smuggled);
     ASSERT_EQ(answers.size(), 1u) << second;
     EXPECT_EQ(answers[0].status, 400) << second;
   }

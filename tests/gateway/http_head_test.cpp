@@ -57,14 +57,15 @@ TEST(HttpHead, HostAndAuthorization) {
   EXPECT_EQ(verdict(11, {}), HeadVerdict::bad_request);
   EXPECT_EQ(verdict(11, {{"host", "a"}, {"host", "a"}}), HeadVerdict::bad_request);
   EXPECT_EQ(verdict(10, {{"host", "a"}, {"host", "b"}}), HeadVerdict::bad_request);
-  for (const char* bad : {"a b", "a/b", "u@h", "h:8o", "h:123456", "[::1", "[::1]x", "h\\x",
-                          "h#", "a\tb"})
+  for (const char* bad :
+       {"a b", "a/b", "u@h", "h:8o", "h:123456", "[::1", "[::1]x", "h\\x", "h#", "a\tb"})
     EXPECT_EQ(verdict(11, {{"host", bad}}), HeadVerdict::bad_request) << bad;
-  for (const char* ok : {"127.0.0.1:8080", "[::1]:8080", "[::1]", "shop.example", "shop.example:",
-                         "xn--bcher-kva.example", ""})
+  for (const char* ok : {"127.0.0.1:8080", "[::1]:8080", "[::1]", "shop.example",
+                         "shop.example:", "xn--bcher-kva.example", ""})
     EXPECT_EQ(verdict(11, {{"host", ok}}), HeadVerdict::ok) << ok;
-  EXPECT_EQ(verdict(11, {{"host", "x"}, {"authorization", "Bearer a"}, {"authorization", "Bearer a"}}),
-            HeadVerdict::bad_request);
+  EXPECT_EQ(
+      verdict(11, {{"host", "x"}, {"authorization", "Bearer a"}, {"authorization", "Bearer a"}}),
+      HeadVerdict::bad_request);
   // Reasons are fixed labels; messages never carry a header value.
   const auto c = check_head(11, Headers{{"host", "evil value"}}, false);
   EXPECT_EQ(c.reason, "bad_host");

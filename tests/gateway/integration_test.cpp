@@ -2,7 +2,6 @@
 // ephemeral port (--port-file) and a temporary data folder, and talk HTTP over raw sockets.
 #include "integration_fixture.hpp"
 
-
 TEST_F(GatewayIntegration, GatewayServesEveryRoute) {
   EXPECT_EQ(gw->call(request("GET", "/healthz")).status, 200);
   EXPECT_EQ(gw->call(request("GET", "/readyz")).status, 200);
