@@ -389,19 +389,14 @@ bool PhoneRules::international(const PhoneCandidate& c, std::size_t prefix,
   // "001" + 10 digits with a right check digit is a UPC-A code in GTIN-13 form (0 + UPC).
   const bool barcode = barcode_like(c);
   if (barcode && c.n_digits == 13 && c.digits[2] == '1') return false;
-  // The number with '+' for its international prefix, without a "(0)" trunk marker.
-  std::string t = "+";
+  // The number with '+' for its international prefix. libphonenumber reads it in its own
+  // country's plan, and drops a "(0)" trunk marker after the calling code itself.
   std::string_view rest = c.text;
   if (c.plus) rest.remove_prefix(1);
   for (std::size_t skipped = 0; skipped < prefix && !rest.empty(); rest.remove_prefix(1))
     skipped += is_digit(rest.front());
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest.substr(i, 3) == "(0)") {
-      i += 2;
-      continue;
-    }
-    t.push_back(rest[i]);
-  }
+  std::string t = "+";
+  t.append(rest);
   // A bare run that could be a barcode must be an assigned number; anything else, possible.
   const bool found =
       !budget.spend() ||
