@@ -407,11 +407,12 @@ bool PhoneRules::international(const PhoneCandidate& c, std::size_t prefix,
 
 bool PhoneRules::national(const PhoneCandidate& c, PhoneBudget& budget) const {
   if (m_nanp && nanp_grouped(c)) return true;
-  std::string t(c.text);
+  std::string t;  // the library's copy, made only when a plan needs it
   bool found = false;
   for (const auto& p : m_plans) {
     const Check check = check_for(c, p);
     if (check == Check::none) continue;
+    if (t.empty()) t.assign(c.text);
     if (!budget.spend()) {
       found = true;
       break;
