@@ -174,6 +174,13 @@ bool not_a_phone(const Cand& c) {
       (c.sep[1] == '-' || c.sep[1] == '/' || c.sep[1] == '.'))
     return true;
   if (c.plain() && is_year(c, 0) && d.substr(4, 2) == "00") return true;
+  // A compact date with a sequence after it: 20251129-0042.
+  if (!c.plus && c.n_groups >= 2 && c.group_len[0] == 8 && is_year(c, 0) &&
+      number_at(c, 4, 2) >= 1 && number_at(c, 4, 2) <= 12 && number_at(c, 6, 2) >= 1 &&
+      number_at(c, 6, 2) <= 31)
+    return true;
+  // An amount: 1234567.89 (no phone plan ends in a group of two after a dot, alone).
+  if (c.n_groups == 2 && c.sep[1] == '.' && c.group_len[1] <= 2) return true;
   if (c.n_digits == 13 && (d.starts_with("978") || d.starts_with("979")) && gs1_check_digit_ok(d))
     return true;
   return isbn10_grouped(c);
@@ -223,8 +230,7 @@ Check check_for(const Cand& c, const phonelib::RegionPlan& p) {
   if (p.nanp && ((n == 10 && d[0] >= '2') || (n == 11 && d[0] == '1' && d[1] >= '2')))
     return Check::matcher;
   // E.164 without its '+' (Meta's phone form, wa.me links): only as an assigned number.
-  if (!p.nanp && d.starts_with(p.calling) && n >= p.calling.size() + 6 &&
-      n <= p.calling.size() + 13)
+  if (!p.nanp && d.starts_with(p.calling) && n >= p.calling.size() + 8 && n <= 15)
     return barcode ? Check::e164_mobile : Check::e164_valid;
   // Regions without a trunk prefix (ES, IT, …): written-out numbers only; a bare run of their
   // length is as likely a product or order id (docs/pii-guard.md, tolerances).
@@ -371,7 +377,7 @@ bool PhoneRules::is_phone(const PhoneCandidate& c, PhoneBudget& budget) const {
   if (c.long_text()) return false;
   const std::string_view d = c.digit_view();
   if (c.plus) return international(c, 0, budget);
-  if (d.starts_with("00")) return international(c, 2, budget);
+  if (d.starts_with("00") && d[2] != '0') return international(c, 2, budget);
   // 011 is the NANP's international prefix, and the start of national numbers elsewhere
   // (0113 Leeds, 011 Turin): both readings are tried.
   if (m_nanp && d.starts_with("011") && international(c, 3, budget)) return true;
@@ -383,19 +389,14 @@ bool PhoneRules::international(const PhoneCandidate& c, std::size_t prefix,
   // "001" + 10 digits with a right check digit is a UPC-A code in GTIN-13 form (0 + UPC).
   const bool barcode = barcode_like(c);
   if (barcode && c.n_digits == 13 && c.digits[2] == '1') return false;
-  // The number with '+' for its international prefix, without a "(0)" trunk marker.
-  std::string t = "+";
+  // The number with '+' for its international prefix. libphonenumber reads it in its own
+  // country's plan, and drops a "(0)" trunk marker after the calling code itself.
   std::string_view rest = c.text;
   if (c.plus) rest.remove_prefix(1);
   for (std::size_t skipped = 0; skipped < prefix && !rest.empty(); rest.remove_prefix(1))
     skipped += is_digit(rest.front());
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest.substr(i, 3) == "(0)") {
-      i += 2;
-      continue;
-    }
-    t.push_back(rest[i]);
-  }
+  std::string t = "+";
+  t.append(rest);
   // A bare run that could be a barcode must be an assigned number; anything else, possible.
   const bool found =
       !budget.spend() ||
@@ -406,11 +407,12 @@ bool PhoneRules::international(const PhoneCandidate& c, std::size_t prefix,
 
 bool PhoneRules::national(const PhoneCandidate& c, PhoneBudget& budget) const {
   if (m_nanp && nanp_grouped(c)) return true;
-  std::string t(c.text);
+  std::string t;  // the library's copy, made only when a plan needs it
   bool found = false;
   for (const auto& p : m_plans) {
     const Check check = check_for(c, p);
     if (check == Check::none) continue;
+    if (t.empty()) t.assign(c.text);
     if (!budget.spend()) {
       found = true;
       break;

@@ -505,4 +505,36 @@ TEST_F(GatewayIntegration, GatewayExportPagesWithACursor) {
     EXPECT_EQ(r.body.find("zzcanary"), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find("fffff"), std::string::npos) << r.body;
   }
+
+TEST_F(GatewayIntegration, GatewayAuditsThePiiSettingsInForce) {
+  // The policy entry at start-up records the phone regions (the default list when the config
+  // names none) and the allow paths; a change is audited at the next start.
+  auto policies = [&] {
+    std::vector<json> out;
+    std::istringstream in(api("GET", "/v1/audit?since=0").body);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && json::parse(line)["action"] == "policy")
+        out.push_back(json::parse(line)["detail"]);
+    return out;
+  };
+  auto first = policies();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["pii"]["phone_regions"],
+            json::array({"NL", "BE", "DE", "FR", "GB", "ES", "IT", "US"}));
+  EXPECT_EQ(first[0]["pii"]["allow_paths"], json::array());
+  json tenants = json::parse(read_file(dir / "gateway.json"))["tenants"];
+  tenants[0]["pii"] = {{"phone_regions", {"nl", "be"}}, {"allow_paths", {"/custom/items/*/sku"}}};
+  ASSERT_TRUE(restart_with({{"tenants", tenants}}));
+  auto second = policies();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[1]["pii"]["phone_regions"], json::array({"NL", "BE"}));
+  EXPECT_EQ(second[1]["pii"]["allow_paths"], json::array({"/custom/items/*/sku"}));
+  // The allow path is in force: a phone-shaped SKU passes, the same value elsewhere does not.
+  auto ev = [&](const json& custom) {
+    json e = json::parse(events_body({"a" + std::to_string(custom.dump().size())}));
+    e["events"][0]["custom"] = custom;
+    return api("POST", "/v1/events", e.dump()).status;
+  };
+  EXPECT_EQ(ev({{"items", json::array({{{"sku", "0612345678"}}})}}), 202);
+  EXPECT_EQ(ev({{"items", json::array({{{"note", "0612345678"}}})}}), 422);
 }
