@@ -139,9 +139,9 @@ Rejected read_custom(const EventInput& in, ParsedEvent& out) {
 bool read_consent_member(std::string_view k, JsonDoc::Value v, EventConsent& out) {
   if (k == "gdpr") {
     if (v.is_boolean()) return out.gdpr = v.boolean() ? 1 : 0, true;
-    // nlohmann's get<int>() is a static_cast: whatever casts to 0 or 1 is accepted.
-    const int g = v.is_integer() ? static_cast<int>(v.as_int64()) : -1;
-    if (g == 0 || g == 1) return out.gdpr = g, true;
+    // Exactly 0 or 1: a whole number that only casts to one (2^32 + 1) is invalid.
+    const std::int64_t g = v.is_integer() ? v.as_int64() : -1;
+    if (g == 0 || g == 1) return out.gdpr = static_cast<int>(g), true;
     return false;
   }
   if (k == "tcf") {

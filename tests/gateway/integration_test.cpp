@@ -505,6 +505,7 @@ TEST_F(GatewayIntegration, GatewayExportPagesWithACursor) {
     EXPECT_EQ(r.body.find("zzcanary"), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find("fffff"), std::string::npos) << r.body;
   }
+}
 
 TEST_F(GatewayIntegration, GatewayAuditsThePiiSettingsInForce) {
   // The policy entry at start-up records the phone regions (the default list when the config
