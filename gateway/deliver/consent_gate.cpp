@@ -1,4 +1,4 @@
-// Consent gate per destination, built on the tenant-level consent decision of policy/consent.*
+// Consent gate per destination, built on the tenant-level consent decision of tcf/consent.*
 // with the destination's own needs: purpose 1 under consent, plus its vendor when it has one.
 #include "gateway/deliver/consent_gate.hpp"
 
