@@ -14,6 +14,8 @@
 #include "gateway/api/gateway.hpp"
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/deliver/store_outbox.hpp"
+#include "gateway/deliver/worker.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
@@ -184,17 +186,58 @@ void print_banner(const config::Config& cfg, int port) {
   std::fflush(stdout);
 }
 
+/// The delivery worker (issue 16) over the store's outbox, for every tenant's destinations:
+/// its own threads, woken by the store when rows are committed. Ingest never waits for it and
+/// /readyz never looks at it.
+class Delivery {
+ public:
+  Delivery(const config::Config& cfg, Store& store) : m_outbox(store, all(cfg)) {
+    std::vector<deliver::Destination> dests = all(cfg);
+    if (dests.empty()) return;
+    deliver::WorkerOptions opt;
+    opt.threads = cfg.delivery_threads;
+    opt.key_salt = store.installation_id();
+    for (const auto& d : dests) m_metrics.add_destination(d.id);
+    m_worker = std::make_unique<deliver::Worker>(std::move(dests), m_outbox, m_metrics, opt);
+    store.on_outbox = [w = m_worker.get()](const std::string& dest) { w->notify(dest); };
+    m_worker->start();
+  }
+  /// Stops the threads; call before the store closes.
+  void stop() {
+    if (m_worker) m_worker->stop();
+  }
+  /// What the handler needs: the metrics and the pending gauges (nothing without destinations).
+  api::Delivery view() {
+    if (!m_worker) return {};
+    return {&m_metrics, [w = m_worker.get()] { return w->sample_pending(); }};
+  }
+
+ private:
+  static std::vector<deliver::Destination> all(const config::Config& cfg) {
+    std::vector<deliver::Destination> out;
+    for (const auto& t : cfg.tenants)
+      out.insert(out.end(), t.destinations.begin(), t.destinations.end());
+    return out;
+  }
+  deliver::DeliveryMetrics m_metrics;
+  deliver::StoreOutbox m_outbox;
+  std::unique_ptr<deliver::Worker> m_worker;
+};
+
 /// Listens, audits the start-up, runs the first retention pass, writes the port file, then
 /// serves until SIGTERM/SIGINT has drained the connections. Closes the store in every case.
 Exit serve(const config::Config& cfg, Store& store, const std::string& port_file) {
   api::Metrics metrics;
   store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
   api::Gateway gateway(cfg, store, metrics);
+  Delivery delivery(cfg, store);
+  gateway.set_delivery(delivery.view());
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(gateway, gateway.config());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
+    delivery.stop();
     store.close();
     return Exit::listen;
   }
@@ -203,11 +246,13 @@ Exit serve(const config::Config& cfg, Store& store, const std::string& port_file
   audit_startup(store, cfg, port);
   gateway.run_retention();
   if (!port_file.empty() && !write_port_file(port_file, port)) {
+    delivery.stop();
     store.close();
     return Exit::port_file;
   }
   print_banner(cfg, port);
   server->run();
+  delivery.stop();
   store.close();
   std::printf("hashgate-gateway: stopped\n");
   std::fflush(stdout);

@@ -12,6 +12,7 @@
 #include "gateway/api/parse_event.hpp"
 #include "gateway/api/reply.hpp"
 #include "gateway/api/request.hpp"
+#include "gateway/deliver/consent_gate.hpp"
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #include "tcf/consent.hpp"
@@ -35,6 +36,7 @@ struct EventBatch {
   std::vector<EventRecord> records;
   Request cors;  ///< cors_view() of the request
   Done done;
+  deliver::DeliveryMetrics* delivery = nullptr;  ///< counts consent refusals per destination
 };
 
 namespace {
@@ -43,11 +45,13 @@ namespace {
 struct ConsentDefaults {
   bool gdpr = false;
   std::string tc;
+  bool gpc = false;  ///< Sec-GPC: 1 (for Google's DMA fields when the tenant does not drop it)
 };
 
 ConsentDefaults consent_defaults(const Request& req) {
   const Query q = query_of(req.target);
   ConsentDefaults d;
+  d.gpc = header_is(req, "sec-gpc", "1");
   if (auto it = q.find("gdpr"); it != q.end()) d.gdpr = it->second == "1";
   if (auto it = q.find("gdpr_consent"); it != q.end()) d.tc = it->second;
   return d;
@@ -104,6 +108,24 @@ std::optional<std::string> gdpr_consent(const config::Tenant& tenant, std::strin
   return d.summary_json.empty() ? json{{"gdpr", 1}, {"reason", d.reason}}.dump() : d.summary_json;
 }
 
+/// The destinations of the tenant that get `rec`: those that want its type and whose consent
+/// gate lets it through; a refusal is counted per destination (docs/destinations.md).
+void route_to_destinations(EventRecord& rec, const EventBatch& b, bool gdpr, std::string_view tc,
+                           bool gpc) {
+  if (b.tenant.destinations.empty()) return;
+  const deliver::EventConsent consent(gdpr, tc, gpc);
+  const int dma = deliver::pack_dma(deliver::dma_consent(consent));
+  for (const deliver::Destination& dest : b.tenant.destinations) {
+    if (!dest.wants(rec.type)) continue;
+    const deliver::GateReason why = deliver::gate(dest, consent, b.now);
+    if (why == deliver::GateReason::allowed) {
+      rec.outbox.push_back(OutboxTarget{dest.id, dma});
+    } else if (b.delivery != nullptr) {
+      b.delivery->add_failed(dest.id, "consent_" + std::string(to_string(why)), 1);
+    }
+  }
+}
+
 /// Enrich and apply the tenant's policy: a parsed event becomes the store's record, unless its
 /// consent (gdpr=1) or the suppression list says to drop it; then the drop reason.
 Expected<EventRecord, const char*> to_record(ParsedEvent&& e, const EventBatch& b,
@@ -119,14 +141,17 @@ Expected<EventRecord, const char*> to_record(ParsedEvent&& e, const EventBatch& 
   rec.online_ids_json = std::move(e.online_ids_json);
   rec.custom_json = std::move(e.custom_json);
   rec.legal_basis = to_string(b.tenant.legal_basis);
-  if (e.consent.gdpr.value_or(d.gdpr ? 1 : 0) == 1) {
-    auto summary = gdpr_consent(b.tenant, e.consent.tcf.value_or(d.tc), b.now);
+  const bool gdpr = e.consent.gdpr.value_or(d.gdpr ? 1 : 0) == 1;
+  const std::string_view tc = e.consent.tcf.value_or(d.tc);
+  if (gdpr) {
+    auto summary = gdpr_consent(b.tenant, tc, b.now);
     if (!summary) return Unexpected{"consent"};
     rec.consent_summary = std::move(*summary);
   } else {
     rec.consent_summary = R"({"gdpr":0})";
   }
   if (policy::is_suppressed(store, b.tenant.id, rec.ids, rec.uid)) return Unexpected{"suppressed"};
+  route_to_destinations(rec, b, gdpr, tc, d.gpc);
   return rec;
 }
 
@@ -200,6 +225,7 @@ std::shared_ptr<EventBatch> Gateway::start_batch(Call& call, const RequestCookie
     b->new_uid = cookies.uid.empty() && !b->uid.empty();
   }
   b->now = m_now();
+  b->delivery = m_delivery.metrics;
   b->cors = cors_view(call.req);
   b->done = std::move(call.done);
   return b;

@@ -26,6 +26,7 @@
 #include "gateway/api/route_table.hpp"
 #include "gateway/api/static_files.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/deliver/metrics.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
@@ -79,6 +80,13 @@ struct Call {
   PathParams params;
 };
 
+/// The delivery worker as the handler sees it (issue 16): its metrics, which also count the
+/// events a destination's consent gate refused, and the sampler of its pending gauges.
+struct Delivery {
+  deliver::DeliveryMetrics* metrics = nullptr;
+  std::function<std::vector<deliver::PendingSample>()> sample_pending;
+};
+
 struct Refusal;
 struct RequestCookies;
 struct EventBatch;
@@ -89,6 +97,8 @@ class Gateway {
   /// `store` and `metrics` must outlive the Gateway. `now` is the clock (tests inject one).
   Gateway(config::Config cfg, Store& store, Metrics& metrics, Clock now = system_now);
 
+  /// Attaches the delivery worker's metrics (appended to /metrics). Call before serving.
+  void set_delivery(Delivery d) { m_delivery = std::move(d); }
   /// Sets the port the server is bound to (for the "self" origins). Call before serving.
   void set_port(int port);
   /// Handles one request; `done` receives the response exactly once (possibly asynchronously,
@@ -185,6 +195,7 @@ class Gateway {
   StaticFiles m_sdk;
   StaticFiles m_demo;
   std::vector<policy::PiiGuard> m_pii;  ///< per tenant, in m_cfg.tenants order
+  Delivery m_delivery;
   const Table m_routes;
 };
 

@@ -28,6 +28,11 @@ void Gateway::readyz(Call& call) {
 void Gateway::metrics_text(Call& call) {
   Response r;
   r.body = m_metrics.render(m_store.queue_depth(), m_store.ready());
+  if (m_delivery.metrics != nullptr) {  // destinations: never part of readiness
+    r.body += m_delivery.metrics->render(m_delivery.sample_pending
+                                             ? m_delivery.sample_pending()
+                                             : std::vector<deliver::PendingSample>{});
+  }
   r.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   call.done(std::move(r));
 }

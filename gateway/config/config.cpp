@@ -264,10 +264,11 @@ TcfSettings parse_tcf(const json& t, const std::string& where) {
   return out;
 }
 
-Tenant parse_tenant(const json& t, const std::string& where, std::set<std::string>& seen_keys) {
+Tenant parse_tenant(const json& t, const std::string& where, std::set<std::string>& seen_keys,
+                    std::set<std::string>& seen_destinations) {
   only_keys(t, where,
             {"id", "site_keys", "api_key_sha256", "legal_basis", "tcf", "gpc", "set_uid_cookie",
-             "retention_days", "pii"});
+             "retention_days", "pii", "destinations"});
   Tenant out;
   out.id = parse_tenant_id(t, where);
   out.site_keys = parse_site_keys(t, where, seen_keys);
@@ -281,17 +282,21 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
   out.gpc = get_bool(t, where, "gpc", true);
   out.set_uid_cookie = get_bool(t, where, "set_uid_cookie", false);
   out.retention_days = static_cast<int>(get_int(t, where, "retention_days", 90, 1, 3650));
+  if (t.contains("destinations")) {
+    out.destinations = deliver::parse_destinations(t.at("destinations"), where + ".destinations",
+                                                   out.id, seen_destinations);
+  }
   return out;
 }
 
 void parse_tenants(const json& j, Config& c) {
   if (!j.contains("tenants") || !j.at("tenants").is_array() || j.at("tenants").empty())
     fail("tenants", "must be a non-empty array");
-  std::set<std::string> ids, keys;
+  std::set<std::string> ids, keys, destinations;
   const auto& ts = j.at("tenants");
   for (std::size_t i = 0; i < ts.size(); ++i) {
     std::string w = "tenants[" + std::to_string(i) + "]";
-    auto t = parse_tenant(ts[i], w, keys);
+    auto t = parse_tenant(ts[i], w, keys, destinations);
     if (!ids.insert(t.id).second) fail(w + ".id", "duplicate tenant id");
     c.tenants.push_back(std::move(t));
   }
@@ -431,12 +436,21 @@ std::string sha256_hex(const std::string& data) {
   return hashgate::to_hex(md);
 }
 
+/// `delivery`: {"threads"} of the delivery worker (docs/destinations.md).
+void parse_delivery(const json& j, Config& c) {
+  if (!j.contains("delivery")) return;
+  const json& d = j.at("delivery");
+  if (!d.is_object()) fail("delivery", "must be an object");
+  only_keys(d, "delivery", {"threads"});
+  c.delivery_threads = static_cast<std::size_t>(get_int(d, "delivery", "threads", 2, 1, 16));
+}
+
 Config parse_config(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw ConfigError("config: the file is not valid JSON");
   only_keys(j, "",
             {"listen", "threads", "public_origins", "limits", "timeouts", "tls", "cookies",
-             "static", "store", "retention_interval_s", "tenants", "$comment"});
+             "static", "store", "retention_interval_s", "delivery", "tenants", "$comment"});
   Config c;
   parse_listen(j, c);
   c.threads = static_cast<int>(get_int(j, "", "threads", default_threads(), 1, 256));
@@ -449,6 +463,7 @@ Config parse_config(const std::string& text) {
   parse_store(j, c);
   c.retention_interval =
       std::chrono::seconds(get_int(j, "", "retention_interval_s", 3600, 1, 86400 * 7));
+  parse_delivery(j, c);
   parse_tenants(j, c);
   return c;
 }

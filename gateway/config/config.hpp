@@ -11,7 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/store/store.hpp"  // Durability
+#include "gateway/deliver/destination.hpp"  // Destination
+#include "gateway/store/store.hpp"          // Durability
 #include "hashgate/types.hpp"
 #include "tcf/consent.hpp"  // LegalBasis
 
@@ -63,6 +64,9 @@ struct Tenant {
   bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
   bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
   int retention_days = 90;      ///< events older than this are purged
+  /// Where accepted events and opt-outs are forwarded (`destinations`, docs/destinations.md);
+  /// secrets already read from the environment.
+  std::vector<deliver::Destination> destinations;
 };
 
 /// The SameSite attribute of the gateway's cookies (config: Strict | Lax | None).
@@ -119,6 +123,7 @@ struct Config {
   Durability durability = Durability::full;  ///< config: normal | full | extra
   std::size_t queue_high_water = 20000;
   std::chrono::seconds retention_interval{3600};
+  std::size_t delivery_threads = 2;  ///< `delivery.threads`: threads of the delivery worker
 
   std::vector<Tenant> tenants;
   std::string source_sha256;  ///< sha256 (hex) of the config file bytes, for the audit log

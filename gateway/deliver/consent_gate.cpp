@@ -106,4 +106,15 @@ DmaConsent dma_consent(const EventConsent& consent) {
   return {both(1, 7), both(3, 4)};
 }
 
+int pack_dma(DmaConsent dma) {
+  return static_cast<int>(dma.ad_user_data) | static_cast<int>(dma.ad_personalization) << 2;
+}
+
+DmaConsent unpack_dma(int packed) {
+  const auto status = [](int v) {
+    return v <= 2 ? static_cast<DmaStatus>(v) : DmaStatus::unspecified;
+  };
+  return DmaConsent{status(packed & 3), status(packed >> 2 & 3)};
+}
+
 }  // namespace hashgate::gw::deliver

@@ -70,6 +70,10 @@ struct DmaConsent {
   bool operator==(const DmaConsent&) const = default;
 };
 
+/// The DMA fields in one small integer, as the store keeps them (2 bits each), and back.
+int pack_dma(DmaConsent dma);
+DmaConsent unpack_dma(int packed);
+
 /// Derives the DMA fields: GPC denies both; gdpr=0 leaves both unspecified; with gdpr=1,
 /// adUserData needs consent for purposes 1 and 7 and adPersonalization for purposes 3 and 4
 /// (Google's TCF mapping, docs/destinations.md); no valid TC string denies both.

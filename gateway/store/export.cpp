@@ -28,6 +28,23 @@ struct EndRead {
 
 }  // namespace
 
+std::string event_line(const Statement& row, bool with_cursor) {
+  nlohmann::ordered_json line = {
+      {"event_id", row.text(1)},
+      {"type", row.text(2)},
+      {"time", row.int64(3)},
+      {"received", row.int64(4)},
+      {"ids", parse_object(row.text(5))},
+  };
+  if (const std::string uid = row.text(6); !uid.empty()) line["uid"] = uid;
+  line["online_ids"] = parse_object(row.text(7));
+  line["custom"] = parse_object(row.text(8));
+  line["legal_basis"] = row.text(9);
+  line["consent"] = parse_object(row.text(10));
+  if (with_cursor) line["cursor"] = format_export_cursor(ExportCursor{row.int64(0)});
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::vector<std::string> SqliteStore::export_events(const std::string& tenant, std::int64_t since,
                                                     ExportCursor after, std::size_t limit) {
   std::vector<std::string> lines;
@@ -78,17 +95,7 @@ bool SqliteStore::read_export(const std::string& tenant, std::int64_t since, Exp
           ++skipped;
           return true;
         }
-        nlohmann::ordered_json line = {
-            {"event_id", row.text(1)},  {"type", row.text(2)},   {"time", row.int64(3)},
-            {"received", row.int64(4)}, {"ids", std::move(ids)},
-        };
-        if (!uid.empty()) line["uid"] = uid;
-        line["online_ids"] = parse_object(row.text(7));
-        line["custom"] = parse_object(row.text(8));
-        line["legal_basis"] = row.text(9);
-        line["consent"] = parse_object(row.text(10));
-        line["cursor"] = format_export_cursor(ExportCursor{row.int64(0)});
-        lines.push_back(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        lines.push_back(event_line(row, true));
         return lines.size() < limit;
       },
       tenant, since, from);

@@ -109,6 +109,13 @@ int suppress_and_purge(Txn& txn, const std::string& tenant, const std::string& v
                  tenant, value);
 }
 
+/// Every identifier of the closure: hashed ids, then uids.
+std::vector<std::string> closure_values(const Closure& c) {
+  std::vector<std::string> out(c.ids.begin(), c.ids.end());
+  out.insert(out.end(), c.uids.begin(), c.uids.end());
+  return out;
+}
+
 }  // namespace
 
 // ---- opt-out ---------------------------------------------------------------------------------
@@ -119,6 +126,9 @@ int OptOutJob::run(Txn& txn) {
   c.add(true, canonical_id(uid));
   if (int rc = txn.index_pending(); rc != SQLITE_OK) return rc;  // the fan-out reads the index
   if (int rc = fan_out(txn, tenant, c); rc != SQLITE_OK) return rc;
+  std::size_t removals = 0;
+  if (int rc = enqueue_removals(txn, tenant, closure_values(c), "uid", removals); rc != SQLITE_OK)
+    return rc;
   const std::int64_t t = txn.now();
   std::vector<std::string> added;
   for (const auto& id : c.ids) {
@@ -132,6 +142,7 @@ int OptOutJob::run(Txn& txn) {
   nlohmann::ordered_json detail = {{"ids_suppressed", result.ids_suppressed},
                                    {"events_purged", result.events_purged},
                                    {"source", source}};
+  if (removals > 0) detail["removals_queued"] = removals;
   if (c.truncated) detail["closure_truncated"] = true;
   if (int rc = txn.audit(t, tenant, "optout", detail.dump()); rc != SQLITE_OK) return rc;
   txn.scrub_after_commit();  // the purged rows' old page images are still in the WAL
@@ -190,10 +201,16 @@ int PurgeJob::run(Txn& txn) {
       rc != SQLITE_OK)
     return rc;
   const auto links = static_cast<std::size_t>(txn.changes());
-  const nlohmann::ordered_json detail = {
+  // The recipient ledger is personal data too: what was last sent before the cutoff goes.
+  if (int rc = txn.run("DELETE FROM ledger WHERE tenant = ?1 AND last_sent < ?2", tenant, cutoff);
+      rc != SQLITE_OK)
+    return rc;
+  const auto ledger = static_cast<std::size_t>(txn.changes());
+  nlohmann::ordered_json detail = {
       {"cutoff", cutoff}, {"events_purged", events}, {"links_purged", links}};
+  if (ledger > 0) detail["ledger_purged"] = ledger;
   if (int rc = txn.audit(txn.now(), tenant, "retention", detail.dump()); rc != SQLITE_OK) return rc;
-  if (events + links > 0) txn.scrub_after_commit();
+  if (events + links + ledger > 0) txn.scrub_after_commit();
   return SQLITE_OK;
 }
 

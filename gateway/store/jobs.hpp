@@ -49,6 +49,12 @@ struct OptOutJob {
   void finish(std::error_code ec);
 };
 
+/// Inside an opt-out: for every destination whose ledger holds any of `values` (hashed ids and
+/// uids of the person; a uid is listed under kind `uid_kind`), deletes those ledger rows and
+/// queues one removal message (outbox kind 1); `messages` counts them (outbox.cpp).
+int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
+                     const std::string& uid_kind, std::size_t& messages);
+
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
   std::string tenant;
@@ -79,7 +85,38 @@ struct AuditJob {
   void finish(std::error_code) {}
 };
 
+/// Claims due outbox rows of one destination and records their ids in the ledger
+/// (Store::outbox_claim; outbox.cpp).
+struct OutboxClaimJob {
+  std::string dest;
+  std::size_t limit = 0;
+  std::int64_t now_ms = 0;
+  bool with_uid = false;
+  std::shared_ptr<std::promise<std::vector<OutboxEntry>>> result;
+  std::vector<OutboxEntry> rows;  ///< filled by run()
+
+  int run(Txn& txn);
+  void finish(std::error_code ec);
+};
+
+/// What became of outbox rows the worker sent.
+enum class OutboxFate { delivered, retry, failed };
+
+/// Marks outbox rows delivered, to retry or failed (Store::outbox_delivered, …; outbox.cpp).
+struct OutboxMarkJob {
+  std::string dest;
+  std::vector<std::int64_t> ids;
+  OutboxFate fate = OutboxFate::delivered;
+  std::int64_t batch = 0, next_ms = 0, now_ms = 0;
+  std::string reason;
+  std::shared_ptr<std::promise<void>> done;
+
+  int run(Txn& txn);
+  void finish(std::error_code) { done->set_value(); }
+};
+
 /// Everything the writer thread can be asked to do, in queue order.
-using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob>;
+using Job =
+    std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, OutboxClaimJob, OutboxMarkJob>;
 
 }  // namespace hashgate::gw::store_detail

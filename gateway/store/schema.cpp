@@ -99,6 +99,36 @@ UPDATE events SET received = w.m
 INSERT OR IGNORE INTO store_state(key, value)
   VALUES('seq_floor', (SELECT coalesce(max(seq), 0) FROM events));
 )sql"},
+    // 4 → 5: destinations (issue 16, docs/destinations.md). `outbox`: one row per message still
+    // to deliver, per destination; an event row references its event, so purging the event drops
+    // it. `ledger`: which hashed id (or uid) went to which destination, for opt-out propagation.
+    {5, R"sql(
+CREATE TABLE outbox(
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant      TEXT    NOT NULL,
+  destination TEXT    NOT NULL,
+  kind        INTEGER NOT NULL,
+  event       INTEGER REFERENCES events(seq) ON DELETE CASCADE,
+  payload     TEXT,
+  dma         INTEGER NOT NULL DEFAULT 0,
+  created_ms  INTEGER NOT NULL,
+  next_ms     INTEGER NOT NULL DEFAULT 0,
+  batch       INTEGER NOT NULL DEFAULT 0,
+  attempts    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(destination, batch = 0, batch, id);
+CREATE INDEX outbox_event ON outbox(event) WHERE event IS NOT NULL;
+CREATE TABLE ledger(
+  tenant      TEXT    NOT NULL,
+  id          TEXT    NOT NULL,
+  destination TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  first_sent  INTEGER NOT NULL,
+  last_sent   INTEGER NOT NULL,
+  PRIMARY KEY(tenant, id, destination, kind)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO store_state(key, value) VALUES('installation', abs(random()));
+)sql"},
 };
 const int k_migration_count = static_cast<int>(std::size(k_migrations));
 

@@ -137,6 +137,9 @@ std::error_code SqliteStore::load_state(std::string& why) {
     return sqlite_error(rc);
   }
   m_mirror.insert(std::move(digests));
+  if (s.prepare(m_write.get(), "SELECT value FROM store_state WHERE key = 'installation'") ==
+      SQLITE_OK)
+    s.each_row([&](Statement& r) { m_installation = std::to_string(r.int64(0)); });
   return {};
 }
 
@@ -184,6 +187,9 @@ std::vector<SqliteStore::NamedStatement> SqliteStore::own_statements() {
       {&m_max_seq, "SELECT coalesce(max(seq), 0) FROM events"},
       {&m_get_seq_floor, "SELECT value FROM store_state WHERE key = 'seq_floor'"},
       {&m_set_seq_floor, "UPDATE store_state SET value = ?1 WHERE key = 'seq_floor'"},
+      {&m_insert_outbox,
+       "INSERT INTO outbox(tenant, destination, kind, event, dma, created_ms)"
+       " VALUES(?1, ?2, 0, ?3, ?4, ?5)"},
   };
 }
 
@@ -481,5 +487,10 @@ int Txn::audit(std::int64_t time, std::string_view tenant, std::string_view acti
 int Txn::index_pending() { return m_store.index_events(); }
 
 SuppressionMirror& Txn::mirror() { return m_store.m_mirror; }
+
+void Txn::outbox_added(std::string dest) {
+  after_commit(
+      [&store = m_store, dest = std::move(dest)] { invoke_safely(store.on_outbox, dest); });
+}
 
 }  // namespace hashgate::gw::store_detail

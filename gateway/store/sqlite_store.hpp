@@ -52,6 +52,17 @@ class SqliteStore final : public Store {
                                 std::size_t limit) override;
   void append_audit(AuditEntry entry) override;
   std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) override;
+  std::vector<OutboxEntry> outbox_claim(const std::string& dest, std::size_t limit,
+                                        std::int64_t now_ms, bool with_uid) override;
+  void outbox_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
+                        std::int64_t now_ms) override;
+  void outbox_retry(const std::string& dest, const std::vector<std::int64_t>& ids,
+                    std::int64_t batch, std::int64_t next_ms) override;
+  void outbox_failed(const std::string& dest, const std::vector<std::int64_t>& ids,
+                     std::string_view reason, std::int64_t now_ms) override;
+  std::int64_t outbox_next_due(const std::string& dest) override;
+  OutboxCount outbox_count(const std::string& dest) override;
+  std::string installation_id() const override { return m_installation; }
   std::size_t queue_depth() const override;
   bool ready() const override { return m_ready.load(); }
   void close() override;
@@ -109,6 +120,8 @@ class SqliteStore final : public Store {
                                 std::vector<std::vector<Outcome>>& outcomes);
   /// Decides and writes one event inside the group transaction.
   int write_event(EventRecord& ev, Outcome& outcome);
+  int write_outbox(const EventRecord& ev, std::int64_t seq);
+  void notify_outbox(bool committed);
   /// Is the canonical `id` (or uid) of `tenant` suppressed?
   bool in_mirror(const std::string& tenant, const std::string& id) const {
     return m_mirror.contains(tenant, id);
@@ -140,6 +153,13 @@ class SqliteStore final : public Store {
   std::error_code run_index_slice();
   int load_indexed_seq();
 
+  // ---- outbox (outbox.cpp) ----
+  /// Queues `job` and waits until it committed or failed.
+  void mark_outbox(OutboxMarkJob job);
+  /// Runs the one-parameter query `sql` on the read connection.
+  void read_outbox(const char* sql, const std::string& dest,
+                   const std::function<void(Statement&)>& row);
+
   // ---- readers (export.cpp) ----
   bool read_export(const std::string& tenant, std::int64_t since, ExportCursor after,
                    std::size_t limit, std::vector<std::string>& lines, std::size_t& skipped);
@@ -154,6 +174,7 @@ class SqliteStore final : public Store {
   Statement m_insert_event, m_insert_event_at, m_insert_event_id, m_upsert_link, m_insert_audit;
   Statement m_select_unindexed, m_set_indexed_seq, m_get_indexed_seq;
   Statement m_max_seq, m_get_seq_floor, m_set_seq_floor;
+  Statement m_insert_outbox;
   // Statements of the jobs (Txn::statement), by SQL text; writer thread only.
   std::map<std::string, Statement, std::less<>> m_job_statements;
 
@@ -184,6 +205,9 @@ class SqliteStore final : public Store {
   std::int64_t m_seq_floor = 0;
 
   SuppressionMirror m_mirror;
+  std::string m_installation;  // store_state.installation, read at start-up
+  // Writer thread only: destinations given outbox rows by the group commit being written.
+  std::vector<std::string> m_outbox_added;
 };
 
 }  // namespace hashgate::gw::store_detail

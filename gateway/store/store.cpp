@@ -61,4 +61,16 @@ std::unique_ptr<Store> Store::open(const StoreConfig& cfg, std::error_code& err,
   return store;
 }
 
+// A store without an outbox (test doubles) holds nothing for destinations.
+std::vector<OutboxEntry> Store::outbox_claim(const std::string&, std::size_t, std::int64_t, bool) {
+  return {};
+}
+void Store::outbox_delivered(const std::string&, const std::vector<std::int64_t>&, std::int64_t) {}
+void Store::outbox_retry(const std::string&, const std::vector<std::int64_t>&, std::int64_t,
+                         std::int64_t) {}
+void Store::outbox_failed(const std::string&, const std::vector<std::int64_t>&, std::string_view,
+                          std::int64_t) {}
+std::int64_t Store::outbox_next_due(const std::string&) { return -1; }
+OutboxCount Store::outbox_count(const std::string&) { return {}; }
+
 }  // namespace hashgate::gw

@@ -56,6 +56,30 @@ struct StoreConfig {
   std::function<std::int64_t()> clock;
 };
 
+/// A destination an accepted event is forwarded to (issue 16): one outbox row, written in the
+/// event's transaction. Decided by the caller (event types, consent gate).
+struct OutboxTarget {
+  std::string destination;  ///< the destination's id
+  int dma = 0;              ///< Google's DMA consent fields, packed by deliver/ (2 bits each)
+};
+
+/// One message waiting in the outbox for a destination, as the delivery worker reads it.
+struct OutboxEntry {
+  std::int64_t id = 0;  ///< never reused (names batches)
+  int kind = 0;         ///< 0 event, 1 opt-out (deliver::RowKind)
+  std::int64_t created_ms = 0;
+  std::int64_t batch = 0;
+  int attempts = 0;
+  std::string payload;  ///< event: its export line (without cursor); opt-out: the message JSON
+  int dma = 0;
+};
+
+/// Rows waiting for a destination and the creation time of the oldest (0 when none).
+struct OutboxCount {
+  std::size_t pending = 0;
+  std::int64_t oldest_created_ms = 0;
+};
+
 /// One event as stored. All identifier values are canonical lowercase hex digests.
 struct EventRecord {
   std::string tenant;
@@ -64,11 +88,12 @@ struct EventRecord {
   std::int64_t time = 0;                                 ///< event time, unix seconds
   std::int64_t received = 0;                             ///< arrival time, unix seconds
   std::vector<std::pair<std::string, std::string>> ids;  ///< {"em", hex}, {"ph", hex}, ...
-  std::string uid;              ///< hg_uid first-party cookie value, or empty
-  std::string online_ids_json;  ///< JSON object text, already validated
-  std::string custom_json;      ///< JSON object text, already validated and PII-scanned
-  std::string legal_basis;      ///< "consent" | "legitimate_interest" | ""
-  std::string consent_summary;  ///< short JSON text: gdpr flag, purposes/vendor decision
+  std::string uid;                   ///< hg_uid first-party cookie value, or empty
+  std::string online_ids_json;       ///< JSON object text, already validated
+  std::string custom_json;           ///< JSON object text, already validated and PII-scanned
+  std::string legal_basis;           ///< "consent" | "legitimate_interest" | ""
+  std::string consent_summary;       ///< short JSON text: gdpr flag, purposes/vendor decision
+  std::vector<OutboxTarget> outbox;  ///< destinations that get it (written only if accepted)
 };
 
 /// Per-event outcome of a submit(), decided inside the write transaction.
@@ -188,6 +213,35 @@ class Store {
   /// seen before it; audits it and returns the number of events deleted. Blocks until committed:
   /// never call it from a `done` callback (they run on the writer thread).
   virtual std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) = 0;
+
+  // ---- the outbox of destinations (issue 16, docs/destinations.md) ----
+  // Called by the delivery worker's threads; the writes block until committed. The defaults
+  // (a store without an outbox) hold nothing.
+
+  /// Claims at most `limit` rows of `dest` due at `now_ms` (earlier batches first and whole) and,
+  /// in the same transaction, records every id they carry in the recipient ledger (with the uid
+  /// when `with_uid`), before anything is sent: a person who opts out while a request is in
+  /// flight is still told.
+  virtual std::vector<OutboxEntry> outbox_claim(const std::string& dest, std::size_t limit,
+                                                std::int64_t now_ms, bool with_uid);
+  /// Rows delivered: deletes them; audits each delivered opt-out (removal_delivered).
+  virtual void outbox_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
+                                std::int64_t now_ms);
+  /// Rows to retry together as `batch` at `next_ms`.
+  virtual void outbox_retry(const std::string& dest, const std::vector<std::int64_t>& ids,
+                            std::int64_t batch, std::int64_t next_ms);
+  /// Rows failed for good: deletes them; audits each failed opt-out (removal_failed, `reason`).
+  virtual void outbox_failed(const std::string& dest, const std::vector<std::int64_t>& ids,
+                             std::string_view reason, std::int64_t now_ms);
+  /// The earliest next attempt of a row of `dest`, or -1 when none is pending.
+  virtual std::int64_t outbox_next_due(const std::string& dest);
+  /// Pending rows of `dest`.
+  virtual OutboxCount outbox_count(const std::string& dest);
+  /// A random value drawn once per database (Idempotency-Key material); empty without one.
+  virtual std::string installation_id() const { return {}; }
+  /// Runs after a commit that added outbox rows for `dest` (on the writer thread; keep it short).
+  /// Set it before the first submit().
+  std::function<void(const std::string& dest)> on_outbox;
 
   /// Events waiting for the writer (for /metrics and overload decisions).
   virtual std::size_t queue_depth() const = 0;

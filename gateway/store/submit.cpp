@@ -13,6 +13,7 @@ void SqliteStore::run_submit_batch(std::vector<SubmitJob>& batch) {
   std::vector<std::vector<Outcome>> outcomes;
   const std::error_code ec = write_submits(all, outcomes);
   if (!ec || batch.size() == 1) {
+    notify_outbox(!ec);
     // Only now, after COMMIT returned SQLITE_OK (or the transaction was rolled back), report.
     for (std::size_t j = 0; j < batch.size(); ++j) {
       SubmitResult r;
@@ -31,6 +32,7 @@ void SqliteStore::run_submit_batch(std::vector<SubmitJob>& batch) {
     std::vector<std::vector<Outcome>> single;
     SubmitResult r;
     r.error = write_submits(one, single);
+    notify_outbox(!r.error);
     if (!r.error) r.outcomes = std::move(single[0]);
     invoke_safely(job.done, std::move(r));
   }
@@ -96,10 +98,36 @@ int SqliteStore::write_event(EventRecord& ev, Outcome& outcome) {
       m_backlog.push_back(IndexRow{ev.tenant, value, kind, ev.uid, seq, ev.received});
     m_last_seq = seq;
   }
+  if (int rc = write_outbox(ev, seq); rc != SQLITE_OK) return rc;
   outcome = Outcome::accepted;
   m_max_received = ev.received;
   ++m_unindexed;
   return SQLITE_OK;
+}
+
+}  // namespace hashgate::gw::store_detail
+
+namespace hashgate::gw::store_detail {
+
+/// One outbox row per destination of the accepted event `ev` (seq `seq`), in its transaction.
+int SqliteStore::write_outbox(const EventRecord& ev, std::int64_t seq) {
+  for (const OutboxTarget& t : ev.outbox) {
+    if (int rc = m_insert_outbox.run(ev.tenant, t.destination, seq, t.dma, ev.received * 1000);
+        rc != SQLITE_OK)
+      return rc;
+    if (std::find(m_outbox_added.begin(), m_outbox_added.end(), t.destination) ==
+        m_outbox_added.end())
+      m_outbox_added.push_back(t.destination);
+  }
+  return SQLITE_OK;
+}
+
+/// After a group commit (`committed`) tells on_outbox which destinations got rows.
+void SqliteStore::notify_outbox(bool committed) {
+  if (committed) {
+    for (const auto& d : m_outbox_added) invoke_safely(on_outbox, d);
+  }
+  m_outbox_added.clear();
 }
 
 }  // namespace hashgate::gw::store_detail

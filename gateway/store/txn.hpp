@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -60,6 +61,8 @@ class Txn {
   /// Runs `fn` on the writer thread once COMMIT returned SQLITE_OK, before the job's finish();
   /// dropped on rollback. For in-memory state that mirrors the tables.
   void after_commit(std::function<void()> fn) { m_after_commit.push_back(std::move(fn)); }
+  /// Outbox rows were added for `dest`: once committed, Store::on_outbox hears of it.
+  void outbox_added(std::string dest);
   /// The suppression mirror; change it only from an after_commit function.
   SuppressionMirror& mirror();
 

@@ -48,6 +48,15 @@ std::string_view json_or_empty(const std::string& s);
 /// is a binary search over seq with point reads on `db`; it replaces an index on received.
 std::int64_t first_seq_received(sqlite3* db, std::int64_t t);
 
+class Statement;
+/// One event as an NDJSON line of the export, from a row with the columns seq, event_id, type,
+/// time, received, ids, uid, online_ids, custom, legal_basis, consent (in that order); with its
+/// "cursor" last when `with_cursor` (export.cpp).
+std::string event_line(const Statement& row, bool with_cursor);
+
+/// 16 random bytes as lowercase hex (opt-out message ids).
+std::string random_hex_id();
+
 /// Calls a user callback `f` with `args` unless it is empty, never letting an exception escape
 /// into the writer thread.
 template <typename F, typename... A>

@@ -1,0 +1,52 @@
+// StoreOutbox: the worker's Outbox over the gateway's store.
+#include "gateway/deliver/store_outbox.hpp"
+
+namespace hashgate::gw::deliver {
+
+StoreOutbox::StoreOutbox(Store& store, const std::vector<Destination>& destinations)
+    : m_store(store) {
+  for (const Destination& d : destinations) m_with_uid[d.id] = d.kind == Kind::webhook;
+}
+
+std::vector<OutboxRow> StoreOutbox::fetch_due(const std::string& dest, std::size_t limit,
+                                              std::int64_t now_ms) {
+  const auto it = m_with_uid.find(dest);
+  const bool with_uid = it != m_with_uid.end() && it->second;
+  std::vector<OutboxRow> out;
+  for (OutboxEntry& e : m_store.outbox_claim(dest, limit, now_ms, with_uid)) {
+    OutboxRow r;
+    r.id = e.id;
+    r.kind = e.kind == 1 ? RowKind::optout : e.kind == 2 ? RowKind::audience_add : RowKind::event;
+    r.created_ms = e.created_ms;
+    r.batch = e.batch;
+    r.attempts = e.attempts;
+    r.payload = std::move(e.payload);
+    r.dma = unpack_dma(e.dma);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void StoreOutbox::mark_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
+                                 std::int64_t now_ms) {
+  m_store.outbox_delivered(dest, ids, now_ms);
+}
+
+void StoreOutbox::mark_retry(const std::string& dest, const std::vector<std::int64_t>& ids,
+                             std::int64_t batch, std::int64_t next_ms, std::string_view) {
+  m_store.outbox_retry(dest, ids, batch, next_ms);
+}
+
+void StoreOutbox::mark_failed(const std::string& dest, const std::vector<std::int64_t>& ids,
+                              std::string_view reason, std::int64_t now_ms) {
+  m_store.outbox_failed(dest, ids, reason, now_ms);
+}
+
+std::int64_t StoreOutbox::next_due(const std::string& dest) { return m_store.outbox_next_due(dest); }
+
+OutboxStats StoreOutbox::stats(const std::string& dest) {
+  const OutboxCount c = m_store.outbox_count(dest);
+  return OutboxStats{c.pending, c.oldest_created_ms};
+}
+
+}  // namespace hashgate::gw::deliver
