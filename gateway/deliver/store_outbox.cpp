@@ -42,7 +42,9 @@ void StoreOutbox::mark_failed(const std::string& dest, const std::vector<std::in
   m_store.outbox_failed(dest, ids, reason, now_ms);
 }
 
-std::int64_t StoreOutbox::next_due(const std::string& dest) { return m_store.outbox_next_due(dest); }
+std::int64_t StoreOutbox::next_due(const std::string& dest) {
+  return m_store.outbox_next_due(dest);
+}
 
 OutboxStats StoreOutbox::stats(const std::string& dest) {
   const OutboxCount c = m_store.outbox_count(dest);

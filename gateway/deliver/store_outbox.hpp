@@ -21,8 +21,8 @@ class StoreOutbox final : public Outbox {
                                    std::int64_t now_ms) override;
   void mark_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
                       std::int64_t now_ms) override;
-  void mark_retry(const std::string& dest, const std::vector<std::int64_t>& ids,
-                  std::int64_t batch, std::int64_t next_ms, std::string_view reason) override;
+  void mark_retry(const std::string& dest, const std::vector<std::int64_t>& ids, std::int64_t batch,
+                  std::int64_t next_ms, std::string_view reason) override;
   void mark_failed(const std::string& dest, const std::vector<std::int64_t>& ids,
                    std::string_view reason, std::int64_t now_ms) override;
   std::int64_t next_due(const std::string& dest) override;

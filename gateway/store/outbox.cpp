@@ -107,8 +107,13 @@ int OutboxClaimJob::run(Txn& txn) {
   int rc = txn.each_row(
       k_select_due,
       [&](Statement& r) {
-        OutboxEntry e{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
-                      static_cast<int>(r.int64(4)), r.text(5), static_cast<int>(r.int64(6))};
+        OutboxEntry e{r.int64(0),
+                      static_cast<int>(r.int64(1)),
+                      r.int64(2),
+                      r.int64(3),
+                      static_cast<int>(r.int64(4)),
+                      r.text(5),
+                      static_cast<int>(r.int64(6))};
         rows.push_back(std::move(e));
         events.emplace_back(r.text(8), r.int64(7));
       },
@@ -117,8 +122,8 @@ int OutboxClaimJob::run(Txn& txn) {
   if (rc = stamp_batch(txn, dest, rows); rc != SQLITE_OK) return rc;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].kind != 0) continue;
-    rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
-                     rows[i]);
+    rc =
+        claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000, rows[i]);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
@@ -131,12 +136,12 @@ void OutboxClaimJob::finish(std::error_code ec) {
 
 int OutboxMarkJob::run(Txn& txn) {
   for (const std::int64_t id : ids) {
-    const int rc =
-        fate == OutboxFate::retry
-            ? txn.run("UPDATE outbox SET batch = ?3, next_ms = ?4, attempts = attempts + 1"
-                      " WHERE id = ?1 AND destination = ?2",
-                      id, dest, batch, next_ms)
-            : finish_row(txn, *this, id);
+    const int rc = fate == OutboxFate::retry
+                       ? txn.run(
+                             "UPDATE outbox SET batch = ?3, next_ms = ?4, attempts = attempts + 1"
+                             " WHERE id = ?1 AND destination = ?2",
+                             id, dest, batch, next_ms)
+                       : finish_row(txn, *this, id);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
@@ -158,9 +163,9 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
   }
   const std::int64_t created_ms = txn.now() * 1000;
   for (auto& [dest, kinds] : had) {
-    nlohmann::ordered_json msg = {{"optout_id", random_hex_id()},
-                                  {"ids", {{"em", nlohmann::json::array()},
-                                           {"ph", nlohmann::json::array()}}}};
+    nlohmann::ordered_json msg = {
+        {"optout_id", random_hex_id()},
+        {"ids", {{"em", nlohmann::json::array()}, {"ph", nlohmann::json::array()}}}};
     for (auto& [kind, ids] : kinds) {
       if (kind == uid_kind)
         msg["uid"] = ids.front();

@@ -187,3 +187,46 @@ TEST(GatewayConfig, BadTypedValuesNameTheKeyAndTheChoices) {
                      key + std::string(64, 'a') + "\"}]}"),
             "config: tenants[1].api_key_sha256: the same API key is used twice");
 }
+
+// Destinations (issue 16): typed per tenant, ids unique across tenants, the secret only from the
+// variable the config names (a missing one refuses start-up naming the key), delivery.threads.
+TEST(GatewayConfig, DestinationsPerTenantWithSecretsFromTheEnvironment) {
+  ::setenv("HG_CFG_TEST_HOOK", "a-webhook-secret-of-32-bytes-xx", 1);
+  ::unsetenv("HG_CFG_TEST_UNSET");
+  const std::string hook =
+      R"({"id":"crm","kind":"webhook","url":"http://127.0.0.1:9/h","secret_env":"HG_CFG_TEST_HOOK",)"
+      R"("events":["lead"]})";
+  const std::string t2 = R"({"id":"t2","api_key_sha256":")" + std::string(64, 'a') +
+                         R"(","destinations":[)" + hook + "]}";
+  const std::string tenant =
+      k_tenant.substr(0, k_tenant.size() - 1) + R"(,"destinations":[)" + hook + "]}";
+  auto c = parse_config(R"({"delivery":{"threads":3},"tenants":[)" + tenant + "]}");
+  ASSERT_EQ(c.tenants[0].destinations.size(), 1u);
+  const auto& d = c.tenants[0].destinations[0];
+  EXPECT_EQ(d.kind, hashgate::gw::deliver::Kind::webhook);
+  EXPECT_EQ(d.tenant, "t1");
+  EXPECT_EQ(d.secret.view(), "a-webhook-secret-of-32-bytes-xx");
+  EXPECT_TRUE(d.wants("lead"));
+  EXPECT_FALSE(d.wants("purchase"));
+  EXPECT_EQ(c.delivery_threads, 3u);
+  EXPECT_EQ(parse_config(R"({"tenants":[)" + k_tenant + "]}").delivery_threads, 2u);
+  // The same destination id under two tenants: refused, naming the second.
+  EXPECT_NE(
+      error_of(R"({"tenants":[)" + tenant + "," + t2 + "]}").find("tenants[1].destinations[0].id"),
+      std::string::npos);
+  // A variable that is not set: refused, naming the key and the variable, never a value.
+  std::string unset = tenant;
+  unset.replace(unset.find("HG_CFG_TEST_HOOK"), 16, "HG_CFG_TEST_UNSET");
+  const std::string why = error_of(R"({"tenants":[)" + unset + "]}");
+  EXPECT_NE(why.find("tenants[0].destinations[0].secret_env"), std::string::npos) << why;
+  EXPECT_NE(why.find("HG_CFG_TEST_UNSET"), std::string::npos) << why;
+  EXPECT_NE(error_of(R"({"delivery":{"threads":0},"tenants":[)" + k_tenant + "]}")
+                .find("delivery.threads"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"delivery":{"x":1},"tenants":[)" + k_tenant + "]}").find("delivery.x"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[)" + k_tenant.substr(0, k_tenant.size() - 1) +
+                     R"(,"destinations":[{"id":"m","kind":"mailchimp"}]}]})")
+                .find("tenants[0].destinations[0].kind"),
+            std::string::npos);
+}

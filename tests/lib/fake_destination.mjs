@@ -7,7 +7,8 @@ import { condition } from './gateway.mjs';
 
 /**
  * Starts a receiver. Returns {url, captured, respond(fn), down(), up(), wait_for(check, what),
- * close()}. `respond(fn)`: fn(request record) → {status, headers?, body?}; default 200.
+ * close()}. `respond(fn)`: fn(request record) → {status, headers?, body?}, or null to leave the
+ * request unanswered; default 200.
  */
 export async function start_fake_destination() {
   const captured = [];
@@ -23,9 +24,11 @@ export async function start_fake_destination() {
       try { json = JSON.parse(raw.toString('utf8')); } catch { /* kept raw */ }
       const rec = { at: Date.now(), method: req.method, url: req.url, headers: req.headers, raw, json };
       captured.push(rec);
-      const r = responder(rec) || { status: 200 };
-      res.writeHead(r.status, r.headers || {});
-      res.end(r.body || '');
+      const r = responder(rec);
+      if (r !== null) {  // null: hold the answer (the request stays in flight)
+        res.writeHead(r.status, r.headers || {});
+        res.end(r.body || '');
+      }
       for (const w of waits) w.notify();
     });
   };

@@ -26,6 +26,8 @@ using hashgate::gw::AuditEntry;
 using hashgate::gw::Durability;
 using hashgate::gw::EventRecord;
 using hashgate::gw::OptOutResult;
+using hashgate::gw::OutboxEntry;
+using hashgate::gw::OutboxTarget;
 using hashgate::gw::Outcome;
 using hashgate::gw::Store;
 using hashgate::gw::StoreConfig;
@@ -1263,4 +1265,120 @@ TEST_F(StoreTest, StoreIndexesAnEventAcceptedAfterTheNewestWasDeleted) {
   ASSERT_FALSE(out.error);
   EXPECT_EQ(out.events_purged, 1u);
   EXPECT_EQ(exported_ids("t"), std::vector<std::string>{"w1"});
+}
+
+// ---- the outbox of destinations and the recipient ledger (issue 16) --------------------------
+
+namespace {
+
+EventRecord to_destinations(EventRecord e, std::vector<std::string> dests) {
+  for (auto& d : dests) e.outbox.push_back(OutboxTarget{std::move(d), 0});
+  return e;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<OutboxEntry>& rows) {
+  std::vector<std::int64_t> out;
+  for (const auto& r : rows) out.push_back(r.id);
+  return out;
+}
+
+}  // namespace
+
+// An outbox row per destination is written with the accepted event, in its transaction; a
+// duplicate or suppressed event writes none. The claim names the batch and fills the payload.
+TEST_F(StoreTest, StoreOutboxRowsOnlyForAcceptedEvents) {
+  open();
+  std::vector<std::string> notified;
+  m_store->on_outbox = [&](const std::string& d) { notified.push_back(d); };
+  opt_out("t", {hex_id(9)}, "");
+  auto r = submit({to_destinations(make_event("t", "o-1", {{"em", hex_id(1)}}), {"A", "B"}),
+                   to_destinations(make_event("t", "o-1", {{"em", hex_id(1)}}), {"A", "B"}),
+                   to_destinations(make_event("t", "o-2", {{"em", hex_id(9)}}), {"A"})});
+  ASSERT_EQ(r.outcomes,
+            (std::vector<Outcome>{Outcome::accepted, Outcome::duplicate, Outcome::suppressed}));
+  EXPECT_EQ(notified, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(m_store->outbox_count("A").pending, 1u);
+  EXPECT_EQ(m_store->outbox_count("B").pending, 1u);
+  EXPECT_EQ(m_store->outbox_count("A").oldest_created_ms, 1764374400000);
+  EXPECT_EQ(m_store->outbox_next_due("C"), -1);
+  const auto rows = m_store->outbox_claim("A", 10, 1764374401000, true);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].batch, rows[0].id);  // named before it is sent
+  const auto line = nlohmann::json::parse(rows[0].payload);
+  EXPECT_EQ(line.at("event_id"), "o-1");
+  EXPECT_EQ(line.at("ids").at("em"), hex_id(1));
+  EXPECT_FALSE(line.contains("cursor"));
+  m_store->outbox_delivered("A", ids_of(rows), 1764374402000);
+  EXPECT_EQ(m_store->outbox_count("A").pending, 0u);
+  reopen();  // durable: B's row is still there
+  EXPECT_EQ(m_store->outbox_count("B").pending, 1u);
+}
+
+// The opt-out queues one removal per destination whose ledger holds any id of the person's
+// closure (only the ids that destination received), drops the person's undelivered rows, and
+// the delivered removal is audited per destination; the ledger no longer holds the ids.
+TEST_F(StoreTest, StoreOptOutQueuesOneRemovalPerDestinationThatHadThePerson) {
+  open();
+  const std::string em = hex_id(1), ph = hex_id(2), other = hex_id(3);
+  submit({to_destinations(make_event("t", "p-1", {{"em", em}, {"ph", ph}}, "uid-1"), {"A"}),
+          to_destinations(make_event("t", "p-2", {{"ph", ph}}), {"B"}),
+          to_destinations(make_event("t", "q-1", {{"em", other}}), {"C"})});
+  for (const char* d : {"A", "B", "C"}) {
+    const bool with_uid = std::string(d) == "A";
+    m_store->outbox_delivered(d, ids_of(m_store->outbox_claim(d, 10, 1764374400000, with_uid)),
+                              1764374400000);
+  }
+  submit({to_destinations(make_event("t", "p-3", {{"em", em}}), {"C"})});  // pending, undelivered
+  ASSERT_EQ(m_store->outbox_count("C").pending, 1u);
+
+  opt_out("t", {em}, "");
+  const auto a = m_store->outbox_claim("A", 10, 1764374400000, true);
+  const auto b = m_store->outbox_claim("B", 10, 1764374400000, false);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(m_store->outbox_count("C").pending, 0u);  // p-3 dropped; C never had the person
+  EXPECT_EQ(a[0].kind, 1);
+  const auto ma = nlohmann::json::parse(a[0].payload);
+  EXPECT_EQ(ma.at("ids").at("em"), nlohmann::json::array({em}));
+  EXPECT_EQ(ma.at("ids").at("ph"), nlohmann::json::array({ph}));
+  EXPECT_EQ(ma.at("uid"), "uid-1");
+  const auto mb = nlohmann::json::parse(b[0].payload);
+  EXPECT_EQ(mb.at("ids").at("em"), nlohmann::json::array());
+  EXPECT_EQ(mb.at("ids").at("ph"), nlohmann::json::array({ph}));
+  EXPECT_FALSE(mb.contains("uid"));
+  m_store->outbox_delivered("A", ids_of(a), 1764374500000);
+  m_store->outbox_failed("B", ids_of(b), "http_410", 1764374500000);
+  std::vector<std::string> actions;
+  for (const auto& e : m_store->audit("t", 0, 100)) {
+    if (e.action.rfind("removal_", 0) != 0) continue;
+    const auto d = nlohmann::json::parse(e.detail);
+    actions.push_back(e.action + ":" + d.at("destination").get<std::string>());
+    EXPECT_EQ(d.at("optout_id").get<std::string>().size(), 32u);
+    EXPECT_EQ(e.detail.find(em), std::string::npos);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"removal_delivered:A", "removal_failed:B"}));
+  m_store->close();
+  m_store.reset();
+  const std::string bytes = all_files();
+  EXPECT_EQ(bytes.find(em), std::string::npos);  // ledger, outbox and events: gone from disk
+  EXPECT_EQ(bytes.find(ph), std::string::npos);
+  EXPECT_NE(bytes.find(other), std::string::npos);
+}
+
+// Retention covers the ledger: entries last sent before the cutoff go, with their bytes.
+TEST_F(StoreTest, StoreRetentionPurgesTheLedger) {
+  open();
+  const std::string marker = "1ed9e71ed9e71ed9e71ed9e71ed9e71ed9e71ed9e71ed9e71ed9e71ed9e71ed9";
+  submit({to_destinations(make_event("t", "l-1", {{"em", marker}}, "", 5000), {"A"})});
+  m_store->outbox_delivered("A", ids_of(m_store->outbox_claim("A", 10, 6000 * 1000, false)),
+                            6000 * 1000);
+  EXPECT_EQ(m_store->purge_before("t", 5500), 1u);  // the event; the ledger entry is newer
+  m_store->close();
+  m_store.reset();
+  ASSERT_NE(all_files().find(marker), std::string::npos);  // still in the ledger
+  open();
+  m_store->purge_before("t", 7000);
+  const auto retention = m_store->audit("t", 0, 100).back();
+  EXPECT_EQ(nlohmann::json::parse(retention.detail).at("ledger_purged"), 1);
+  EXPECT_EQ(all_files().find(marker), std::string::npos);
 }
