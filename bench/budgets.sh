@@ -114,11 +114,21 @@ else
   check "psi 1M x 1M rows end to end (s)" "" "<=" 180
 fi
 
-# 6. Delivery to a loopback webhook (issue 16): events/s through the worker. The ingest-slowdown
-# figure (one destination attached against none, <= 25 %) joins it in phase 2.
+# 6. Delivery to a loopback webhook (issue 16): events/s through the worker (in-memory outbox),
+# then through the real gateway (SQLite outbox: the backlog left after the load, drained by the
+# worker alone), and ingest with one webhook destination attached against none (<= 25 % slower).
 f=$out/deliver.json
 ensure "$f" bench/deliver/run.sh
 check "deliver events/s to a loopback webhook" "$(json "$f" j.delivered_events_per_s)" ">=" 20000
+f=$out/deliver_ingest.json
+ensure "$f" node bench/deliver/ingest.mjs
+if official "$f" gateway "$gateway_bin"; then
+  check "deliver events/s via the gateway's outbox" "$(json "$f" j.drain_events_per_s_sqlite)" ">=" 20000
+  check "ingest slowdown, one destination (%)" "$(json "$f" j.ingest_slowdown_percent)" "<=" 25
+else
+  check "deliver events/s via the gateway's outbox" "" ">=" 20000
+  check "ingest slowdown, one destination (%)" "" "<=" 25
+fi
 
 if ((misses)); then
   echo "budgets: $misses of $checked budgets MISSED"

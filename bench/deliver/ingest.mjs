@@ -56,7 +56,7 @@ function gateway_config(data_dir, sink_port) {
   if (sink_port) {
     tenant.destinations = [{ id: 'sink', kind: 'webhook', url: `http://127.0.0.1:${sink_port}/hook`, secret_env: 'HG_BENCH_HOOK' }];
   }
-  return { listen: { address: '127.0.0.1', port: 0 }, store: { data_dir, durability: 'full' }, tenants: [tenant] };
+  return { listen: { address: '127.0.0.1', port: 0 }, store: { data_dir, durability: process.env.BENCH_DURABILITY || 'full' }, tenants: [tenant] };
 }
 
 async function metrics(port) {
@@ -93,6 +93,8 @@ async function measure(tmp, round, sink) {
     const out = { ingest_events_per_s: w.events_per_s, errors: w.errors, requests: w.requests };
     if (sink) {
       let m = await metrics(gw.port);
+      const t1 = Date.now();
+      const at_end = m.delivered;
       while (m.pending > 0 || m.delivered < m.accepted) {
         if (Date.now() - t0 > 600000) throw new Error(`outbox did not drain: ${JSON.stringify(m)}`);
         await sleep(100);
@@ -101,6 +103,8 @@ async function measure(tmp, round, sink) {
       out.delivered = m.delivered;
       out.failed = m.failed;
       out.delivered_events_per_s = m.delivered / ((Date.now() - t0) / 1000);
+      // The backlog left when the load stopped, drained by the worker alone.
+      out.drain_events_per_s = (m.delivered - at_end) / Math.max(0.001, (Date.now() - t1) / 1000);
     }
     return out;
   } finally {
@@ -128,7 +132,8 @@ try {
       (attached ? one : none).push(r);
       console.error(`[deliver] round ${round + 1}/${k_rounds} ${attached ? 'one destination' : 'no destination'}: ` +
         `${Math.round(r.ingest_events_per_s)} events/s ingested` +
-        (attached ? `, ${Math.round(r.delivered_events_per_s)} events/s delivered (${r.delivered} events, ${r.failed} failed)` : ''));
+        (attached ? `, ${Math.round(r.delivered_events_per_s)} events/s delivered (${r.delivered} events, ${r.failed} failed; ` +
+          `backlog drained at ${Math.round(r.drain_events_per_s)} events/s)` : ''));
       if (r.errors > 0.01 * r.requests || (attached && r.failed > 0)) code = 1;
     }
   }
@@ -140,13 +145,15 @@ try {
     ingest_events_per_s_none: base, ingest_events_per_s_one: attached,
     ingest_slowdown_percent: 100 * (1 - attached / base),
     delivered_events_per_s_sqlite: median(one.map((r) => r.delivered_events_per_s)),
+    drain_events_per_s_sqlite: median(one.map((r) => r.drain_events_per_s)),
     runs: { none, one },
   };
   mkdirSync(join(k_root, 'bench/out'), { recursive: true });
   writeFileSync(join(k_root, 'bench/out/deliver_ingest.json'), JSON.stringify(result, null, 2));
   console.log(JSON.stringify({ ingest_events_per_s_none: Math.round(base), ingest_events_per_s_one: Math.round(attached),
     ingest_slowdown_percent: Number(result.ingest_slowdown_percent.toFixed(1)),
-    delivered_events_per_s_sqlite: Math.round(result.delivered_events_per_s_sqlite) }));
+    delivered_events_per_s_sqlite: Math.round(result.delivered_events_per_s_sqlite),
+    drain_events_per_s_sqlite: Math.round(result.drain_events_per_s_sqlite) }));
 } catch (e) {
   console.error(`bench/deliver: ${e.message}`);
   code = 1;

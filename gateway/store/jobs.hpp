@@ -6,6 +6,7 @@
 // plus an alternative in `Job`; the writer loop does not change (docs/storage.md).
 
 #include "store.hpp"
+#include "util.hpp"
 
 #include <concepts>
 #include <cstdint>
@@ -88,12 +89,18 @@ struct AuditJob {
 /// Claims due outbox rows of one destination and records their ids in the ledger
 /// (Store::outbox_claim; outbox.cpp).
 struct OutboxClaimJob {
+  /// The claimed rows and, for event rows, the event's columns (index-aligned): the export line
+  /// is formatted by the caller's thread, not the writer's.
+  struct Claimed {
+    std::vector<OutboxEntry> rows;
+    std::vector<EventColumns> events;
+  };
   std::string dest;
   std::size_t limit = 0;
   std::int64_t now_ms = 0;
   bool with_uid = false;
-  std::shared_ptr<std::promise<std::vector<OutboxEntry>>> result;
-  std::vector<OutboxEntry> rows;  ///< filled by run()
+  std::shared_ptr<std::promise<Claimed>> result;
+  Claimed claimed;  ///< filled by run()
 
   int run(Txn& txn);
   void finish(std::error_code ec);

@@ -26,22 +26,15 @@ constexpr const char* k_upsert_ledger =
     " VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(tenant, id, destination, kind)"
     " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
 
-/// Writes the event `seq` into `row.payload` and its ids (and uid when `with_uid`) into the
-/// ledger of `dest`, sent at `sent` (unix seconds).
+/// Reads the event `seq` into `ev` and writes its ids (and uid when `with_uid`) into the ledger
+/// of `dest`, sent at `sent` (unix seconds).
 int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, std::int64_t seq,
-                bool with_uid, std::int64_t sent, OutboxEntry& row) {
-  std::vector<std::pair<std::string, std::string>> ids;
-  std::string uid;
-  int rc = txn.each_row(
-      k_select_event,
-      [&](Statement& r) {
-        row.payload = event_line(r, false);
-        parse_ids_column(r.text(5), ids);
-        uid = r.text(6);
-      },
-      seq);
+                bool with_uid, std::int64_t sent, EventColumns& ev) {
+  int rc = txn.each_row(k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
   if (rc != SQLITE_OK) return rc;
-  if (with_uid && !uid.empty()) ids.emplace_back("uid", uid);
+  std::vector<std::pair<std::string, std::string>> ids;
+  parse_ids_column(ev.ids, ids);
+  if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
   for (const auto& [kind, id] : ids) {
     if (rc = txn.run(k_upsert_ledger, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
   }
@@ -87,15 +80,17 @@ int finish_row(Txn& txn, const OutboxMarkJob& job, std::int64_t id) {
 int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& rows) {
   if (rows.empty() || rows.front().batch != 0 || rows.front().kind != 0) return SQLITE_OK;
   const std::int64_t batch = rows.front().id;
+  std::int64_t last = batch;
   for (OutboxEntry& r : rows) {
     if (r.batch != 0 || r.kind != 0) break;
-    if (int rc = txn.run("UPDATE outbox SET batch = ?3 WHERE id = ?1 AND destination = ?2", r.id,
-                         dest, batch);
-        rc != SQLITE_OK)
-      return rc;
     r.batch = batch;
+    last = r.id;
   }
-  return SQLITE_OK;
+  // The run is every unbatched row of `dest` from its first id to its last: rows are claimed in
+  // id order, and a row of another kind would have ended the run.
+  return txn.run(
+      "UPDATE outbox SET batch = ?2 WHERE destination = ?1 AND batch = 0 AND id BETWEEN ?2 AND ?3",
+      dest, batch, last);
 }
 
 }  // namespace
@@ -104,38 +99,42 @@ int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& row
 
 int OutboxClaimJob::run(Txn& txn) {
   std::vector<std::pair<std::string, std::int64_t>> events;  // tenant, seq per row (0: none)
+  auto& rows = claimed.rows;
   int rc = txn.each_row(
       k_select_due,
       [&](Statement& r) {
-        OutboxEntry e{r.int64(0),
-                      static_cast<int>(r.int64(1)),
-                      r.int64(2),
-                      r.int64(3),
-                      static_cast<int>(r.int64(4)),
-                      r.text(5),
-                      static_cast<int>(r.int64(6))};
-        rows.push_back(std::move(e));
+        rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2),
+                                   r.int64(3), static_cast<int>(r.int64(4)), r.text(5),
+                                   static_cast<int>(r.int64(6))});
         events.emplace_back(r.text(8), r.int64(7));
       },
       dest, now_ms, static_cast<std::int64_t>(limit));
   if (rc != SQLITE_OK) return rc;
   if (rc = stamp_batch(txn, dest, rows); rc != SQLITE_OK) return rc;
+  claimed.events.resize(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].kind != 0) continue;
-    rc =
-        claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000, rows[i]);
+    rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
+                     claimed.events[i]);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
 }
 
 void OutboxClaimJob::finish(std::error_code ec) {
-  if (ec) rows.clear();
-  result->set_value(std::move(rows));
+  if (ec) claimed = Claimed{};
+  result->set_value(std::move(claimed));
 }
 
 int OutboxMarkJob::run(Txn& txn) {
   for (const std::int64_t id : ids) {
+    if (fate != OutboxFate::retry) {  // an event row needs no audit: one statement
+      if (int rc = txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2 AND kind = 0",
+                           id, dest);
+          rc != SQLITE_OK)
+        return rc;
+      if (txn.changes() > 0) continue;
+    }
     const int rc = fate == OutboxFate::retry
                        ? txn.run(
                              "UPDATE outbox SET batch = ?3, next_ms = ?4, attempts = attempts + 1"
@@ -202,11 +201,16 @@ std::string random_hex_id() {
 
 std::vector<OutboxEntry> SqliteStore::outbox_claim(const std::string& dest, std::size_t limit,
                                                    std::int64_t now_ms, bool with_uid) {
-  auto result = std::make_shared<std::promise<std::vector<OutboxEntry>>>();
-  auto rows = result->get_future();
+  auto result = std::make_shared<std::promise<OutboxClaimJob::Claimed>>();
+  auto future = result->get_future();
   OutboxClaimJob job{dest, limit, now_ms, with_uid, result, {}};
   if (!enqueue(std::move(job))) return {};
-  return rows.get();
+  OutboxClaimJob::Claimed claimed = future.get();
+  for (std::size_t i = 0; i < claimed.rows.size(); ++i) {  // formatted here, off the writer
+    if (claimed.rows[i].kind == 0 && claimed.events[i].seq != 0)
+      claimed.rows[i].payload = delivery_line(claimed.events[i]);
+  }
+  return std::move(claimed.rows);
 }
 
 void SqliteStore::mark_outbox(OutboxMarkJob job) {

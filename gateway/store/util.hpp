@@ -49,10 +49,19 @@ std::string_view json_or_empty(const std::string& s);
 std::int64_t first_seq_received(sqlite3* db, std::int64_t t);
 
 class Statement;
-/// One event as an NDJSON line of the export, from a row with the columns seq, event_id, type,
-/// time, received, ids, uid, online_ids, custom, legal_basis, consent (in that order); with its
-/// "cursor" last when `with_cursor` (export.cpp).
-std::string event_line(const Statement& row, bool with_cursor);
+/// The stored columns of one event, as read (JSON columns as text).
+struct EventColumns {
+  std::int64_t seq = 0, time = 0, received = 0;
+  std::string event_id, type, ids, uid, online_ids, custom, legal_basis, consent;
+};
+/// Reads a row with the columns seq, event_id, type, time, received, ids, uid, online_ids,
+/// custom, legal_basis, consent (in that order).
+EventColumns event_columns(const Statement& row);
+/// One event as an NDJSON line of the export; with its "cursor" last when `with_cursor`
+/// (export.cpp).
+std::string event_line(const EventColumns& ev, bool with_cursor);
+/// The same members for a destination, without the cursor, the stored JSON spliced unparsed.
+std::string delivery_line(const EventColumns& ev);
 
 /// 16 random bytes as lowercase hex (opt-out message ids).
 std::string random_hex_id();
