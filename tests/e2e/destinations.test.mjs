@@ -173,8 +173,11 @@ test('E2E destinations: signed webhook bodies of the documented shape; the conse
       }
     }
     // C's vendor (755) has no consent in the TC string: nothing was queued for it, counted.
+    // The counters move once the worker has marked the rows, just after the receiver answered.
     const text = await until_metrics(gw.origin,
-      (t) => metric(t, 'hashgate_destination_pending', 'destination="A"') === 0, 'A pending 0');
+      (t) => metric(t, 'hashgate_destination_delivered_total', 'destination="A"') === 3 &&
+        metric(t, 'hashgate_destination_delivered_total', 'destination="B"') === 1, 'the delivered counters');
+    assert.equal(metric(text, 'hashgate_destination_pending', 'destination="A"'), 0);
     assert.equal(y.captured.length, 0, 'the consent-denied destination received a request');
     assert.equal(metric(text, 'hashgate_destination_failed_total', 'destination="C",reason="consent_vendor"'), 3);
     assert.equal(metric(text, 'hashgate_destination_delivered_total', 'destination="A"'), 3);
