@@ -30,7 +30,8 @@ constexpr const char* k_upsert_ledger =
 /// of `dest`, sent at `sent` (unix seconds).
 int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, std::int64_t seq,
                 bool with_uid, std::int64_t sent, EventColumns& ev) {
-  int rc = txn.each_row(k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
+  int rc = txn.each_row(
+      k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
   if (rc != SQLITE_OK) return rc;
   std::vector<std::pair<std::string, std::string>> ids;
   parse_ids_column(ev.ids, ids);
@@ -103,8 +104,8 @@ int OutboxClaimJob::run(Txn& txn) {
   int rc = txn.each_row(
       k_select_due,
       [&](Statement& r) {
-        rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2),
-                                   r.int64(3), static_cast<int>(r.int64(4)), r.text(5),
+        rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
+                                   static_cast<int>(r.int64(4)), r.text(5),
                                    static_cast<int>(r.int64(6))});
         events.emplace_back(r.text(8), r.int64(7));
       },
@@ -129,8 +130,8 @@ void OutboxClaimJob::finish(std::error_code ec) {
 int OutboxMarkJob::run(Txn& txn) {
   for (const std::int64_t id : ids) {
     if (fate != OutboxFate::retry) {  // an event row needs no audit: one statement
-      if (int rc = txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2 AND kind = 0",
-                           id, dest);
+      if (int rc = txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2 AND kind = 0", id,
+                           dest);
           rc != SQLITE_OK)
         return rc;
       if (txn.changes() > 0) continue;
