@@ -204,7 +204,9 @@ class Delivery {
   }
   /// Stops the threads; call before the store closes.
   void stop() {
-    if (m_worker) m_worker->stop();
+    if (!m_worker) return;
+    m_worker->stop();
+    m_outbox.flush();
   }
   /// What the handler needs: the metrics and the pending gauges (nothing without destinations).
   api::Delivery view() {

@@ -13,7 +13,8 @@ std::vector<OutboxRow> StoreOutbox::fetch_due(const std::string& dest, std::size
   const auto it = m_with_uid.find(dest);
   const bool with_uid = it != m_with_uid.end() && it->second;
   std::vector<OutboxRow> out;
-  for (OutboxEntry& e : m_store.outbox_claim(dest, limit, now_ms, with_uid)) {
+  const Held held = take_held(dest);
+  for (OutboxEntry& e : m_store.outbox_claim(dest, limit, now_ms, with_uid, held.ids)) {
     OutboxRow r;
     r.id = e.id;
     r.kind = e.kind == 1 ? RowKind::optout : e.kind == 2 ? RowKind::audience_add : RowKind::event;
@@ -29,7 +30,28 @@ std::vector<OutboxRow> StoreOutbox::fetch_due(const std::string& dest, std::size
 
 void StoreOutbox::mark_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
                                  std::int64_t now_ms) {
-  m_store.outbox_delivered(dest, ids, now_ms);
+  std::lock_guard lk(m_mu);
+  Held& h = m_held[dest];
+  h.ids.insert(h.ids.end(), ids.begin(), ids.end());
+  h.at_ms = now_ms;
+}
+
+StoreOutbox::Held StoreOutbox::take_held(const std::string& dest) {
+  std::lock_guard lk(m_mu);
+  auto it = m_held.find(dest);
+  if (it == m_held.end()) return {};
+  Held h = std::move(it->second);
+  m_held.erase(it);
+  return h;
+}
+
+void StoreOutbox::flush() {
+  std::map<std::string, Held, std::less<>> all;
+  {
+    std::lock_guard lk(m_mu);
+    all.swap(m_held);
+  }
+  for (const auto& [dest, h] : all) m_store.outbox_delivered(dest, h.ids, h.at_ms);
 }
 
 void StoreOutbox::mark_retry(const std::string& dest, const std::vector<std::int64_t>& ids,

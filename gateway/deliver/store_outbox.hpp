@@ -1,8 +1,11 @@
 #pragma once
 // The Outbox of the running gateway: the store's outbox table and recipient ledger
-// (gateway/store/outbox.cpp), behind the worker's Outbox interface.
+// (gateway/store/outbox.cpp), behind the worker's Outbox interface. Delivered rows are finished
+// in the transaction of the destination's next claim (or by next_due()/flush()), so a batch costs
+// one commit: a crash in between re-sends them under the same Idempotency-Key (at least once).
 
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "gateway/deliver/destination.hpp"
@@ -27,9 +30,20 @@ class StoreOutbox final : public Outbox {
                    std::string_view reason, std::int64_t now_ms) override;
   std::int64_t next_due(const std::string& dest) override;
   OutboxStats stats(const std::string& dest) override;
+  /// Finishes every delivered row still held back (call after the worker stopped).
+  void flush();
 
  private:
+  /// Delivered rows of one destination not yet finished in the store.
+  struct Held {
+    std::vector<std::int64_t> ids;
+    std::int64_t at_ms = 0;
+  };
+  Held take_held(const std::string& dest);
+
   Store& m_store;
+  std::mutex m_mu;
+  std::map<std::string, Held, std::less<>> m_held;
   std::map<std::string, bool, std::less<>> m_with_uid;  ///< destination id → sends the uid
 };
 

@@ -99,6 +99,7 @@ struct OutboxClaimJob {
   std::size_t limit = 0;
   std::int64_t now_ms = 0;
   bool with_uid = false;
+  std::vector<std::int64_t> delivered;  ///< rows to finish as delivered first
   std::shared_ptr<std::promise<Claimed>> result;
   Claimed claimed;  ///< filled by run()
 

@@ -99,6 +99,13 @@ int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& row
 // ---- the worker's jobs -----------------------------------------------------------------------
 
 int OutboxClaimJob::run(Txn& txn) {
+  if (!delivered.empty()) {  // the previous batch's rows, in this transaction
+    OutboxMarkJob done;
+    done.dest = dest;
+    done.ids = delivered;
+    done.now_ms = now_ms;
+    if (int rc = done.run(txn); rc != SQLITE_OK) return rc;
+  }
   std::vector<std::pair<std::string, std::int64_t>> events;  // tenant, seq per row (0: none)
   auto& rows = claimed.rows;
   int rc = txn.each_row(
@@ -201,10 +208,11 @@ std::string random_hex_id() {
 // ---- SqliteStore: what the worker calls -------------------------------------------------------
 
 std::vector<OutboxEntry> SqliteStore::outbox_claim(const std::string& dest, std::size_t limit,
-                                                   std::int64_t now_ms, bool with_uid) {
+                                                   std::int64_t now_ms, bool with_uid,
+                                                   const std::vector<std::int64_t>& delivered) {
   auto result = std::make_shared<std::promise<OutboxClaimJob::Claimed>>();
   auto future = result->get_future();
-  OutboxClaimJob job{dest, limit, now_ms, with_uid, result, {}};
+  OutboxClaimJob job{dest, limit, now_ms, with_uid, delivered, result, {}};
   if (!enqueue(std::move(job))) return {};
   OutboxClaimJob::Claimed claimed = future.get();
   for (std::size_t i = 0; i < claimed.rows.size(); ++i) {  // formatted here, off the writer

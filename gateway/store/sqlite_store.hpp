@@ -53,7 +53,8 @@ class SqliteStore final : public Store {
   void append_audit(AuditEntry entry) override;
   std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) override;
   std::vector<OutboxEntry> outbox_claim(const std::string& dest, std::size_t limit,
-                                        std::int64_t now_ms, bool with_uid) override;
+                                        std::int64_t now_ms, bool with_uid,
+                                        const std::vector<std::int64_t>& delivered) override;
   void outbox_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
                         std::int64_t now_ms) override;
   void outbox_retry(const std::string& dest, const std::vector<std::int64_t>& ids,

@@ -62,7 +62,8 @@ std::unique_ptr<Store> Store::open(const StoreConfig& cfg, std::error_code& err,
 }
 
 // A store without an outbox (test doubles) holds nothing for destinations.
-std::vector<OutboxEntry> Store::outbox_claim(const std::string&, std::size_t, std::int64_t, bool) {
+std::vector<OutboxEntry> Store::outbox_claim(const std::string&, std::size_t, std::int64_t, bool,
+                                             const std::vector<std::int64_t>&) {
   return {};
 }
 void Store::outbox_delivered(const std::string&, const std::vector<std::int64_t>&, std::int64_t) {}

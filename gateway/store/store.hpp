@@ -221,9 +221,11 @@ class Store {
   /// Claims at most `limit` rows of `dest` due at `now_ms` (earlier batches first and whole) and,
   /// in the same transaction, records every id they carry in the recipient ledger (with the uid
   /// when `with_uid`), before anything is sent: a person who opts out while a request is in
-  /// flight is still told.
+  /// flight is still told. `delivered`: rows of `dest` delivered since the last claim, finished
+  /// first in the same transaction as outbox_delivered() would (one commit per batch, not two).
   virtual std::vector<OutboxEntry> outbox_claim(const std::string& dest, std::size_t limit,
-                                                std::int64_t now_ms, bool with_uid);
+                                                std::int64_t now_ms, bool with_uid,
+                                                const std::vector<std::int64_t>& delivered = {});
   /// Rows delivered: deletes them; audits each delivered opt-out (removal_delivered).
   virtual void outbox_delivered(const std::string& dest, const std::vector<std::int64_t>& ids,
                                 std::int64_t now_ms);

@@ -1312,6 +1312,11 @@ TEST_F(StoreTest, StoreOutboxRowsOnlyForAcceptedEvents) {
   EXPECT_EQ(m_store->outbox_count("A").pending, 0u);
   reopen();  // durable: B's row is still there
   EXPECT_EQ(m_store->outbox_count("B").pending, 1u);
+  // A claim finishes the rows delivered since the previous one, in its own transaction.
+  const auto b = m_store->outbox_claim("B", 10, 1764374401000, false);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(m_store->outbox_claim("B", 10, 1764374401000, false, ids_of(b)).empty());
+  EXPECT_EQ(m_store->outbox_count("B").pending, 0u);
 }
 
 // The opt-out queues one removal per destination whose ledger holds any id of the person's
