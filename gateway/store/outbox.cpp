@@ -88,9 +88,10 @@ int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& row
     last = r.id;
   }
   // The run is every unbatched row of `dest` from its first id to its last: rows are claimed in
-  // id order, and a row of another kind would have ended the run.
+  // id order, and a row of another kind would have ended the run. `+destination` keeps the
+  // planner on the id range: by the index on destination it would walk the whole backlog.
   return txn.run(
-      "UPDATE outbox SET batch = ?2 WHERE destination = ?1 AND batch = 0 AND id BETWEEN ?2 AND ?3",
+      "UPDATE outbox SET batch = ?2 WHERE +destination = ?1 AND batch = 0 AND id BETWEEN ?2 AND ?3",
       dest, batch, last);
 }
 
