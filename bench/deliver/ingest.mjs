@@ -5,7 +5,9 @@
 // destination the bench waits until the outbox is empty: delivered events / (load + drain time)
 // is the delivered rate of the SQLite outbox. Writes bench/out/deliver_ingest.json.
 // Usage: node bench/deliver/ingest.mjs   (env: BENCH_WRK_DURATION=10s, BENCH_WRK_CONNECTIONS=32,
-// BENCH_DELIVER_ROUNDS=3, HASHGATE_GATEWAY=path)
+// BENCH_DELIVER_ROUNDS=3, HASHGATE_GATEWAY=path; BENCH_DELIVER_DEAD=1 points the destination at a
+// closed port, so only the outbox rows are written and nothing is delivered: the writer's share
+// of the slowdown; no JSON is written then)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ const k_connections = Number(process.env.BENCH_WRK_CONNECTIONS || 32);
 const k_rounds = Math.max(1, Number(process.env.BENCH_DELIVER_ROUNDS || 3));
 const k_key = 'sk_bench';
 const k_secret = 'bench-webhook-secret-0123456789';
+const k_dead = process.env.BENCH_DELIVER_DEAD === '1';
 
 /** Starts `cmd args` with output to a log file; resolves {port, stop(), log()} once it wrote `port_file`. */
 async function start(cmd, args, env, tmp, name) {
@@ -54,7 +57,8 @@ function gateway_config(data_dir, sink_port) {
     legal_basis: 'legitimate_interest', retention_days: 30,
   };
   if (sink_port) {
-    tenant.destinations = [{ id: 'sink', kind: 'webhook', url: `http://127.0.0.1:${sink_port}/hook`, secret_env: 'HG_BENCH_HOOK' }];
+    const port = k_dead ? 9 : sink_port;  // 9 (discard): nothing listens on loopback
+    tenant.destinations = [{ id: 'sink', kind: 'webhook', url: `http://127.0.0.1:${port}/hook`, secret_env: 'HG_BENCH_HOOK' }];
   }
   return { listen: { address: '127.0.0.1', port: 0 }, store: { data_dir, durability: process.env.BENCH_DURABILITY || 'full' }, tenants: [tenant] };
 }
@@ -91,7 +95,7 @@ async function measure(tmp, round, sink) {
     const t0 = Date.now();
     const w = run_wrk(gw.port, k_duration);
     const out = { ingest_events_per_s: w.events_per_s, errors: w.errors, requests: w.requests };
-    if (sink) {
+    if (sink && !k_dead) {
       let m = await metrics(gw.port);
       const t1 = Date.now();
       const at_end = m.delivered;
@@ -149,7 +153,7 @@ try {
     runs: { none, one },
   };
   mkdirSync(join(k_root, 'bench/out'), { recursive: true });
-  writeFileSync(join(k_root, 'bench/out/deliver_ingest.json'), JSON.stringify(result, null, 2));
+  if (!k_dead) writeFileSync(join(k_root, 'bench/out/deliver_ingest.json'), JSON.stringify(result, null, 2));
   console.log(JSON.stringify({ ingest_events_per_s_none: Math.round(base), ingest_events_per_s_one: Math.round(attached),
     ingest_slowdown_percent: Number(result.ingest_slowdown_percent.toFixed(1)),
     delivered_events_per_s_sqlite: Math.round(result.delivered_events_per_s_sqlite),
