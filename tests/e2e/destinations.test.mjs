@@ -264,6 +264,34 @@ test('E2E destinations: an opt-out reaches exactly the destinations that had the
   }
 });
 
+test('E2E destinations: the opt-out link (hg_uid cookie) sends a removal with the uid and the ids linked to it', async () => {
+  const a = await start_fake_destination();
+  a.respond(responder(() => ({ status: 200 })));
+  const { gw, data_dir } = await gateway_with([hook('A', a.url)], { set_uid_cookie: true });
+  const em = sha256_hex('cookie.person@example.com');
+  try {
+    const r = await request(gw.origin, 'POST', '/v1/events', {
+      headers: { 'content-type': 'application/json', 'x-hashgate-site-key': 'pk_test', origin: 'http://127.0.0.1' },
+      body: { events: [event('c-1', { em })] },
+    });
+    assert.equal(r.status, 202, r.body);
+    const uid = /hg_uid=([^;]+)/.exec(String(r.headers['set-cookie']))?.[1];
+    assert.ok(uid, `no hg_uid cookie: ${r.headers['set-cookie']}`);
+    await a.wait_for(() => delivered_ids(a).includes('c-1'), 'c-1 delivered');
+    const out = await request(gw.origin, 'GET', '/v1/optout', { headers: { cookie: `hg_uid=${uid}` } });
+    assert.equal(out.status, 200, out.body);
+    const removal = () => a.captured.find((c) => c.answered_ok && c.json?.type === 'optout');
+    await a.wait_for(removal, 'the removal');
+    assert.equal(removal().json.uid, uid);
+    assert.deepEqual(removal().json.ids.em, [em]);
+    assert.ok(verifyHashgate(k_secret, removal().headers['hashgate-signature'], removal().raw));
+  } finally {
+    await gw.stop();
+    await a.close();
+    fs.rmSync(data_dir, { recursive: true, force: true });
+  }
+});
+
 test('E2E destinations: Retry-After is honoured; down then up delivers everything; /readyz stays ready', async () => {
   const a = await start_fake_destination();
   let first = true;
