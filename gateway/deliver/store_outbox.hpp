@@ -39,7 +39,9 @@ class StoreOutbox final : public Outbox {
     std::vector<std::int64_t> ids;
     std::int64_t at_ms = 0;
   };
-  Held take_held(const std::string& dest);
+  /// A copy of what `dest` holds back; release_held() drops its first `n` ids once finished.
+  Held held_of(const std::string& dest);
+  void release_held(const std::string& dest, std::size_t n);
 
   Store& m_store;
   std::mutex m_mu;
