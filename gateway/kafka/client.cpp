@@ -59,7 +59,10 @@ int partition_count(rd_kafka_t* rk, const std::string& topic, int timeout_ms, st
   return n;
 }
 
-std::string check_settings(const config::KafkaSettings& s) {
+std::string check_settings(const config::KafkaSettings& settings) {
+  // store.brokers was checked by the config loader; without it the clients connect nowhere.
+  config::KafkaSettings s = settings;
+  s.brokers.clear();
   std::string why;
   for (rd_kafka_type_t type : {RD_KAFKA_PRODUCER, RD_KAFKA_CONSUMER}) {
     Conf conf = type == RD_KAFKA_CONSUMER ? make_conf(s, {}, {{"group.id", "hashgate-check"}}, why)
