@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 namespace hashgate::gw::kafka {
@@ -41,7 +42,10 @@ std::unique_ptr<Sink> Sink::start(const config::KafkaSettings& s, Store& store, 
 }
 
 Sink::Sink(Handle rk, Store& store, std::string events_topic)
-    : m_rk(std::move(rk)), m_store(store), m_events_topic(std::move(events_topic)) {}
+    : m_rk(std::move(rk)), m_store(store), m_events_topic(std::move(events_topic)) {
+  if (const char* n = std::getenv("HASHGATE_TEST_SINK_EXIT_BEFORE_COMMIT"))
+    m_exit_before_commit = std::strtoull(n, nullptr, 10);
+}
 
 Sink::~Sink() { stop(); }
 
@@ -62,6 +66,8 @@ void Sink::run() {
       std::fprintf(stderr, "hashgate-gateway: sink: store write failed; retrying the batch\n");
       std::this_thread::sleep_for(k_retry_pause);  // back-off, not synchronisation
     }
+    m_written += b.records;
+    if (m_exit_before_commit && m_written >= m_exit_before_commit) std::_Exit(137);
     commit(b);
   }
 }

@@ -58,6 +58,11 @@ class Sink {
   std::atomic<bool> m_stop{false};
   std::atomic<std::uint64_t> m_committed{0};
   std::uint64_t m_skipped = 0;
+  std::uint64_t m_written = 0;  ///< records written into the store (committed or not)
+  /// Test hook (environment HASHGATE_TEST_SINK_EXIT_BEFORE_COMMIT=N, 0 = off): once N records
+  /// are written, the process exits with status 137 after a store commit and before the offset
+  /// commit, the worst moment for a crash (tests/kafka/cluster.test.mjs).
+  std::uint64_t m_exit_before_commit = 0;
   std::thread m_thread;
 };
 
