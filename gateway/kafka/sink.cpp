@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <string_view>
 
 namespace hashgate::gw::kafka {
 
@@ -43,8 +44,18 @@ std::unique_ptr<Sink> Sink::start(const config::KafkaSettings& s, Store& store, 
 
 Sink::Sink(Handle rk, Store& store, std::string events_topic)
     : m_rk(std::move(rk)), m_store(store), m_events_topic(std::move(events_topic)) {
-  if (const char* n = std::getenv("HASHGATE_TEST_SINK_EXIT_BEFORE_COMMIT"))
-    m_exit_before_commit = std::strtoull(n, nullptr, 10);
+  const char* hook = std::getenv("HASHGATE_TEST_SINK_EXIT");
+  const std::string_view h = hook ? hook : "";
+  for (const std::string_view when : {"before-commit:", "after-commit:"}) {
+    if (h.substr(0, when.size()) != when) continue;
+    m_crash.before = when[0] == 'b';
+    m_crash.after_records = std::strtoull(hook + when.size(), nullptr, 10);
+  }
+}
+
+void Sink::crash_point(bool before_commit) const {
+  if (m_crash.after_records && m_taken >= m_crash.after_records && m_crash.before == before_commit)
+    std::_Exit(137);
 }
 
 Sink::~Sink() { stop(); }
@@ -66,8 +77,6 @@ void Sink::run() {
       std::fprintf(stderr, "hashgate-gateway: sink: store write failed; retrying the batch\n");
       std::this_thread::sleep_for(k_retry_pause);  // back-off, not synchronisation
     }
-    m_written += b.records;
-    if (m_exit_before_commit && m_written >= m_exit_before_commit) std::_Exit(137);
     commit(b);
   }
 }
@@ -154,12 +163,15 @@ bool Sink::write_opt(const OptRecord& r) {
 /// Commits the batch's offsets (synchronously). A failed commit only means these records come
 /// again after a restart or rebalance, and the store drops them as duplicates.
 void Sink::commit(const Batch& b) {
+  m_taken += b.records;
+  crash_point(true);
   if (rd_kafka_resp_err_t err = rd_kafka_commit(m_rk.get(), b.offsets.get(), 0)) {
     std::fprintf(stderr, "hashgate-gateway: sink: offset commit failed: %s\n",
                  rd_kafka_err2str(err));
     return;
   }
   m_committed += b.records;
+  crash_point(false);
 }
 
 }  // namespace hashgate::gw::kafka

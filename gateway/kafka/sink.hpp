@@ -58,11 +58,16 @@ class Sink {
   std::atomic<bool> m_stop{false};
   std::atomic<std::uint64_t> m_committed{0};
   std::uint64_t m_skipped = 0;
-  std::uint64_t m_written = 0;  ///< records written into the store (committed or not)
-  /// Test hook (environment HASHGATE_TEST_SINK_EXIT_BEFORE_COMMIT=N, 0 = off): once N records
-  /// are written, the process exits with status 137 after a store commit and before the offset
-  /// commit, the worst moment for a crash (tests/kafka/cluster.test.mjs).
-  std::uint64_t m_exit_before_commit = 0;
+  std::uint64_t m_taken = 0;  ///< records taken in batches so far
+  /// Test hook (tests/kafka/cluster.test.mjs), off unless the environment sets
+  /// HASHGATE_TEST_SINK_EXIT=before-commit:N or after-commit:N: once N records were taken, the
+  /// process exits with status 137 right before (or after) a batch's offset commit, the two
+  /// moments where a crash tells a correct order (store commit, then offsets) from a wrong one.
+  struct CrashPoint {
+    bool before = true;
+    std::uint64_t after_records = 0;  ///< 0: off
+  } m_crash;
+  void crash_point(bool before_commit) const;
   std::thread m_thread;
 };
 

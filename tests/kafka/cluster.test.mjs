@@ -139,23 +139,30 @@ test('kill -9 of a replica under load loses no acknowledged event', async () => 
   }
 });
 
-test('kill -9 of the sink, even between its store commit and its offset commit: no duplicate', async () => {
-  // The first sink dies (as if killed) right after writing a batch into SQLite, before
-  // committing its offsets, once 50 records are written: the next sink gets them again.
-  const c = await start_cluster({ sink_env: { HASHGATE_TEST_SINK_EXIT_BEFORE_COMMIT: '50' } });
+test('kill -9 of the sink, before or after its offset commit: no loss, no duplicate', async () => {
+  // The first sink dies right before a batch's offset commit once 50 records were taken (its
+  // store commit is done: the next sink gets the batch again and must not store it twice); the
+  // second right after one (a sink that committed offsets before writing would lose the batch);
+  // the third is killed -9 while busy.
+  const c = await start_cluster({ sink_env: { HASHGATE_TEST_SINK_EXIT: 'before-commit:50' } });
   try {
     const acked = new Set();
-    for (let b = 0; b < 10; ++b) for (const id of await post_acked(c.replicas[0], events(`s${b}`, 0, 10))) acked.add(id);
+    const post_batches = async (prefix, count, size) => {
+      const all = await Promise.all(Array.from({ length: count }, (_, b) => post_acked(c.replicas[0], events(`${prefix}${b}`, 0, size))));
+      for (const ids of all) for (const id of ids) acked.add(id);
+    };
+    await post_batches('s', 10, 10);
+    assert.equal((await c.sink.wait_exit()).code, 137);
+    c.sink = await start_sink(c.cfg, { HASHGATE_TEST_SINK_EXIT: 'after-commit:150' });
+    await post_batches('t', 10, 10);
     assert.equal((await c.sink.wait_exit()).code, 137);
     c.sink = await start_sink(c.cfg);
     await assert_exported_once(c.sink, acked);
-    // A plain kill -9 while the sink is busy with new records.
-    const more = await Promise.all(Array.from({ length: 10 }, (_, b) => post_acked(c.replicas[0], events(`t${b}`, 0, 20))));
-    for (const ids of more) for (const id of ids) acked.add(id);
+    await post_batches('u', 10, 20);
     await c.sink.kill9();
     c.sink = await start_sink(c.cfg);
     const ids = await assert_exported_once(c.sink, acked);
-    assert.equal(ids.length, 300);
+    assert.equal(ids.length, 400);
   } finally {
     await c.stop();
   }
