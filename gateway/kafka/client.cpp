@@ -68,6 +68,9 @@ std::string check_settings(const config::KafkaSettings& settings) {
     Conf conf = type == RD_KAFKA_CONSUMER ? make_conf(s, {}, {{"group.id", "hashgate-check"}}, why)
                                           : make_conf(s, {}, {}, why);
     if (!conf) return why;
+    // Quiet: this client never connects, so its notices (no bootstrap.servers, a producer
+    // property on a consumer) would only confuse.
+    rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
     // Creating a client checks the combination (e.g. an unknown security.protocol plugin);
     // it connects lazily, and is destroyed at once.
     if (!make_handle(type, std::move(conf), why)) return why;
