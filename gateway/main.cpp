@@ -213,37 +213,55 @@ void print_banner(const config::Config& cfg, int port) {
   std::fflush(stdout);
 }
 
-/// Listens, audits the start-up, runs the first retention pass, writes the port file, then
-/// serves until SIGTERM/SIGINT has drained the connections. The caller closes the store.
-Exit serve(const config::Config& cfg, Store& store, const std::string& port_file) {
-  api::Metrics metrics;
-  store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
-  api::Gateway gateway(cfg, store, metrics);
-  std::unique_ptr<http::Server> server;
-  try {
-    server = std::make_unique<http::Server>(gateway, gateway.config());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
-    return Exit::listen;
-  }
-  const int port = server->port();
-  gateway.set_port(port);
-  audit_startup(store, cfg, port);
-  gateway.run_retention();
-  if (!port_file.empty() && !write_port_file(port_file, port)) return Exit::port_file;
-  print_banner(cfg, port);
-  server->run();
-  return Exit::ok;
-}
-
-/// Closes the store after serving, and says so when the gateway stopped cleanly.
-Exit close_after(Store& store, Exit e) {
+/// Closes the store (after stopping the sink, if any, which writes into it), and says so when
+/// the gateway stopped cleanly.
+Exit close_store(Store& store, kafka::Sink* sink, Exit e) {
+  if (sink) sink->stop();
   store.close();
   if (e == Exit::ok) {
     std::printf("hashgate-gateway: stopped\n");
     std::fflush(stdout);
   }
   return e;
+}
+
+/// The sink feeding `store` from the topics of `s`; nullptr (after a message) when refused.
+std::unique_ptr<kafka::Sink> start_sink(const config::KafkaSettings& s, Store& store) {
+  std::string why;
+  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(s, store, why);
+  if (!sink) std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
+  return sink;
+}
+
+/// Listens, audits the start-up, runs the first retention pass, writes the port file, then
+/// serves until SIGTERM/SIGINT has drained the connections. With `sink_from`, a sink feeds the
+/// store from those topics meanwhile (started once the store reports to the metrics, stopped
+/// before it closes). Closes the store in every case, while the metrics still exist.
+Exit serve(const config::Config& cfg, Store& store, const std::string& port_file,
+           const config::KafkaSettings* sink_from = nullptr) {
+  api::Metrics metrics;
+  store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
+  std::unique_ptr<kafka::Sink> owned_sink;
+  if (sink_from && !(owned_sink = start_sink(*sink_from, store)))
+    return close_store(store, nullptr, Exit::config);
+  kafka::Sink* sink = owned_sink.get();
+  api::Gateway gateway(cfg, store, metrics);
+  std::unique_ptr<http::Server> server;
+  try {
+    server = std::make_unique<http::Server>(gateway, gateway.config());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
+    return close_store(store, sink, Exit::listen);
+  }
+  const int port = server->port();
+  gateway.set_port(port);
+  audit_startup(store, cfg, port);
+  gateway.run_retention();
+  if (!port_file.empty() && !write_port_file(port_file, port))
+    return close_store(store, sink, Exit::port_file);
+  print_banner(cfg, port);
+  server->run();
+  return close_store(store, sink, Exit::ok);
 }
 
 /// The sink (--sink): the SQLite store under store.data_dir, fed from the topics, served like a
@@ -255,17 +273,8 @@ Exit serve_sink(config::Config cfg, const std::string& port_file) {
   }
   std::unique_ptr<Store> store = open_store(cfg);
   if (!store) return Exit::store;
-  std::string why;
-  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(cfg.kafka, *store, why);
-  if (!sink) {
-    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
-    store->close();
-    return Exit::config;
-  }
   cfg.store_kind = config::StoreKind::sqlite;  // this process serves the SQLite store
-  const Exit e = serve(cfg, *store, port_file);
-  sink->stop();
-  return close_after(*store, e);
+  return serve(cfg, *store, port_file, &cfg.kafka);
 }
 
 int status(Exit e) { return static_cast<int>(e); }
@@ -286,5 +295,5 @@ int main(int argc, char** argv) {
   const bool kafka = cfg.store_kind == config::StoreKind::kafka;
   std::unique_ptr<Store> store = kafka ? open_kafka_store(cfg) : open_store(cfg);
   if (!store) return status(kafka ? Exit::config : Exit::store);
-  return status(close_after(*store, serve(cfg, *store, args.port_file)));
+  return status(serve(cfg, *store, args.port_file));
 }

@@ -25,6 +25,7 @@ std::unique_ptr<OptoutFollower> OptoutFollower::start(const config::KafkaSetting
   if (!conf) return nullptr;
   Handle rk = make_handle(RD_KAFKA_CONSUMER, std::move(conf), why);
   if (!rk) return nullptr;
+  rd_kafka_poll_set_consumer(rk.get());  // one queue: consumer_poll also serves its events
   std::unique_ptr<OptoutFollower> f(
       new OptoutFollower(std::move(rk), optouts_topic(s.topic_prefix), set));
   f->m_thread = std::thread([p = f.get()] { p->run(); });
