@@ -20,7 +20,8 @@ std::unique_ptr<OptoutFollower> OptoutFollower::start(const config::KafkaSetting
                         {{"group.id", "hashgate-optout-follower-unused"},
                          {"enable.auto.commit", "false"},
                          {"enable.auto.offset.store", "false"},
-                         {"enable.partition.eof", "true"}},
+                         {"enable.partition.eof", "true"},
+                         {"auto.offset.reset", "earliest"}},
                         why);
   if (!conf) return nullptr;
   Handle rk = make_handle(RD_KAFKA_CONSUMER, std::move(conf), why);
