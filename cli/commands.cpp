@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "audience_command.hpp"
 #include "csv.hpp"
 #include "hashgate/hashgate.hpp"
 #include "pipeline.hpp"
@@ -828,6 +829,7 @@ int run(std::span<char*> args, const Io& io) {
   if (cmd == "normalize") return cmd_normalize(rest, io);
   if (cmd == "hash") return cmd_hash(rest, io);
   if (cmd == "hash-file") return cmd_hash_file(rest, io);
+  if (cmd == "audience") return cmd_audience(rest, io);
   if (cmd == "tcf") {
 #ifdef HASHGATE_HAVE_TCF
     std::fflush(io.out);
