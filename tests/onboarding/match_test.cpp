@@ -132,6 +132,7 @@ TEST(OnboardingMatch, OptOutsOnEitherSideExcludeThePerson) {
   // Members: 0 (its phone) and 5 (person 10's e-mail, on the publisher's list, suppresses the
   // member too: either tenant's list counts). People: 0 (ph(0) is its phone too), 10 and 20; 31
   // is no candidate, so it is neither looked up nor counted.
+  EXPECT_EQ(out.members_matched, 47u);  // member 10 kept, but its only person (20) is gone
   EXPECT_EQ(out.members_suppressed, 2u);
   EXPECT_EQ(out.persons_suppressed, 3u);
   EXPECT_EQ(as_set(out.persons), reference(a, g, suppressed, {20, 31}));
@@ -164,9 +165,41 @@ TEST(OnboardingMatch, CraftedDigestsWithACommonPrefixStillMatchExactly) {
   for (std::uint32_t i = 0; i < 20000; ++i) g.push_back({crafted(i), i});
   for (std::uint32_t i = 0; i < 20000; i += 3) a.push_back({crafted(i * 2), i});
   a.push_back({crafted(5, ob::IdKind::external_id), 99999});
+  // In order (the pre-sorted path) and shuffled (the sort, where only the tails differ).
+  for (int shuffled = 0; shuffled < 2; ++shuffled) {
+    const auto out = ob::match_audience(a, g);
+    EXPECT_EQ(out.persons.size(), 3334u);  // multiples of 6 below 20000
+    for (std::uint32_t p : out.persons) EXPECT_EQ(p % 6, 0u);
+    std::mt19937 rng(7);
+    std::shuffle(a.begin(), a.end(), rng);
+    std::shuffle(g.begin(), g.end(), rng);
+  }
+}
+
+TEST(OnboardingMatch, CraftedDigestsThatShareTwoBytesStillSortAndMatch) {
+  // Digests that share only their first two bytes: one radix bucket and one sub-bucket of 30000
+  // entries whose keys differ (the comparison-sort fallback), in shuffled order.
+  auto crafted = [](std::uint32_t n) {
+    ob::HashedId h;
+    h.digest.fill(0);
+    h.digest[0] = 0x12;
+    h.digest[1] = 0x34;
+    for (int b = 0; b < 4; ++b) h.digest[2 + b] = static_cast<std::uint8_t>(n >> (24 - 8 * b));
+    h.digest[31] = static_cast<std::uint8_t>(n);
+    return h;
+  };
+  std::vector<ob::GraphLink> g;
+  std::vector<ob::AudienceId> a;
+  for (std::uint32_t i = 0; i < 30000; ++i) g.push_back({crafted(i * 7), i});
+  for (std::uint32_t i = 0; i < 30000; ++i) a.push_back({crafted(i * 5), i});
+  std::mt19937 rng(11);
+  std::shuffle(a.begin(), a.end(), rng);
+  std::shuffle(g.begin(), g.end(), rng);
   const auto out = ob::match_audience(a, g);
-  EXPECT_EQ(out.persons.size(), 3334u);  // multiples of 6 below 20000
-  for (std::uint32_t p : out.persons) EXPECT_EQ(p % 6, 0u);
+  // i * 7 = j * 5 for i < 30000, j < 30000: i a multiple of 5 with 7i / 5 < 30000, i.e.
+  // i = 0, 5, ..., 21425: 4286 people.
+  EXPECT_EQ(out.persons.size(), 4286u);
+  for (std::uint32_t p : out.persons) EXPECT_EQ(p % 5, 0u);
 }
 
 TEST(OnboardingMatch, AgreesWithABruteForceReferenceOnRandomInputs) {
