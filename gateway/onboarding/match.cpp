@@ -21,6 +21,7 @@ struct Proxy {
 constexpr std::size_t k_key_bytes = 7;  // digest bytes held in the key; the rest compare apart
 constexpr unsigned k_bucket_bits = 16;  // radix pass on kind + first digest byte
 constexpr unsigned k_bucket_shift = 8 * (k_key_bytes + 1) - k_bucket_bits;
+constexpr std::size_t k_radix_min = 4096;  // smaller inputs are sorted with std::sort
 
 std::uint64_t key_of(const HashedId& id) noexcept {
   std::uint64_t k = static_cast<std::uint64_t>(id.kind);
@@ -93,19 +94,22 @@ void sort_bucket(Proxy* p, std::size_t n, std::vector<Proxy>& scratch) {
 }
 
 // One pass builds the proxies in input order; input already in (kind, digest) order (as the
-// store returns the graph) is done. Otherwise a counting pass on the top 16 key bits scatters
-// them into buckets of a few thousand, each sorted by key in cache (sort_bucket); equal keys
-// then compare their tails. Digests crafted to share a prefix cost O(n log n), never more.
+// store returns the graph) is done, and a small one is sorted by std::sort. Otherwise a counting
+// pass on the top 16 key bits scatters them into buckets of a few thousand, each sorted by key in
+// cache (sort_bucket); equal keys then compare their tails. Digests crafted to share a prefix cost
+// O(n log n), never more.
 template <typename Entry>
 Sorted sorted_proxies(std::span<const Entry> entries) {
   Sorted s;
-  std::vector<std::uint32_t> start((std::size_t{1} << k_bucket_bits) + 1, 0);
+  // Counts per bucket; below k_radix_min entries a plain sort is cheaper than 65536 buckets.
+  std::vector<std::uint32_t> start(
+      entries.size() < k_radix_min ? 1 : (std::size_t{1} << k_bucket_bits) + 1, 0);
   bool sorted = true;
   std::uint64_t previous = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::uint64_t key = key_of(entries[i].id);
     s.owners = std::max<std::size_t>(s.owners, std::size_t{owner_of(entries[i])} + 1);
-    ++start[(key >> k_bucket_shift) + 1];
+    if (start.size() > 1) ++start[(key >> k_bucket_shift) + 1];
     if (i > 0 && key <= previous) {
       sorted = sorted && key == previous && compare_tail(entries[i - 1].id, entries[i].id) <= 0;
     }
@@ -115,8 +119,13 @@ Sorted sorted_proxies(std::span<const Entry> entries) {
   auto proxy = [&](std::size_t i, std::uint64_t key) {
     return Proxy{key, static_cast<std::uint32_t>(i), owner_of(entries[i])};
   };
-  if (sorted) {
+  if (sorted || entries.size() < k_radix_min) {
     for (std::size_t i = 0; i < entries.size(); ++i) s.proxies[i] = proxy(i, key_of(entries[i].id));
+    if (!sorted) {
+      std::sort(s.proxies.begin(), s.proxies.end(),
+                [](const Proxy& x, const Proxy& y) { return x.key < y.key; });
+      order_equal_keys(entries, s.proxies);
+    }
     return s;
   }
   for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];

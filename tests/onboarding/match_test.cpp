@@ -160,19 +160,22 @@ TEST(OnboardingMatch, CraftedDigestsWithACommonPrefixStillMatchExactly) {
     for (int b = 0; b < 4; ++b) h.digest[31 - b] = static_cast<std::uint8_t>(n >> (8 * b));
     return h;
   };
-  std::vector<ob::GraphLink> g;
-  std::vector<ob::AudienceId> a;
-  for (std::uint32_t i = 0; i < 20000; ++i) g.push_back({crafted(i), i});
-  for (std::uint32_t i = 0; i < 20000; i += 3) a.push_back({crafted(i * 2), i});
-  a.push_back({crafted(5, ob::IdKind::external_id), 99999});
-  // In order (the pre-sorted path) and shuffled (the sort, where only the tails differ).
-  for (int shuffled = 0; shuffled < 2; ++shuffled) {
-    const auto out = ob::match_audience(a, g);
-    EXPECT_EQ(out.persons.size(), 3334u);  // multiples of 6 below 20000
-    for (std::uint32_t p : out.persons) EXPECT_EQ(p % 6, 0u);
-    std::mt19937 rng(7);
-    std::shuffle(a.begin(), a.end(), rng);
-    std::shuffle(g.begin(), g.end(), rng);
+  // 20000 people (the radix path) and 600 (the small-input sort).
+  for (const std::uint32_t n : {20000u, 600u}) {
+    std::vector<ob::GraphLink> g;
+    std::vector<ob::AudienceId> a;
+    for (std::uint32_t i = 0; i < n; ++i) g.push_back({crafted(i), i});
+    for (std::uint32_t i = 0; i < n; i += 3) a.push_back({crafted(i * 2), i});
+    a.push_back({crafted(5, ob::IdKind::external_id), 99999});
+    // In order (the pre-sorted path) and shuffled (the sort, where only the tails differ).
+    for (int shuffled = 0; shuffled < 2; ++shuffled) {
+      const auto out = ob::match_audience(a, g);
+      EXPECT_EQ(out.persons.size(), (n - 1) / 6 + 1) << n;  // multiples of 6 below n
+      for (std::uint32_t p : out.persons) EXPECT_EQ(p % 6, 0u);
+      std::mt19937 rng(7);
+      std::shuffle(a.begin(), a.end(), rng);
+      std::shuffle(g.begin(), g.end(), rng);
+    }
   }
 }
 
