@@ -92,8 +92,9 @@ DifferenceDecision check_difference(std::span<const MemberKey> current,
   for (std::size_t e = 0; e < earlier.size(); ++e) {
     const std::size_t d = symmetric_difference(current, earlier[e].members, cap);
     if (d == 0) return DifferenceDecision{DifferenceDecision::Kind::unchanged, e, 0};
-    if (d < cap && !have_close) {
-      close = DifferenceDecision{DifferenceDecision::Kind::too_similar, e, d};
+    const std::size_t total = std::min(d + earlier[e].removed, cap);
+    if (total < cap && !have_close) {
+      close = DifferenceDecision{DifferenceDecision::Kind::too_similar, e, total};
       have_close = true;
     }
   }

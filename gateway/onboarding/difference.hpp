@@ -39,7 +39,11 @@ std::size_t symmetric_difference(std::span<const MemberKey> a, std::span<const M
 /// The member keys of one earlier match under the same agreement.
 struct EarlierMatch {
   std::string_view match_id;
-  std::span<const MemberKey> members;  ///< sorted, duplicate-free
+  std::span<const MemberKey> members;  ///< sorted, duplicate-free, as they are now
+  /// Keys deleted from `members` since the match was made, because those members opted out (their
+  /// keys are purged with the rest of their data). Each still counts as one member of difference
+  /// from the released answer, which included them.
+  std::size_t removed = 0;
 };
 
 /// The differencing decision for a new match.
@@ -54,9 +58,10 @@ struct DifferenceDecision {
   std::size_t difference = 0;  ///< the symmetric difference found (too_similar)
 };
 
-/// Compares `current` (sorted, duplicate-free) with every earlier match under the agreement.
-/// An identical earlier set wins over a too-similar one (answering it again releases nothing
-/// new); otherwise the first earlier match closer than `min_audience` refuses.
+/// Compares `current` (sorted, duplicate-free) with every earlier match under the agreement: the
+/// difference from one is |current Δ members| + removed. A set equal to an earlier one's present
+/// members wins over a too-similar one (answering with that match again releases nothing new);
+/// otherwise the first earlier match whose difference is below `min_audience` refuses.
 DifferenceDecision check_difference(std::span<const MemberKey> current,
                                     std::span<const EarlierMatch> earlier,
                                     std::size_t min_audience) noexcept;

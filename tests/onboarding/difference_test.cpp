@@ -133,6 +133,22 @@ TEST(OnboardingDifference, AnUnchangedAudienceWinsOverATooSimilarOne) {
   EXPECT_EQ(ob::check_difference(keys(audience(0, 305)), earlier, 0).kind, Kind::fresh);
 }
 
+TEST(OnboardingDifference, PurgedKeysOfOptedOutMembersStillCount) {
+  // Match m1 released on people 0..999. Then people 0..29 opt out: their keys are purged from
+  // m1 (removed = 30) and from the audience. The same list again is m1's answer; the list with
+  // k new members differs from the released one by 30 + k.
+  const auto now = keys(audience(30, 970));
+  const std::vector<ob::EarlierMatch> earlier{{"m1", now, 30}};
+  EXPECT_EQ(ob::check_difference(now, earlier, 100).kind, Kind::unchanged);
+  auto dec = ob::check_difference(keys(audience(30, 1039)), earlier, 100);  // 69 new
+  EXPECT_EQ(dec.kind, Kind::too_similar);
+  EXPECT_EQ(dec.difference, 99u);
+  EXPECT_EQ(ob::check_difference(keys(audience(30, 1040)), earlier, 100).kind, Kind::fresh);
+  // Opt-outs alone, 100 or more: the rest of the list is far enough from what was released.
+  const std::vector<ob::EarlierMatch> many{{"m1", now, 100}};
+  EXPECT_EQ(ob::check_difference(keys(audience(30, 971)), many, 100).kind, Kind::fresh);
+}
+
 // The whole decision of POST /v1/matches as phase 2 wires it, on synthetic lists: agreement,
 // differencing against earlier matches, match with both tenants' opt-outs, release.
 namespace {
