@@ -290,6 +290,25 @@ TEST_F(CliAudiencePush, RefusalsStopAtOnceAndNameOnlyTheCode) {
   EXPECT_NE(r.err.find("answer is not a JSON object"), std::string::npos) << r.err;
 }
 
+TEST_F(CliAudiencePush, LostConnectionsAreRetriedAndOversizedAnswersRefused) {
+  // The first request's connection drops before any answer: the batch is sent again.
+  start_server(R"({"steps": [{"destroy": true}]})");
+  PushResult r = push({(m_dir / "crm.csv").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto reqs = requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0]["body"], reqs[1]["body"]);
+  EXPECT_NE(r.err.find("no answer from the gateway"), std::string::npos) << r.err;
+  stop_server();
+  // An answer over 1 MiB is not read: a failed exchange, retried, then exit 69.
+  fs::remove(m_dir / "requests.jsonl");
+  start_server(R"({"then": {"status": 200, "body": "[0,0,0,0,0,0,0,0]", "body_repeat": 70000}})");
+  r = push({"--max-retries", "1", (m_dir / "crm.csv").string()});
+  EXPECT_EQ(r.code, 69) << r.err;
+  EXPECT_EQ(requests().size(), 2u);
+  EXPECT_NE(r.err.find("body limit"), std::string::npos) << r.err;
+}
+
 TEST_F(CliAudiencePush, BatchesStayWithinTenThousandMembersAndTheByteCap) {
   std::string csv = "email\n";
   for (int i = 0; i < 10001; ++i) {

@@ -6,7 +6,9 @@
 // Prints "port N" on stdout once it listens. The script is JSON:
 //   {"steps": [{"status": 429, "headers": {"Retry-After": "7"}, "body": "..."}, ...],
 //    "then": {"status": 503, ...}}
-// Request i gets steps[i]; after the steps, `then` (if given) or the default answer: 200 with
+// ("body_repeat": N repeats the body N times, for oversized answers.)
+// A step {"destroy": true} closes the connection without answering. Request i gets steps[i];
+// after the steps, `then` (if given) or the default answer: 200 with
 // {"added": <entries in "add">, "removed": 0, "members": <running total>, "dropped":
 // {"opted_out": 0}, "rejected": []}.
 import fs from 'node:fs';
@@ -26,7 +28,9 @@ let requests = 0;
 let members = 0;
 
 function answer(res, step) {
+  if (step.destroy) return res.socket.destroy();  // the connection drops without an answer
   res.writeHead(step.status, { 'content-type': 'application/json', ...(step.headers || {}) });
+  if (step.body_repeat) return res.end(step.body.repeat(step.body_repeat));
   res.end(step.body ?? JSON.stringify({ error: step.status === 401 ? 'unauthorized' : 'busy' }));
 }
 
