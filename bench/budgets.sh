@@ -117,6 +117,18 @@ else
   check "match 1M x 5M read from SQLite, wall (s)" "" "<=" 10
 fi
 
+# 6. Private set intersection (issue 15): blind + reblind per element against the same steps with
+# @noble/curves (both on every core), and 1,000,000 x 1,000,000 rows end to end on this machine.
+f=$out/psi.json
+ensure "$f" node bench/psi/run.mjs
+if official "$f" cli "$cli_bin"; then
+  check "psi blind+reblind vs @noble/curves (x)" "$(json "$f" j.ratio_vs_noble)" ">=" 10
+  check "psi 1M x 1M rows end to end (s)" "$(json "$f" 'j.e2e.rows >= 1000000 ? j.e2e.seconds : null')" "<=" 180
+else
+  check "psi blind+reblind vs @noble/curves (x)" "" ">=" 10
+  check "psi 1M x 1M rows end to end (s)" "" "<=" 180
+fi
+
 if ((misses)); then
   echo "budgets: $misses of $checked budgets MISSED"
   exit 1

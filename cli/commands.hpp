@@ -34,6 +34,12 @@ int cmd_normalize(std::span<char*> args, const Io& io);
 int cmd_hash(std::span<char*> args, const Io& io);
 /// `hashgate hash-file ...`: `args` starts after the subcommand name.
 int cmd_hash_file(std::span<char*> args, const Io& io);
+/// `hashgate psi keygen|blind|reblind|intersect ...` (psi_command.cpp): `args` starts after "psi".
+int cmd_psi(std::span<char*> args, const Io& io);
+
+/// `hashgate tcf ...` (cli/tcf_command.cpp, over the tcf/ library): `argv[0]` is "tcf", argv[1]
+/// the subcommand; prints on std::cout / std::cerr. Returns the exit status.
+int cmd_tcf(int argc, char** argv);
 
 /// The `--help` text of the tool.
 std::string_view usage_text() noexcept;

@@ -1,6 +1,5 @@
 #include "csv.hpp"
 
-#include <string.h>  // explicit_bzero
 #include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -10,20 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "hashgate/hashgate.hpp"
+
 namespace hashgate::cli {
-
-namespace {
-
-// Zeroes a string's whole capacity; the CSV module stays independent of the SDK library.
-void wipe_string(std::string& s) noexcept {
-  if (s.capacity() > 0) {
-    s.resize(s.capacity());
-    explicit_bzero(s.data(), s.size());
-  }
-  s.clear();
-}
-
-}  // namespace
 
 std::string_view csv_error_name(CsvErrc e) noexcept {
   switch (e) {
@@ -44,7 +32,7 @@ std::string_view csv_error_name(CsvErrc e) noexcept {
 }
 
 void CsvRecord::wipe() noexcept {
-  if (!m_data.empty()) explicit_bzero(m_data.data(), m_data.size());
+  if (!m_data.empty()) secure_zero(m_data.data(), m_data.size());
   m_data.clear();
   m_spans.clear();
 }
@@ -57,7 +45,7 @@ CsvReader::CsvReader(CsvSource source, CsvOptions opt) : m_source(std::move(sour
   for (const char c : {'\n', '\r', '"'}) m_class[static_cast<unsigned char>(c)] = 2;
 }
 
-CsvReader::~CsvReader() { wipe_string(m_buf); }
+CsvReader::~CsvReader() { secure_clear(m_buf); }
 
 bool CsvReader::fill() {
   if (m_eof) return false;
@@ -97,7 +85,7 @@ void append_bytes(std::string& d, const char* p, std::size_t n) {
     std::string bigger;
     bigger.reserve(std::max(d.size() + n, 2 * d.capacity()));
     bigger.assign(d);
-    wipe_string(d);
+    secure_clear(d);
     d.swap(bigger);
   }
   d.append(p, n);
@@ -191,20 +179,17 @@ bool CsvReader::next(CsvRecord& rec) {
   return next_append(rec);
 }
 
-bool CsvReader::next_append(CsvRecord& rec) {
-  if (m_error != CsvErrc::ok) return false;
-  m_record_start = rec.m_data.size();
-  if (!m_started) {
-    m_started = true;
-    while (m_len - m_pos < 3 && fill()) {
-    }
-    if (m_len - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) {
-      m_pos += 3;
-      m_had_bom = true;
-    }
+void CsvReader::skip_bom() {
+  m_started = true;
+  while (m_len - m_pos < 3 && fill()) {
   }
-  const char delim = m_opt.delimiter;
-  // Skip completely empty lines between records.
+  if (m_len - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) {
+    m_pos += 3;
+    m_had_bom = true;
+  }
+}
+
+bool CsvReader::skip_empty_lines() {
   for (;;) {
     m_record_line = m_line;
     int c = peek();
@@ -220,72 +205,64 @@ bool CsvReader::next_append(CsvRecord& rec) {
       ++m_line;
       continue;
     }
-    break;
+    return true;
   }
-  if (fast_line(rec)) return true;
+}
 
-  for (;;) {  // one field per iteration
-    const std::size_t start = rec.m_data.size();
-    int c = peek();
-    if (c == '"') {
-      ++m_pos;
-      const std::size_t quote_line = m_line;
-      for (;;) {
-        if (m_pos == m_len && peek() < 0) {
-          if (m_error == CsvErrc::ok) m_error = CsvErrc::unterminated_quote;
-          m_record_line = quote_line;
-          return false;
-        }
-        const char* b = m_buf.data() + m_pos;
-        const char* e = m_buf.data() + m_len;
-        const char* q = b;
-        while (q != e && *q != '"' && *q != '\n') ++q;
-        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
-        m_pos += static_cast<std::size_t>(q - b);
-        if (q == e) continue;
-        if (*q == '\n') {
-          if (!append(rec, q, 1, start)) return false;
-          ++m_pos;
-          ++m_line;
-          continue;
-        }
-        ++m_pos;  // the quote
-        if (peek() == '"') {
-          if (!append(rec, "\"", 1, start)) return false;
-          ++m_pos;
-          continue;
-        }
-        break;  // closing quote
-      }
-      c = peek();
-      if (c != delim && c != '\n' && c != '\r' && c >= 0) {
-        m_error = CsvErrc::invalid_quote;
-        m_record_line = m_line;
-        return false;
-      }
-    } else {
-      for (;;) {
-        if (m_pos == m_len && peek() < 0) break;
-        const char* b = m_buf.data() + m_pos;
-        const char* e = m_buf.data() + m_len;
-        const char* q = b;
-        while (q != e && *q != delim && *q != '\n' && *q != '\r') ++q;
-        if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
-        m_pos += static_cast<std::size_t>(q - b);
-        if (q != e) break;
-      }
-      c = peek();
+bool CsvReader::quoted_field(CsvRecord& rec, std::size_t start) {
+  ++m_pos;  // the opening quote
+  const std::size_t quote_line = m_line;
+  for (;;) {
+    if (m_pos == m_len && peek() < 0) {
+      if (m_error == CsvErrc::ok) m_error = CsvErrc::unterminated_quote;
+      m_record_line = quote_line;
+      return false;
     }
-    if (m_error == CsvErrc::read_error) return false;
-    rec.m_spans.emplace_back(static_cast<std::uint32_t>(start),
-                             static_cast<std::uint32_t>(rec.m_data.size() - start));
-    if (c == delim) {
+    const char* b = m_buf.data() + m_pos;
+    const char* e = m_buf.data() + m_len;
+    const char* q = b;
+    while (q != e && *q != '"' && *q != '\n') ++q;
+    if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+    m_pos += static_cast<std::size_t>(q - b);
+    if (q == e) continue;
+    if (*q == '\n') {
+      if (!append(rec, q, 1, start)) return false;
+      ++m_pos;
+      ++m_line;
+      continue;
+    }
+    ++m_pos;  // the quote
+    if (peek() == '"') {
+      if (!append(rec, "\"", 1, start)) return false;
       ++m_pos;
       continue;
     }
-    break;  // end of record: CR, LF or end of input
+    break;  // closing quote
   }
+  const int c = peek();
+  if (c != m_opt.delimiter && c != '\n' && c != '\r' && c >= 0) {
+    m_error = CsvErrc::invalid_quote;
+    m_record_line = m_line;
+    return false;
+  }
+  return true;
+}
 
+bool CsvReader::plain_field(CsvRecord& rec, std::size_t start) {
+  const char delim = m_opt.delimiter;
+  for (;;) {
+    if (m_pos == m_len && peek() < 0) return true;
+    const char* b = m_buf.data() + m_pos;
+    const char* e = m_buf.data() + m_len;
+    const char* q = b;
+    while (q != e && *q != delim && *q != '\n' && *q != '\r') ++q;
+    if (!append(rec, b, static_cast<std::size_t>(q - b), start)) return false;
+    m_pos += static_cast<std::size_t>(q - b);
+    if (q != e) return true;
+  }
+}
+
+bool CsvReader::end_record() {
   bool crlf = false;
   int c = peek();
   if (c == '\r') {
@@ -305,6 +282,26 @@ bool CsvReader::next_append(CsvRecord& rec) {
   return true;
 }
 
+bool CsvReader::next_append(CsvRecord& rec) {
+  if (m_error != CsvErrc::ok) return false;
+  m_record_start = rec.m_data.size();
+  if (!m_started) skip_bom();
+  if (!skip_empty_lines()) return false;
+  if (fast_line(rec)) return true;
+  for (;;) {  // one field per iteration
+    const std::size_t start = rec.m_data.size();
+    const bool read = peek() == '"' ? quoted_field(rec, start) : plain_field(rec, start);
+    if (!read) return false;
+    const int c = peek();
+    if (m_error == CsvErrc::read_error) return false;
+    rec.m_spans.emplace_back(static_cast<std::uint32_t>(start),
+                             static_cast<std::uint32_t>(rec.m_data.size() - start));
+    if (c != m_opt.delimiter) break;  // end of record: CR, LF or end of input
+    ++m_pos;
+  }
+  return end_record();
+}
+
 CsvWriter::CsvWriter(CsvSink sink, bool crlf, char delimiter)
     : m_sink(std::move(sink)), m_crlf(crlf), m_delim(delimiter) {
   m_buf.reserve(1 << 17);
@@ -312,7 +309,7 @@ CsvWriter::CsvWriter(CsvSink sink, bool crlf, char delimiter)
 
 CsvWriter::~CsvWriter() {
   flush();
-  wipe_string(m_buf);
+  secure_clear(m_buf);
 }
 
 void CsvWriter::write_raw(std::string_view bytes) { m_buf.append(bytes); }
@@ -360,14 +357,14 @@ void CsvWriter::end_record() {
 bool CsvWriter::flush() {
   if (!m_buf.empty()) {
     if (m_good && !m_sink(m_buf.data(), m_buf.size())) m_good = false;
-    explicit_bzero(m_buf.data(), m_buf.size());
+    secure_zero(m_buf.data(), m_buf.size());
     m_buf.clear();
   }
   return m_good;
 }
 
 void CsvWriter::discard() noexcept {
-  if (!m_buf.empty()) explicit_bzero(m_buf.data(), m_buf.size());
+  if (!m_buf.empty()) secure_zero(m_buf.data(), m_buf.size());
   m_buf.clear();
   m_first_in_record = true;
 }

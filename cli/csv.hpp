@@ -93,7 +93,12 @@ class CsvReader {
  private:
   bool fill();
   int peek();
+  void skip_bom();
+  bool skip_empty_lines();
   bool fast_line(CsvRecord& rec);
+  bool quoted_field(CsvRecord& rec, std::size_t start);
+  bool plain_field(CsvRecord& rec, std::size_t start);
+  bool end_record();
   const char* scan_plain(const char* p, const char* e) const noexcept;
   bool append(CsvRecord& rec, const char* p, std::size_t n, std::size_t field_start);
 

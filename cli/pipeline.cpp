@@ -1,7 +1,5 @@
 #include "pipeline.hpp"
 
-#include <string.h>  // explicit_bzero
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -42,7 +40,7 @@ void reserve_zeroed(std::string& s, std::size_t extra) {
   std::string bigger;
   bigger.reserve(std::max(s.size() + extra, 2 * s.capacity()));
   bigger.assign(s);
-  if (!s.empty()) explicit_bzero(s.data(), s.size());
+  if (!s.empty()) secure_zero(s.data(), s.size());
   s.swap(bigger);
 }
 
@@ -62,7 +60,7 @@ bool is_usage_error(Errc e) noexcept {
 void Chunk::wipe() noexcept {
   fields.wipe();
   lines.clear();
-  if (!out.empty()) explicit_bzero(out.data(), out.size());
+  if (!out.empty()) secure_zero(out.data(), out.size());
   out.clear();
   row_ends.clear();
   keys.clear();

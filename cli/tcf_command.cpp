@@ -1,5 +1,5 @@
 // `hashgate tcf ...`: decode IAB TCF v2 TC strings to JSON and evaluate a consent policy.
-// The CLI dispatcher calls hashgate_tcf_command(argc, argv) with argv[0] == "tcf".
+// The CLI dispatcher calls cmd_tcf(argc, argv) with argv[0] == "tcf".
 
 #include <charconv>
 #include <cstdint>
@@ -9,15 +9,15 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/policy/consent.hpp"
-#include "gateway/policy/tcf.hpp"
+#include "commands.hpp"
+#include "tcf/consent.hpp"
+#include "tcf/tc_string.hpp"
 
+namespace hashgate::cli {
 namespace {
 
-constexpr int k_exit_ok = 0;
+/// `tcf decide`: the policy denies the string (k_exit_ok when it allows it).
 constexpr int k_exit_denied = 1;
-constexpr int k_exit_usage = 64;
-constexpr int k_exit_data = 65;
 
 constexpr std::string_view k_usage =
     "usage: hashgate tcf decode STRING... | -\n"
@@ -34,14 +34,14 @@ int usage(std::string_view message) {
 /// Decodes one string; prints JSON (or an error object) on stdout and the reason on stderr.
 bool decode_one(std::string_view text, std::string_view where) {
   while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
-  const auto r = hashgate::gw::decode_tc_string(text);
+  const auto r = tcf::decode_tc_string(text);
   if (!r.ok()) {
     // The reason names the field only; the input is never echoed.
     std::cerr << "hashgate tcf decode: " << where << "invalid TC string: " << r.error << "\n";
     std::cout << "{\"error\":\"" << r.error << "\"}\n";
     return false;
   }
-  std::cout << hashgate::gw::tc_string_to_json(*r.tc) << "\n";
+  std::cout << tcf::tc_string_to_json(*r.tc) << "\n";
   return true;
 }
 
@@ -72,8 +72,8 @@ bool parse_int(std::string_view s, std::int64_t& out) {
 }
 
 int decide_command(int argc, char** argv) {
-  hashgate::gw::TcfPolicy policy;
-  hashgate::gw::LegalBasis basis = hashgate::gw::LegalBasis::consent;
+  tcf::TcfPolicy policy;
+  tcf::LegalBasis basis = tcf::LegalBasis::consent;
   bool have_basis = false;
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   std::string_view tc;
@@ -83,7 +83,7 @@ int decide_command(int argc, char** argv) {
     const bool has_value = i + 1 < argc;
     std::int64_t number = 0;
     if (arg == "--basis" && has_value) {
-      if (!hashgate::gw::parse_legal_basis(argv[++i], basis)) return usage("bad --basis");
+      if (!tcf::parse_legal_basis(argv[++i], basis)) return usage("bad --basis");
       have_basis = true;
     } else if (arg == "--vendor" && has_value) {
       if (!parse_int(argv[++i], number) || number < 1 || number > 65535) {
@@ -115,15 +115,14 @@ int decide_command(int argc, char** argv) {
   if (!have_basis || policy.vendor_id == 0 || !have_tc) {
     return usage("decide needs --basis, --vendor and a TC string");
   }
-  const auto d = hashgate::gw::decide_consent(basis, policy, tc, now);
+  const auto d = tcf::decide_consent(basis, policy, tc, now);
   std::cout << d.summary_json << "\n";
   return d.allowed ? k_exit_ok : k_exit_denied;
 }
 
 }  // namespace
 
-/// Entry point of `hashgate tcf`; argv[0] is "tcf", argv[1] the subcommand.
-int hashgate_tcf_command(int argc, char** argv) {
+int cmd_tcf(int argc, char** argv) {
   if (argc < 2) return usage("missing subcommand");
   const std::string_view sub = argv[1];
   if (sub == "decode") return decode_command(argc, argv);
@@ -134,3 +133,5 @@ int hashgate_tcf_command(int argc, char** argv) {
   }
   return usage("unknown subcommand");
 }
+
+}  // namespace hashgate::cli

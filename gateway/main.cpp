@@ -1,19 +1,44 @@
 // hashgate-gateway: loads the config, opens the store, serves until SIGTERM, then drains.
+// main() reads as its steps: arguments → config → store → serve (listen, audit, port file, run).
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "gateway/api/gateway.hpp"
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
 namespace {
+
+using namespace hashgate::gw;
+
+/// Exit statuses of hashgate-gateway: sysexits.h values, documented in docs/configuration.md
+/// ("Exit statuses"), so that a supervisor can tell a bad config from a busy port.
+enum class Exit : int {
+  ok = 0,          ///< clean drain after SIGTERM/SIGINT; --help; --check passed
+  usage = 64,      ///< EX_USAGE: unknown argument, or no --config
+  store = 73,      ///< EX_CANTCREAT: the data folder or the store cannot be created or opened
+  port_file = 73,  ///< EX_CANTCREAT: the --port-file cannot be written
+  listen = 75,     ///< EX_TEMPFAIL: the address cannot be bound, or TLS cert/key cannot be loaded
+  config = 78,     ///< EX_CONFIG: the configuration file is refused
+};
+
+/// The command line.
+struct Args {
+  std::string config_path;
+  std::string port_file;  ///< where to write the bound port once listening; empty: nowhere
+  bool check = false;     ///< validate the configuration and exit
+};
 
 void usage(std::FILE* to) {
   std::fputs(
@@ -26,138 +51,183 @@ void usage(std::FILE* to) {
       to);
 }
 
-/// Writes a "policy" audit entry when a tenant's consent policy differs from the last one the
-/// audit log recorded for it (first start-up included). The policy holds no personal data.
-void audit_policy_change(hashgate::gw::Store& store, const hashgate::gw::config::Tenant& t,
-                         std::int64_t now) {
-  const std::string policy =
-      nlohmann::json{{"legal_basis", t.legal_basis},
-                     {"gpc", t.gpc},
-                     {"set_uid_cookie", t.set_uid_cookie},
-                     {"retention_days", t.retention_days},
-                     {"tcf",
-                      {{"vendor_id", t.tcf.vendor_id},
-                       {"required_purposes", t.tcf.required_purposes},
-                       {"require_vendor_consent", t.tcf.require_vendor_consent},
-                       {"strict_policy_version", t.tcf.strict_policy_version}}}}
-          .dump();
+/// Parses argv into `out`. Returns the status to exit with (--help, bad usage), or nullopt to go
+/// on.
+std::optional<Exit> parse_args(int argc, char** argv, Args& out) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "--config" || a == "-c") && i + 1 < argc) {
+      out.config_path = argv[++i];
+    } else if (a == "--port-file" && i + 1 < argc) {
+      out.port_file = argv[++i];
+    } else if (a == "--check") {
+      out.check = true;
+    } else if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return Exit::ok;
+    } else {
+      std::fprintf(stderr, "hashgate-gateway: unknown argument %s\n", a.c_str());
+      usage(stderr);
+      return Exit::usage;
+    }
+  }
+  if (out.config_path.empty()) {
+    usage(stderr);
+    return Exit::usage;
+  }
+  return std::nullopt;
+}
+
+/// Loads and validates the configuration file `path` into `cfg`; prints why it is refused.
+std::optional<Exit> load(const std::string& path, config::Config& cfg) {
+  try {
+    cfg = config::load_config(path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
+    return Exit::config;
+  }
+  return std::nullopt;
+}
+
+/// The store's settings from the gateway configuration.
+StoreConfig store_config(const config::Config& cfg) {
+  StoreConfig s;
+  s.data_dir = cfg.data_dir;
+  s.durability = cfg.durability;
+  s.queue_high_water = cfg.queue_high_water;
+  return s;
+}
+
+/// Creates the data folder and opens the store; nullptr (after a message) if either fails.
+std::unique_ptr<Store> open_store(const config::Config& cfg) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr,
+                 "hashgate-gateway: refusing to start: store.data_dir: cannot create %s: %s\n",
+                 cfg.data_dir.c_str(), ec.message().c_str());
+    return nullptr;
+  }
+  std::string why;
+  std::unique_ptr<Store> store = Store::open(store_config(cfg), ec, why);
+  if (!store) {
+    std::fprintf(stderr, "hashgate-gateway: refusing to start: store: %s\n",
+                 why.empty() ? ec.message().c_str() : why.c_str());
+  }
+  return store;
+}
+
+/// The PII guard settings in force for `t`: its phone regions (the default list when the
+/// config names none) and its allow paths, for the policy audit entry.
+nlohmann::json pii_policy(const hashgate::gw::config::Tenant& t) {
+  std::vector<std::string> regions;
+  for (const auto& r : t.pii.phone_regions ? std::span<const hashgate::Region>(*t.pii.phone_regions)
+                                           : hashgate::gw::policy::default_phone_regions())
+    regions.emplace_back(r.view());
+  return {{"phone_regions", regions}, {"allow_paths", t.pii.allow_paths}};
+}
+
+/// Writes a "policy" audit entry when a tenant's consent or PII policy differs from the last one
+/// the audit log recorded for it (first start-up included). The policy holds no personal data.
+void audit_policy_change(Store& store, const config::Tenant& t, std::int64_t now) {
+  const std::string policy = nlohmann::json{
+      {"legal_basis", std::string(to_string(t.legal_basis))},
+      {"gpc", t.gpc},
+      {"set_uid_cookie", t.set_uid_cookie},
+      {"retention_days", t.retention_days},
+      {"tcf",
+       {{"vendor_id", t.tcf.vendor_id},
+        {"required_purposes", t.tcf.required_purposes},
+        {"require_vendor_consent", t.tcf.require_vendor_consent},
+        {"strict_policy_version", t.tcf.strict_policy_version}}},
+      {"pii", pii_policy(t)}}.dump();
   std::string last;
   for (const auto& e : store.audit(t.id, 0, static_cast<std::size_t>(-1)))
     if (e.action == "policy") last = e.detail;
-  if (last != policy) store.append_audit(hashgate::gw::AuditEntry{now, t.id, "policy", policy});
+  if (last != policy) store.append_audit(AuditEntry{now, t.id, "policy", policy});
 }
+
+/// Audits the start-up (config digest, port) and any policy change, in every tenant's log.
+void audit_startup(Store& store, const config::Config& cfg, int port) {
+  const std::int64_t now = api::system_now();
+  for (const auto& t : cfg.tenants) {
+    store.append_audit(
+        AuditEntry{now, t.id, "startup",
+                   nlohmann::json{{"config_sha256", cfg.source_sha256}, {"port", port}}.dump()});
+    audit_policy_change(store, t, now);
+  }
+}
+
+/// Writes `port` to `path` through a temporary file and a rename, so readers never see half.
+bool write_port_file(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) std::fprintf(stderr, "hashgate-gateway: cannot write --port-file %s\n", path.c_str());
+  return !ec;
+}
+
+/// Prints where the gateway listens and where the demo pages are.
+void print_banner(const config::Config& cfg, int port) {
+  std::string host = cfg.address == "0.0.0.0" || cfg.address == "::" ? "127.0.0.1" : cfg.address;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  const std::string base =
+      std::string(cfg.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port);
+  std::printf("hashgate-gateway listening on %s (%d threads, data in %s)\n", base.c_str(),
+              cfg.threads, cfg.data_dir.c_str());
+  std::printf("demo: %s/  (pages under %s/demo/, SDK under %s/sdk/)\n", base.c_str(), base.c_str(),
+              base.c_str());
+  std::fflush(stdout);
+}
+
+/// Listens, audits the start-up, runs the first retention pass, writes the port file, then
+/// serves until SIGTERM/SIGINT has drained the connections. Closes the store in every case.
+Exit serve(const config::Config& cfg, Store& store, const std::string& port_file) {
+  api::Metrics metrics;
+  store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
+  api::Gateway gateway(cfg, store, metrics);
+  std::unique_ptr<http::Server> server;
+  try {
+    server = std::make_unique<http::Server>(gateway, gateway.config());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
+    store.close();
+    return Exit::listen;
+  }
+  const int port = server->port();
+  gateway.set_port(port);
+  audit_startup(store, cfg, port);
+  gateway.run_retention();
+  if (!port_file.empty() && !write_port_file(port_file, port)) {
+    store.close();
+    return Exit::port_file;
+  }
+  print_banner(cfg, port);
+  server->run();
+  store.close();
+  std::printf("hashgate-gateway: stopped\n");
+  std::fflush(stdout);
+  return Exit::ok;
+}
+
+int status(Exit e) { return static_cast<int>(e); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace hashgate::gw;
-  std::string config_path, port_file;
-  bool check = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--config" || a == "-c") && i + 1 < argc)
-      config_path = argv[++i];
-    else if (a == "--port-file" && i + 1 < argc)
-      port_file = argv[++i];
-    else if (a == "--check")
-      check = true;
-    else if (a == "--help" || a == "-h") {
-      usage(stdout);
-      return 0;
-    } else {
-      std::fprintf(stderr, "hashgate-gateway: unknown argument %s\n", a.c_str());
-      usage(stderr);
-      return 64;
-    }
-  }
-  if (config_path.empty()) {
-    usage(stderr);
-    return 64;
-  }
+  Args args;
+  if (auto done = parse_args(argc, argv, args)) return status(*done);
   config::Config cfg;
-  try {
-    cfg = config::load_config(config_path);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
-    return 78;
-  }
-  if (check) {
+  if (auto refused = load(args.config_path, cfg)) return status(*refused);
+  if (args.check) {
     std::printf("config OK (%zu tenants)\n", cfg.tenants.size());
-    return 0;
+    return status(Exit::ok);
   }
-
-  std::error_code fec;
-  std::filesystem::create_directories(cfg.data_dir, fec);
-  if (fec) {
-    std::fprintf(stderr,
-                 "hashgate-gateway: refusing to start: store.data_dir: cannot create %s: %s\n",
-                 cfg.data_dir.c_str(), fec.message().c_str());
-    return 73;
-  }
-  StoreConfig scfg;
-  scfg.data_dir = cfg.data_dir;
-  scfg.durability = cfg.durability == "normal"  ? Durability::normal
-                    : cfg.durability == "extra" ? Durability::extra
-                                                : Durability::full;
-  scfg.queue_high_water = cfg.queue_high_water;
-  std::error_code sec;
-  std::string why;
-  std::unique_ptr<Store> store = Store::open(scfg, sec, why);
-  if (!store) {
-    std::fprintf(stderr, "hashgate-gateway: refusing to start: store: %s\n",
-                 why.empty() ? sec.message().c_str() : why.c_str());
-    return 73;
-  }
-  api::Metrics metrics;
-  store->on_commit = [&metrics](double s) { metrics.observe_commit(s); };
-
-  int rc = 0;
-  {
-    api::Gateway gateway(cfg, *store, metrics);
-    std::unique_ptr<http::Server> server;
-    try {
-      server = std::make_unique<http::Server>(gateway, gateway.config());
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
-      store->close();
-      return 75;
-    }
-    const int port = server->port();
-    gateway.set_port(port);
-    const std::int64_t now = api::system_now();
-    for (const auto& t : cfg.tenants) {
-      store->append_audit(
-          AuditEntry{now, t.id, "startup",
-                     nlohmann::json{{"config_sha256", cfg.source_sha256}, {"port", port}}.dump()});
-      audit_policy_change(*store, t, now);
-    }
-    gateway.run_retention();
-    if (!port_file.empty()) {
-      std::string tmp = port_file + ".tmp";
-      {
-        std::ofstream out(tmp);
-        out << port << "\n";
-      }
-      std::filesystem::rename(tmp, port_file, fec);
-      if (fec) {
-        std::fprintf(stderr, "hashgate-gateway: cannot write --port-file %s\n", port_file.c_str());
-        store->close();
-        return 73;
-      }
-    }
-    std::string host = cfg.address == "0.0.0.0" || cfg.address == "::" ? "127.0.0.1" : cfg.address;
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    std::string base =
-        std::string(cfg.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port);
-    std::printf("hashgate-gateway listening on %s (%d threads, data in %s)\n", base.c_str(),
-                cfg.threads, cfg.data_dir.c_str());
-    std::printf("demo: %s/  (pages under %s/demo/, SDK under %s/sdk/)\n", base.c_str(),
-                base.c_str(), base.c_str());
-    std::fflush(stdout);
-    server->run();
-    store->close();
-    std::printf("hashgate-gateway: stopped\n");
-    std::fflush(stdout);
-  }
-  return rc;
+  std::unique_ptr<Store> store = open_store(cfg);
+  if (!store) return status(Exit::store);
+  return status(serve(cfg, *store, args.port_file));
 }

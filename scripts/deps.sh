@@ -10,6 +10,7 @@ pkgs=(
   clang libclang-rt-14-dev llvm clang-format
   libssl-dev libsqlite3-dev sqlite3 libboost1.81-dev nlohmann-json3-dev librdkafka-dev libmimalloc-dev
   libsodium-dev libsimdjson-dev
+  libphonenumber8 libprotobuf-dev libabsl-dev
   googletest libgtest-dev
   emscripten binaryen
   chromium
@@ -50,6 +51,10 @@ if ((${#missing[@]})); then
 elif ((need_update)); then
   apt-get update -qq
 fi
+
+# libphonenumber's headers: libphonenumber-dev itself would pull Boost 1.74 over libboost1.81-dev,
+# so its .deb is unpacked into ~/.cache/hashgate instead (docs/pii-guard.md).
+third_party/libphonenumber-dev.sh >/dev/null
 
 # npm packages from the committed lockfile; reinstall only when the lockfile changed.
 stamp=node_modules/.hashgate-lock.sha256

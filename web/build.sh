@@ -16,7 +16,7 @@ ossl=$(third_party/openssl-wasm.sh)
 echo "web: OpenSSL wasm at $ossl"
 
 # MinSizeRel's -Os is cleared: with emcc 3.1.6 any -Os/-Oz on a command line turns inlining off,
-# whatever -O follows; sdk/wasm/CMakeLists.txt sets the levels (docs/performance.md, web part).
+# whatever -O follows; sdk/wasm/CMakeLists.txt sets the levels (docs/performance.md, "What was tried").
 cmake --preset wasm -B "$bdir" -DHASHGATE_OPENSSL_WASM_DIR="$ossl" -DCMAKE_CXX_FLAGS_MINSIZEREL=-DNDEBUG >/dev/null
 cmake --build "$bdir" -j"$jobs" --target hashgate_wasm_full hashgate_wasm_snippet
 

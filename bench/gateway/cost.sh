@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cost of one request to the gateway, in two load-independent figures (docs/performance.md,
-# "Gateway speed"). Not part of `make bench`'s pass/fail.
+# "Current figures" and "Method", Gateway). Not part of `make bench`'s pass/fail.
 #
 #   bench/gateway/cost.sh cpu [EVENTS_PER_REQUEST] [PATH]
 #       wrk -t2 -c64 for 8 s against a fresh gateway; prints req/s and the CPU time (user, system)

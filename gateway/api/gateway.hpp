@@ -1,7 +1,13 @@
 #pragma once
-// The request handler: a pure function request → response (no sockets), holding the routes,
-// JSON ↔ structs, tenants and keys, CORS, cookies, static files and metrics. The http/ layer
-// feeds it parsed requests; unit tests call it directly with a Store test double.
+// The request handler: a pure function request → response (no sockets). The http/ layer feeds it
+// parsed requests; unit tests call it directly with a Store test double.
+//
+// gateway.cpp holds construction, handle(), the route table and the dispatch; the routes live in
+// one file per concern: event_routes.cpp (POST /v1/events), optout_routes.cpp (opt-out, opt-in,
+// status), export_routes.cpp (export, audit, retention), static_routes.cpp (static files, 404),
+// health_routes.cpp (healthz, readyz, metrics), cors.cpp (preflight, CORS, origins). Shared
+// helpers: auth.cpp (credentials), cookies.cpp, request.cpp, reply.cpp, body.cpp, and the pure
+// parse_event.cpp and route_table.cpp.
 
 #include <atomic>
 #include <cstdint>
@@ -14,9 +20,13 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/api/auth.hpp"
+#include "gateway/api/json_doc.hpp"
 #include "gateway/api/metrics.hpp"
+#include "gateway/api/route_table.hpp"
 #include "gateway/api/static_files.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
 namespace hashgate::gw::api {
@@ -36,7 +46,8 @@ struct Request {
   const std::string* header(std::string_view name) const;
 };
 
-/// One HTTP response. `route` is a fixed label for logs (never the raw path or query).
+/// One HTTP response. `route` is a fixed label for logs (never the raw path or query); the
+/// Gateway sets it from the route table.
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -57,9 +68,22 @@ using Clock = std::function<std::int64_t()>;
 /// Wall-clock unix seconds.
 std::int64_t system_now();
 
-/// The gateway's request handler. Thread-safe: handle() may run on many threads at once.
-class JsonDoc;
+/// One request on its way through a route: the request, the reply callback (it labels the
+/// response with the route's label, adds the security headers and counts it; call it exactly
+/// once), the caller's credentials (set for routes whose Access is not none) and the values of
+/// the path's named segments (views of req.target).
+struct Call {
+  Request& req;
+  Done done;
+  Auth auth;
+  PathParams params;
+};
 
+struct Refusal;
+struct RequestCookies;
+struct EventBatch;
+
+/// The gateway's request handler. Thread-safe: handle() may run on many threads at once.
 class Gateway {
  public:
   /// `store` and `metrics` must outlive the Gateway. `now` is the clock (tests inject one).
@@ -72,6 +96,9 @@ class Gateway {
   void handle(Request req, Done done);
   /// A whole-request error response (JSON {"error","message"}), counted under `reason`.
   Response error(int status, std::string_view reason, std::string_view message) const;
+  /// The response for `why` (JSON {"error","message"[,"path"]}), counted under its reason: the
+  /// one place where a route's refusals become answers.
+  Response refuse(const Refusal& why) const;
   /// Purges events older than each tenant's retention_days; returns the number deleted.
   std::size_t run_retention();
   /// Marks the gateway as draining (readyz answers 503).
@@ -84,25 +111,69 @@ class Gateway {
   std::vector<std::string> self_origins() const;
 
  private:
-  struct Auth;
-  void route(Request& req, Done& done);
-  void post_events(Request& req, Done done, const Auth& auth);
-  void get_optout(Request& req, Done done);
-  void post_optout(Request& req, Done done, const Auth& auth);
-  void post_optin(Request& req, Done done, const Auth& auth);
-  Response optout_status(const Request& req, const Auth& auth);
-  Response export_events(const Request& req, const Auth& auth);
-  Response audit(const Request& req, const Auth& auth);
-  Response preflight(const Request& req);
-  std::optional<Response> read_json_body(const Request& req, JsonDoc& doc) const;
-  Response serve_static(const Request& req, std::string_view path);
+  /// The PII guard of tenant `t` (one of m_cfg.tenants).
+  const policy::PiiGuard& pii_guard(const config::Tenant& t) const {
+    return m_pii[static_cast<std::size_t>(&t - m_cfg.tenants.data())];
+  }
+  using Handler = void (Gateway::*)(Call&);
+  using Table = RouteTable<Handler>;
+
+  // gateway.cpp: the table and the dispatch.
+  static Table route_table();
+  Table::Match select(const Request& req) const;
+  Done labelled(const char* label, bool tls, Done done);
+  void run(const Route<Handler>& route, Call& call);
+
+  // auth.cpp
   Auth authenticate(const Request& req) const;
-  bool origin_allowed(const config::Tenant& t, const std::string& origin) const;
-  const config::Tenant* tenant_for_origin(const std::string& origin) const;
+  void authenticate_api_key(std::string_view authorization, Auth& a) const;
+  void authenticate_site_key(const std::string& key, Auth& a) const;
+
+  // cors.cpp
+  void preflight(Call& call);
+  const config::Tenant* preflight_tenant(const Request& req, const std::string& origin) const;
+  bool origin_matches(const config::SiteKey& sk, std::string_view origin) const;
+  bool origin_allowed(const config::Tenant& t, std::string_view origin) const;
+  const config::Tenant* tenant_for_origin(std::string_view origin) const;
   void add_cors(const Request& req, Response& res, const config::Tenant* t) const;
+
+  // cookies.cpp
   bool secure_cookies(const Request& req) const;
-  std::string cookie(const std::string& name, const std::string& value, std::int64_t max_age,
+  std::string cookie(std::string_view name, std::string_view value, std::int64_t max_age,
                      bool http_only, const Request& req) const;
+  std::string set_uid_cookie(const std::string& uid, const Request& req) const;
+  std::string clear_uid_cookie(const Request& req) const;
+  std::string set_optout_cookie(const Request& req) const;
+  std::string clear_optout_cookie(const Request& req) const;
+
+  // event_routes.cpp: POST /v1/events and its steps.
+  void post_events(Call& call);
+  std::optional<Response> drop_opted_out(const Request& req, const config::Tenant& tenant,
+                                         const RequestCookies& cookies, std::size_t events);
+  std::shared_ptr<EventBatch> start_batch(Call& call, const RequestCookies& cookies);
+  void build_events(const Request& req, JsonDoc::Value events, EventBatch& batch);
+  void hand_to_store(std::shared_ptr<EventBatch> batch, const Request& req);
+  void events_stored(EventBatch& batch, const SubmitResult& res);
+  Response events_answer(const EventBatch& batch, std::size_t accepted);
+
+  // optout_routes.cpp
+  void get_optout(Call& call);
+  void post_optout(Call& call);
+  void post_optin(Call& call);
+  void optout_status(Call& call);
+
+  // export_routes.cpp
+  void export_events(Call& call);
+  void audit(Call& call);
+
+  // health_routes.cpp
+  void healthz(Call& call);
+  void readyz(Call& call);
+  void metrics_text(Call& call);
+
+  // static_routes.cpp
+  void serve_static(Call& call);
+  void not_found(Call& call);
 
   config::Config m_cfg;
   Store& m_store;
@@ -110,10 +181,11 @@ class Gateway {
   Clock m_now;
   std::atomic<int> m_port{0};
   std::atomic<bool> m_draining{false};
-  std::map<std::string, std::size_t> m_site_keys;        ///< site key → tenant index
-  std::vector<std::vector<unsigned char>> m_api_hashes;  ///< per tenant, empty if none
+  std::map<std::string, std::size_t, std::less<>> m_site_keys;  ///< site key → tenant index
   StaticFiles m_sdk;
   StaticFiles m_demo;
+  std::vector<policy::PiiGuard> m_pii;  ///< per tenant, in m_cfg.tenants order
+  const Table m_routes;
 };
 
 }  // namespace hashgate::gw::api

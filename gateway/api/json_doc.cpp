@@ -1,45 +1,37 @@
 #include "gateway/api/json_doc.hpp"
 
-#include "gateway/policy/pii_guard.hpp"
-
 #include <hashgate/hashgate.hpp>
 
+#include <simdjson.h>
 #include <nlohmann/json.hpp>  // detail::to_chars: the same shortest float text as json::dump
-
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
-#include <limits>
+#include <optional>
+#include <utility>
 
 namespace hashgate::gw::api {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+namespace od = simdjson::ondemand;
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+/// A UTF-8 byte order mark before the value is skipped, as nlohmann does (a partial one fails).
+constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 
-/// Length of the run of bytes >= 0x80 at s[i] when it is well-formed UTF-8, else 0. A valid
-/// sequence holds no ASCII byte, so the run is exactly whole sequences; the SDK checks them.
-std::size_t utf8_run(std::string_view s, std::size_t i) {
-  std::size_t end = i;
-  while (end < s.size() && static_cast<unsigned char>(s[end]) >= 0x80) ++end;
-  return hashgate::valid_utf8(s.substr(i, end - i)) ? end - i : 0;
-}
+/// Texts up to this size share one parser per thread: it keeps its buffers (sized to the largest
+/// such text; they hold positions in the text, never its bytes) from one parse to the next. A
+/// larger text gets a parser of its own, so no thread keeps megabytes after one big request.
+constexpr std::size_t k_shared_parser_max = 64 * 1024;
 
-/// JSON's two-character escapes: `\\` + k_escape_letters[k] stands for k_escaped_bytes[k]. The
-/// reader decodes all of them; the writer, like nlohmann, leaves '/' as it is.
-constexpr std::string_view k_escape_letters = "\"\\/bfnrt";
-constexpr std::string_view k_escaped_bytes = "\"\\/\b\f\n\r\t";
+/// JSON's two-character escapes as the writer uses them: `\\` + k_escape_letters[k] stands for
+/// k_escaped_bytes[k]. Like nlohmann, the writer leaves '/' as it is.
+constexpr std::string_view k_escape_letters = "\"\\bfnrt";
+constexpr std::string_view k_escaped_bytes = "\"\\\b\f\n\r\t";
 
 void dump_string(std::string_view s, std::string& out) {
   static const char* k_hex = "0123456789abcdef";
@@ -62,265 +54,207 @@ void dump_string(std::string_view s, std::string& out) {
 
 }  // namespace
 
-JsonDoc::~JsonDoc() { wipe(); }
+/// One walk over simdjson's On-Demand values, appending a node per value in text order. simdjson
+/// checks each value as it is read (grammar, escapes, numbers; UTF-8 and string boundaries for the
+/// whole text up front); every value is read, so nothing goes unchecked.
+struct JsonDoc::Builder {
+  JsonDoc& doc;
+  od::parser& parser;
+  std::uint8_t* dst;  ///< next free byte of the decoded-string area of doc.m_buf
+  std::size_t max_depth;
 
-void JsonDoc::wipe() {
-  policy::secure_clear(m_arena);
-  if (!m_nodes.empty()) OPENSSL_cleanse(m_nodes.data(), m_nodes.size() * sizeof(Node));
-  m_nodes.clear();
+  /// The one value of `json` (n bytes, then SIMDJSON_PADDING readable ones), written "[text]".
+  bool root(const char* json, std::size_t n, std::size_t capacity);
+  /// A value at nesting `depth` (0 for the text's value), the member `key` of its parent.
+  bool value(od::value& v, std::size_t depth, std::string_view key);
+  bool elements(od::value& v, std::uint32_t me, std::size_t depth);
+  bool members(od::value& v, std::uint32_t me, std::size_t depth);
+  /// Kept out of the recursion (with number), so that each level of nesting costs less stack.
+  [[gnu::noinline]] bool scalar(od::value& v, od::json_type type, Node& n);
+  [[gnu::noinline]] bool number(od::value& v, Node& n);
+  /// Decodes a string's escapes into the document's buffer.
+  bool string(od::raw_json_string raw, std::string_view& out) {
+    return parser.unescape(raw, dst).get(out) == simdjson::SUCCESS;
+  }
+};
+
+bool JsonDoc::Builder::root(const char* json, std::size_t n, std::size_t capacity) {
+  // simdjson reads a scalar at the root on a path of its own (root numbers are copied to a
+  // bounded stack buffer). Read as the one element of an array, every value takes the same path,
+  // and "[text]" is an array of exactly one element exactly when the text is one JSON value.
+  od::document d;
+  od::array wrapper;
+  if (parser.iterate(json, n, capacity).get(d) || d.get_array().get(wrapper)) return false;
+  std::size_t values = 0;
+  for (auto item : wrapper) {
+    od::value v;
+    if (std::move(item).get(v) || !value(v, 0, {})) return false;
+    ++values;
+  }
+  // Nothing may follow the array (3.0.1's way of asking: no location left to read).
+  return values == 1 && d.current_location().error() == simdjson::OUT_OF_BOUNDS;
 }
 
-bool JsonDoc::parse(std::string_view text, std::size_t max_depth) {
-  wipe();
-  m_text = text;
-  m_pos = 0;
-  m_max_depth = max_depth;
-  // Decoded strings are never longer than their escaped text: one reservation holds them all, so
-  // views into the arena stay valid.
-  m_arena.reserve(text.size());
-  m_nodes.reserve(std::min<std::size_t>(text.size() / 4 + 1, 4096));
-  // A UTF-8 byte order mark before the value is skipped, as nlohmann does (a partial one fails).
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") m_pos = 3;
-  skip_ws();
-  bool ok = parse_value(0);
-  if (ok) {
-    skip_ws();
-    ok = m_pos == m_text.size();
+bool JsonDoc::Builder::value(od::value& v, std::size_t depth, std::string_view key) {
+  const std::uint32_t me = doc.add_node();  // children may reallocate m_nodes: index it
+  doc.m_nodes[me].key = key;
+  od::json_type type{};
+  bool ok = v.type().get(type) == simdjson::SUCCESS;
+  if (ok && type == od::json_type::array) {
+    ok = depth < max_depth && elements(v, me, depth + 1);
+  } else if (ok && type == od::json_type::object) {
+    ok = depth < max_depth && members(v, me, depth + 1);
+  } else if (ok) {
+    ok = scalar(v, type, doc.m_nodes[me]);
   }
-  if (!ok) wipe();
+  doc.m_nodes[me].end = static_cast<std::uint32_t>(doc.m_nodes.size());
   return ok;
 }
 
-void JsonDoc::skip_ws() {
-  while (m_pos < m_text.size()) {
-    const char c = m_text[m_pos];
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
-    ++m_pos;
+bool JsonDoc::Builder::elements(od::value& v, std::uint32_t me, std::size_t depth) {
+  doc.m_nodes[me].kind = Kind::array;
+  od::array a;
+  if (v.get_array().get(a)) return false;
+  std::uint32_t count = 0;
+  for (auto item : a) {
+    od::value x;
+    if (std::move(item).get(x) || !value(x, depth, {})) return false;
+    ++count;
+  }
+  doc.m_nodes[me].count = count;
+  return true;
+}
+
+bool JsonDoc::Builder::members(od::value& v, std::uint32_t me, std::size_t depth) {
+  doc.m_nodes[me].kind = Kind::object;
+  od::object o;
+  if (v.get_object().get(o)) return false;
+  std::uint32_t count = 0;
+  for (auto item : o) {
+    od::field f;
+    std::string_view key;
+    if (std::move(item).get(f) || !string(f.key(), key) || !value(f.value(), depth, key))
+      return false;
+    ++count;
+  }
+  doc.m_nodes[me].count = count;
+  return true;
+}
+
+bool JsonDoc::Builder::scalar(od::value& v, od::json_type type, Node& n) {
+  switch (type) {
+    case od::json_type::string: {
+      od::raw_json_string raw;
+      n.kind = Kind::string;
+      return v.get_raw_json_string().get(raw) == simdjson::SUCCESS && string(raw, n.text);
+    }
+    case od::json_type::number:
+      return number(v, n);
+    case od::json_type::boolean:
+      n.kind = Kind::boolean;
+      return v.get_bool().get(n.b) == simdjson::SUCCESS;
+    case od::json_type::null: {
+      bool null = false;
+      return v.is_null().get(null) == simdjson::SUCCESS && null;  // "nul", "nullx": false
+    }
+    default:
+      return false;
   }
 }
 
-bool JsonDoc::parse_value(std::size_t depth) {
-  if (m_pos >= m_text.size()) return false;
-  const auto me = static_cast<std::uint32_t>(m_nodes.size());
+bool JsonDoc::Builder::number(od::value& v, Node& n) {
+  // The token: the number and the whitespace after it, then ',', ']' or '}' (the padded text).
+  const std::string_view token = v.raw_json_token();
+  od::number x;
+  if (v.get_number().get(x) != simdjson::SUCCESS) {
+    // A whole number beyond 64 bits, which nlohmann reads as a double: simdjson's get_number
+    // refuses it, its get_double reads it correctly rounded (and refuses bad grammar). Any other
+    // refusal is bad grammar or a double's overflow (1e400), which nlohmann refuses too.
+    if (token.find_first_of(".eE") != std::string_view::npos) return false;
+    n.kind = Kind::floating;
+    return v.get_double().get(n.d) == simdjson::SUCCESS;
+  }
+  switch (x.get_number_type()) {
+    case od::number_type::floating_point_number:
+      n.kind = Kind::floating;
+      n.d = x.get_double();
+      // simdjson 3.0.1 leaves the value at +0.0 for more than 19 significant digits (simdjson
+      // issue #2099, fixed in 3.6.4), and its get_double misreads some of those (#2093): a +0.0
+      // is read again with strtod, as nlohmann reads every number. A true zero stays zero.
+      if (n.d == 0 && !std::signbit(n.d)) n.d = std::strtod(token.data(), nullptr);
+      return std::isfinite(n.d);
+    case od::number_type::unsigned_integer:  // 2^63 and above
+      n.kind = Kind::unsigned_integer;
+      n.u = x.get_uint64();
+      return true;
+    case od::number_type::signed_integer:
+      break;
+  }
+  // nlohmann's kinds go by the sign as written: "-0" is a signed 0, "0" an unsigned one.
+  if (token.front() == '-') {
+    n.kind = Kind::integer;
+    n.i = x.get_int64();
+  } else {
+    n.kind = Kind::unsigned_integer;
+    n.u = static_cast<std::uint64_t>(x.get_int64());
+  }
+  return true;
+}
+
+JsonDoc::~JsonDoc() { wipe(); }
+
+void JsonDoc::wipe() {
+  if (m_buf) hashgate::secure_zero(m_buf.get() + m_strings_begin, m_strings_end - m_strings_begin);
+  m_buf.reset();
+  m_strings_begin = m_strings_end = 0;
+  if (!m_nodes.empty()) hashgate::secure_zero(m_nodes.data(), m_nodes.size() * sizeof(Node));
+  m_nodes.clear();
+}
+
+std::uint32_t JsonDoc::add_node() {
   if (m_nodes.size() == m_nodes.capacity()) {
     // Grow by hand so that the outgrown buffer (numbers may be identifiers) is zeroed.
     std::vector<Node> bigger;
     bigger.reserve(std::max<std::size_t>(16, m_nodes.capacity() * 2));
     bigger.assign(m_nodes.begin(), m_nodes.end());
-    OPENSSL_cleanse(m_nodes.data(), m_nodes.size() * sizeof(Node));
+    hashgate::secure_zero(m_nodes.data(), m_nodes.size() * sizeof(Node));
     m_nodes.swap(bigger);
   }
-  m_nodes.emplace_back();  // children may reallocate m_nodes: index it, keep no reference
-  const char c = m_text[m_pos];
-  if (c == '{' || c == '[') {
-    if (depth >= m_max_depth) return false;
-    const bool object = c == '{';
-    const char close = object ? '}' : ']';
-    m_nodes[me].kind = object ? Kind::object : Kind::array;
-    ++m_pos;
-    skip_ws();
-    std::uint32_t count = 0;
-    if (m_pos < m_text.size() && m_text[m_pos] == close) {
-      ++m_pos;
-    } else {
-      for (;;) {
-        std::string_view key;
-        if (object) {
-          if (m_pos >= m_text.size() || m_text[m_pos] != '"' || !parse_string(key)) return false;
-          skip_ws();
-          if (m_pos >= m_text.size() || m_text[m_pos] != ':') return false;
-          ++m_pos;
-          skip_ws();
-        }
-        const auto child = static_cast<std::uint32_t>(m_nodes.size());
-        if (!parse_value(depth + 1)) return false;
-        m_nodes[child].key = key;
-        ++count;
-        skip_ws();
-        if (m_pos >= m_text.size()) return false;
-        if (m_text[m_pos] == ',') {
-          ++m_pos;
-          skip_ws();
-          continue;
-        }
-        if (m_text[m_pos] != close) return false;
-        ++m_pos;
-        break;
-      }
-    }
-    m_nodes[me].count = count;
-  } else if (c == '"') {
-    std::string_view s;
-    if (!parse_string(s)) return false;
-    m_nodes[me].kind = Kind::string;
-    m_nodes[me].text = s;
-  } else if (c == 't' || c == 'f' || c == 'n') {
-    const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-    if (m_text.substr(m_pos, word.size()) != word) return false;
-    m_pos += word.size();
-    m_nodes[me].kind = c == 'n' ? Kind::null : Kind::boolean;
-    m_nodes[me].b = c == 't';
-  } else if (c == '-' || is_digit(c)) {
-    if (!parse_number(m_nodes[me])) return false;
-  } else {
-    return false;
-  }
-  m_nodes[me].end = static_cast<std::uint32_t>(m_nodes.size());
-  return true;
+  m_nodes.emplace_back();
+  return static_cast<std::uint32_t>(m_nodes.size() - 1);
 }
 
-bool JsonDoc::parse_string(std::string_view& out) {
-  const std::string_view t = m_text;
-  std::size_t p = m_pos + 1;  // past the opening quote
-  const std::size_t start = p;
-  // Fast path: no escapes, the value is a view of the text.
-  while (p < t.size()) {
-    const auto c = static_cast<unsigned char>(t[p]);
-    if (c == '"') {
-      out = t.substr(start, p - start);
-      m_pos = p + 1;
-      return true;
-    }
-    if (c == '\\') break;
-    if (c < 0x20) return false;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    const std::size_t n = utf8_run(t, p);
-    if (n == 0) return false;
-    p += n;
-  }
-  if (p >= t.size()) return false;
-  // Escapes: decode into the arena (never longer than the text, see parse()).
-  const std::size_t from = m_arena.size();
-  m_arena.append(t.substr(start, p - start));
-  auto read_hex4 = [&](std::size_t at, std::uint32_t& v) {
-    if (at + 4 > t.size()) return false;
-    v = 0;
-    for (std::size_t k = 0; k < 4; ++k) {
-      const int h = hex_digit(t[at + k]);
-      if (h < 0) return false;
-      v = v * 16 + static_cast<std::uint32_t>(h);
-    }
-    return true;
-  };
-  while (p < t.size()) {
-    const auto c = static_cast<unsigned char>(t[p]);
-    if (c == '"') {
-      out = std::string_view(m_arena).substr(from);
-      m_pos = p + 1;
-      return true;
-    }
-    if (c < 0x20) return false;
-    if (c >= 0x80) {
-      const std::size_t n = utf8_run(t, p);
-      if (n == 0) return false;
-      m_arena.append(t.substr(p, n));
-      p += n;
-      continue;
-    }
-    if (c != '\\') {
-      m_arena.push_back(static_cast<char>(c));
-      ++p;
-      continue;
-    }
-    if (p + 1 >= t.size()) return false;
-    const char e = t[p + 1];
-    p += 2;
-    if (const std::size_t k = k_escape_letters.find(e); k != std::string_view::npos) {
-      m_arena.push_back(k_escaped_bytes[k]);
-      continue;
-    }
-    if (e != 'u') return false;
-    std::uint32_t cp = 0;
-    if (!read_hex4(p, cp)) return false;
-    p += 4;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low half next
-      std::uint32_t lo = 0;
-      if (p + 1 >= t.size() || t[p] != '\\' || t[p + 1] != 'u' || !read_hex4(p + 2, lo) ||
-          lo < 0xDC00 || lo > 0xDFFF)
-        return false;
-      p += 6;
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-      return false;
-    }
-    hashgate::append_utf8(m_arena, static_cast<char32_t>(cp));
-  }
-  return false;
-}
-
-bool JsonDoc::parse_number(Node& n) {
-  const std::string_view t = m_text;
-  std::size_t p = m_pos;
-  const bool negative = t[p] == '-';
-  if (negative) ++p;
-  if (p >= t.size()) return false;
-  if (t[p] == '0') {
-    ++p;
-  } else if (t[p] >= '1' && t[p] <= '9') {
-    while (p < t.size() && is_digit(t[p])) ++p;
-  } else {
-    return false;
-  }
-  bool is_float = false;
-  if (p < t.size() && t[p] == '.') {
-    ++p;
-    if (p >= t.size() || !is_digit(t[p])) return false;
-    while (p < t.size() && is_digit(t[p])) ++p;
-    is_float = true;
-  }
-  if (p < t.size() && (t[p] == 'e' || t[p] == 'E')) {
-    ++p;
-    if (p < t.size() && (t[p] == '+' || t[p] == '-')) ++p;
-    if (p >= t.size() || !is_digit(t[p])) return false;
-    while (p < t.size() && is_digit(t[p])) ++p;
-    is_float = true;
-  }
-  const std::string_view token = t.substr(m_pos, p - m_pos);
-  m_pos = p;
-  if (!is_float) {
-    // Whole numbers: 64-bit when they fit (as strtoull/strtoll would), else a double.
-    std::uint64_t mag = 0;
-    bool overflow = false;
-    for (char ch : token.substr(negative ? 1 : 0)) {
-      const auto d = static_cast<std::uint64_t>(ch - '0');
-      if (mag > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-        overflow = true;
-        break;
-      }
-      mag = mag * 10 + d;
-    }
-    constexpr std::uint64_t k_min_magnitude = std::uint64_t{1} << 63;
-    if (!overflow && !negative) {
-      n.kind = Kind::unsigned_integer;
-      n.u = mag;
-      return true;
-    }
-    if (!overflow && negative && mag <= k_min_magnitude) {
-      n.kind = Kind::integer;
-      n.i = mag == k_min_magnitude ? std::numeric_limits<std::int64_t>::min()
-                                   : -static_cast<std::int64_t>(mag);
-      return true;
-    }
-  }
-  // strtod needs a terminator: a stack copy for usual lengths, zeroed after use either way.
-  std::array<char, 64> small{};
-  std::string big;
-  const char* z = nullptr;
-  if (token.size() < small.size()) {
-    std::copy(token.begin(), token.end(), small.begin());
-    z = small.data();
-  } else {
-    big.assign(token);
-    z = big.c_str();
-  }
-  n.kind = Kind::floating;
-  n.d = std::strtod(z, nullptr);
-  OPENSSL_cleanse(small.data(), small.size());
-  policy::secure_clear(big);
-  return std::isfinite(n.d);  // an overflow (1e400) is an error, as in nlohmann; underflow is 0
+bool JsonDoc::parse(std::string_view text, std::size_t max_depth) {
+  wipe();
+  if (text.substr(0, k_bom.size()) == k_bom) text.remove_prefix(k_bom.size());
+  // One buffer: "[text]" and SIMDJSON_PADDING zero bytes for simdjson to read, then the area the
+  // strings are decoded into (never longer than their escaped text; simdjson asks for the text's
+  // size plus SIMDJSON_PADDING, so views into it stay valid).
+  constexpr std::size_t k_pad = simdjson::SIMDJSON_PADDING;
+  const std::size_t n = text.size() + 2;
+  const std::size_t size = 2 * (n + k_pad);
+  m_buf = std::make_unique_for_overwrite<char[]>(size);
+  char* json = m_buf.get();
+  json[0] = '[';
+  std::memcpy(json + 1, text.data(), text.size());
+  json[n - 1] = ']';
+  std::memset(json + n, 0, k_pad);
+  m_nodes.reserve(std::min<std::size_t>(text.size() / 4 + 1, 4096));
+  std::optional<od::parser> own;
+  thread_local od::parser shared;
+  od::parser& parser = n <= k_shared_parser_max ? shared : own.emplace();
+  auto* strings = reinterpret_cast<std::uint8_t*>(json + n + k_pad);
+  Builder b{*this, parser, strings, max_depth};
+  const bool ok = b.root(json, n, n + k_pad);
+  hashgate::secure_zero(json, n);  // the copy of the text
+  // The decoded strings stay until wipe(). simdjson writes them in blocks: past the last one, up
+  // to SIMDJSON_PADDING bytes of the text may follow. A string that failed to decode was written
+  // but not counted in b.dst, so after a failure the whole area is zeroed.
+  m_strings_begin = n + k_pad;
+  const std::size_t used = static_cast<std::size_t>(b.dst - strings) + k_pad;
+  m_strings_end = ok ? std::min(size, m_strings_begin + used) : size;
+  if (!ok) wipe();
+  return ok;
 }
 
 void JsonDoc::sorted_members(std::uint32_t object, Order& out) const {

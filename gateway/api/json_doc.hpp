@@ -1,20 +1,24 @@
-// A read-only JSON document parsed from a request body in one pass (gateway/api).
+// A read-only JSON document parsed from a request body (gateway/api).
 //
-// Why not nlohmann::json here: building its DOM (a std::map and a std::string per member) was the
-// largest single cost of a POST /v1/events. JsonDoc keeps the values as views of the body (or of
-// one arena for strings with escapes) in a flat array of nodes, and answers exactly what
+// The text is parsed by simdjson's On-Demand API (Debian libsimdjson-dev), which checks the
+// grammar, the UTF-8, the escapes and the numbers; JsonDoc walks it once into a flat array of
+// nodes (strings decoded into one buffer owned by the document) and answers exactly what
 // nlohmann::json would for the same text, which the tests check against nlohmann itself:
 //  - the same grammar (RFC 8259, strict: no comments, no trailing commas, UTF-8 checked in
-//    strings, surrogate pairs in \u escapes, only whitespace after the value);
+//    strings, surrogate pairs in \u escapes, only whitespace after the value; a leading UTF-8
+//    byte order mark is skipped);
 //  - the same numbers: no fraction or exponent → unsigned 64-bit if not negative, signed 64-bit
-//    if negative, a double (std::strtod) when out of range or written with a fraction/exponent;
+//    if negative (so "-0" is a signed 0), a double when out of range or written with a
+//    fraction/exponent; a number that does not fit a double (1e400) is an error;
 //  - the same objects: members iterate by key in byte order, a repeated key keeps its last value;
 //  - the same serialization (dump), used to store `custom` and `online_ids`.
-// nlohmann::json stays the library for building answers and reading the config.
+// One deliberate difference: nlohmann stops reading at a NUL byte; JsonDoc rejects any byte after
+// the value. nlohmann::json stays the library for building answers and reading the config.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,8 +67,9 @@ class JsonDoc {
   /// Zeroes the decoded strings and the nodes (they may hold identifiers).
   ~JsonDoc();
 
-  /// Parses `text`, which must outlive the document (values are views of it). False when the text
-  /// is not one valid JSON value or nests deeper than `max_depth`.
+  /// Parses `text` (the document keeps its own copies of the strings; the padded copy simdjson
+  /// reads is zeroed before parse() returns). False when the text is not one valid JSON value or
+  /// nests deeper than `max_depth`.
   bool parse(std::string_view text, std::size_t max_depth = 64);
 
   /// A value of the document: a cheap handle, valid while the document lives.
@@ -130,19 +135,18 @@ class JsonDoc {
 
  private:
   friend class Value;
+  struct Builder;  // the walk over simdjson's On-Demand values (json_doc.cpp)
 
-  bool parse_value(std::size_t depth);
-  bool parse_string(std::string_view& out);
-  bool parse_number(Node& n);
-  void skip_ws();
+  std::uint32_t add_node();
   void sorted_members(std::uint32_t object, Order& out) const;
   void wipe();
 
-  std::string_view m_text;
-  std::size_t m_pos = 0;
-  std::size_t m_max_depth = 64;
   std::vector<Node> m_nodes;
-  std::string m_arena;  ///< decoded strings with escapes; reserved up front, never reallocated
+  /// The text as simdjson reads it (padded; zeroed once parsed), then the decoded strings.
+  std::unique_ptr<char[]> m_buf;
+  /// The part of m_buf that may hold decoded strings, zeroed by wipe().
+  std::size_t m_strings_begin = 0;
+  std::size_t m_strings_end = 0;
 };
 
 }  // namespace hashgate::gw::api

@@ -137,6 +137,8 @@ StaticFile StaticFiles::get(std::string_view rel, std::string_view mount) const 
 }
 
 std::string StaticFiles::index_html(std::string_view mount, std::string_view title) const {
+  // The root's own index page wins (web/demo/index.html says what each demo shows, for whom).
+  if (StaticFile own = get("", mount); own.status == 200) return own.body;
   std::string items;
   if (available()) {
     std::vector<std::string> names;

@@ -27,8 +27,8 @@ class StaticFiles {
   StaticFile get(std::string_view rel, std::string_view mount) const;
   /// True if the root exists as a directory.
   bool available() const;
-  /// HTML list of the root's sub-folders that hold an index.html and its top-level .html files,
-  /// linked under `mount`; empty when the root does not exist.
+  /// The root's own index.html if it has one; else an HTML list of the root's sub-folders that
+  /// hold an index.html and its top-level .html files, linked under `mount` (titled `title`).
   std::string index_html(std::string_view mount, std::string_view title) const;
 
  private:

@@ -1,14 +1,23 @@
 #pragma once
-// Gateway configuration: one JSON file, validated strictly at start-up (unknown keys are errors).
+// Gateway configuration: one JSON file, validated strictly at start-up (unknown keys are errors),
+// read into typed values: enums for the choices, the API key digest as bytes.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "gateway/store/store.hpp"  // Durability
+#include "hashgate/types.hpp"
+#include "tcf/consent.hpp"  // LegalBasis
+
 namespace hashgate::gw::config {
+
+using hashgate::tcf::LegalBasis;
 
 /// A configuration error; what() names the offending key (never a secret value).
 class ConfigError : public std::runtime_error {
@@ -23,6 +32,16 @@ struct SiteKey {
 };
 
 /// TCF policy of a tenant (mirrors hashgate::gw::TcfPolicy of policy/consent.hpp).
+/// PII guard settings of a tenant (`pii`, docs/configuration.md).
+struct PiiSettings {
+  /// National numbering plans phone numbers are checked against (`pii.phone_regions`);
+  /// absent: policy::default_phone_regions().
+  std::optional<std::vector<Region>> phone_regions;
+  /// JSON pointers below an event, under /custom, whose values are known non-PII identifiers
+  /// ("*" = any one key or index): not checked for phone numbers (`pii.allow_paths`).
+  std::vector<std::string> allow_paths;
+};
+
 struct TcfSettings {
   int vendor_id = 0;
   std::vector<int> required_purposes{1};
@@ -30,22 +49,39 @@ struct TcfSettings {
   bool strict_policy_version = true;
 };
 
+/// A SHA-256 digest.
+using Sha256 = std::array<unsigned char, 32>;
+
 /// One tenant (an advertiser or publisher) with its keys and privacy policy.
 struct Tenant {
   std::string id;
   std::vector<SiteKey> site_keys;
-  std::string api_key_sha256;  ///< lowercase hex sha256 of the secret API key; may be empty
-  std::string legal_basis = "consent";  ///< "consent" | "legitimate_interest"
+  std::optional<Sha256> api_key_sha256;          ///< sha256 of the secret API key (config: 64 hex)
+  LegalBasis legal_basis = LegalBasis::consent;  ///< config: consent | legitimate_interest
   TcfSettings tcf;
+  PiiSettings pii;
   bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
   bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
   int retention_days = 90;      ///< events older than this are purged
 };
 
+/// The SameSite attribute of the gateway's cookies (config: Strict | Lax | None).
+enum class SameSite { strict, lax, none };
+
+/// When the gateway's cookies carry Secure (config: auto | always | never); `automatic`: unless
+/// the request came over plain HTTP to localhost.
+enum class CookieSecure { automatic, always, never };
+
+/// The attribute value of `s`: "Strict", "Lax" or "None".
+std::string_view to_string(SameSite s);
+
+/// The config spelling of `s`: "auto", "always" or "never".
+std::string_view to_string(CookieSecure s);
+
 /// Cookie attributes.
 struct Cookies {
-  std::string same_site = "Lax";  ///< Strict | Lax | None
-  std::string secure = "auto";    ///< auto (Secure unless plain-HTTP localhost) | always | never
+  SameSite same_site = SameSite::lax;
+  CookieSecure secure = CookieSecure::automatic;
   int uid_max_age_days = 395;     ///< ≤ 400
   int optout_max_age_days = 400;  ///< ≤ 400
 };
@@ -80,7 +116,7 @@ struct Config {
   std::string csp;                     ///< Content-Security-Policy for static files
 
   std::string data_dir = "./var";
-  std::string durability = "full";  ///< normal | full | extra
+  Durability durability = Durability::full;  ///< config: normal | full | extra
   std::size_t queue_high_water = 20000;
   std::chrono::seconds retention_interval{3600};
 

@@ -2,6 +2,10 @@
 // run → do_read → on_read → (handler) → on_response → do_write → on_write → do_read | do_close.
 #include "gateway/http/server.hpp"
 
+#include <hashgate/hashgate.hpp>
+#include "gateway/api/security_headers.hpp"
+#include "gateway/http/framing.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -14,7 +18,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 
@@ -197,7 +200,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // The read buffer held raw request bytes (possibly a rejected identifier): zero it.
     m_buffer.consume(m_buffer.size());
     auto region = m_buffer.prepare(m_buffer.capacity());
-    OPENSSL_cleanse(region.data(), region.size());
+    hashgate::secure_zero(region.data(), region.size());
     --m_sh.gw.metrics().connections();
   }
 
@@ -247,6 +250,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void on_header(error_code ec) {
     if (ec) return on_read_error(ec);
+    if (!accept_head()) return;
     // "Expect: 100-continue" (curl sends it for bodies over 1 KiB): the headers passed the
     // limits, so invite the body — only when no earlier response is pending (order).
     if (m_queue.empty() && !m_writing &&
@@ -282,6 +286,31 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     read_body();
   }
 
+  /// Takes the request head as it arrived, before any body byte: method, target, headers
+  /// (lowercase names) and keep-alive. Beast adds a chunked body's trailer fields to the same
+  /// field list, so the head is copied now and the parser's fields are never read again:
+  /// trailer fields are dropped. Then framing.hpp's checks; a refused head is answered (400 or
+  /// 501) and the connection closes without reading the body. Returns false when refused.
+  bool accept_head() {
+    const auto& h = m_parser->get();
+    m_head = api::Request{};
+    m_head.method = std::string(h.method_string());
+    m_head.target = std::string(h.target());
+    for (const auto& f : h) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      m_head.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    m_keep_alive = m_parser->keep_alive();
+    const HeadCheck check = check_head(h.version(), m_head.headers, m_parser->chunked());
+    if (check.verdict == HeadVerdict::ok) return true;
+    m_reading = false;
+    m_read_done = true;
+    queue_error(check.verdict == HeadVerdict::not_implemented ? 501 : 400, check.reason,
+                check.message, "framing");
+    return false;
+  }
+
   void read_body() {
     lowest().expires_after(m_sh.cfg.read_timeout);
     bhttp::async_read(
@@ -289,12 +318,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         [self = this->shared_from_this()](error_code ec2, std::size_t) { self->on_read(ec2); });
   }
 
-  void queue_error(int status, std::string_view reason, std::string_view message) {
+  /// Answers a request the HTTP layer refuses itself (limits, framing) and closes afterwards.
+  void queue_error(int status, std::string_view reason, std::string_view message,
+                   const char* route = "limit") {
     api::Response r = m_sh.gw.error(status, reason, message);
-    r.add("X-Content-Type-Options", "nosniff");
-    r.add("Cache-Control", "no-store");
+    api::add_security_headers(r, k_tls || m_sh.cfg.tls());
     r.close = true;
-    r.route = "limit";
+    r.route = route;
     m_sh.gw.metrics().add_request(status);
     auto slot = std::make_shared<Slot>();
     slot->close = true;
@@ -326,29 +356,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec) return on_read_error(ec);
     m_reading = false;
     m_first = false;
-    bhttp::request<bhttp::string_body> req = m_parser->release();
-    api::Request areq;
-    areq.method = std::string(req.method_string());
-    areq.target = std::string(req.target());
-    for (const auto& f : req) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      areq.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    areq.body = std::move(req.body());
+    api::Request areq = std::move(m_head);
+    areq.body = m_parser->release().body();
     areq.tls = k_tls;
     areq.defer = [self = this->shared_from_this()](std::function<void()> task) {
       net::post(self->m_stream.get_executor(), std::move(task));
     };
-    bool keep_alive = req.keep_alive();
     auto slot = std::make_shared<Slot>();
-    slot->close = !keep_alive;
+    slot->close = !m_keep_alive;
     slot->method = areq.method;
     slot->start = std::chrono::steady_clock::now();
     slot->req = std::move(areq);
     m_queue.push_back(slot);
     maybe_dispatch();
-    if (keep_alive)
+    if (m_keep_alive)
       do_read();
     else
       m_read_done = true;
@@ -444,6 +465,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::array<char, 4096> m_scratch{};
   Shared& m_sh;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+  api::Request m_head;        ///< the head of the request being read, taken in accept_head()
+  bool m_keep_alive = false;  ///< its keep-alive, as its head said (never a trailer)
   std::deque<std::shared_ptr<Slot>> m_queue;
   bool m_reading = false, m_writing = false, m_read_done = false, m_closed = false, m_first = true;
   bool m_draining = false;
@@ -516,22 +539,30 @@ class Listener : public std::enable_shared_from_this<Listener> {
       socket.close(ec);
       return;
     }
-    static const std::string k_busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-        "Connection: close\r\nContent-Length: 68\r\n\r\n"
-        "{\"error\":\"overload\",\"message\":\"too many connections; retry later\"}\n";
     auto sock = std::make_shared<TcpSocket>(std::move(socket));
-    net::async_write(*sock, net::buffer(k_busy), [sock](error_code, std::size_t) {
+    net::async_write(*sock, net::buffer(m_busy), [sock](error_code, std::size_t) {
       error_code ec;
       sock->shutdown(TcpSocket::shutdown_send, ec);
       sock->close(ec);
     });
   }
 
+  /// The 503 a plain-HTTP connection over the cap gets, with the usual security headers.
+  static std::string busy_answer() {
+    api::Response r;
+    r.status = 503;
+    r.body = "{\"error\":\"overload\",\"message\":\"too many connections; retry later\"}\n";
+    r.add("Content-Type", "application/json");
+    r.add("Retry-After", "1");
+    api::add_security_headers(r, false);
+    return serialize_response(r, false);
+  }
+
   net::io_context& m_ioc;
   tcp::acceptor m_acceptor;
   ssl::context* m_ctx;
   Shared& m_sh;
+  const std::string m_busy = busy_answer();
 };
 
 }  // namespace

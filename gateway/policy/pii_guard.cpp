@@ -1,14 +1,13 @@
-// PII heuristics. E-mail: local@domain.tld around every '@' (and its full-width look-alikes).
-// Phone: '+'/'00' international numbers, separated groups ("(555) 123-4567", "06-12345678"),
-// and delimited plain digit runs in national or E.164-without-plus shape. See docs/gateway-api.md.
+// PII guard. E-mail: local@domain.tld around every '@' (and its full-width look-alikes).
+// Phone: PhoneRules (pii_phone.cpp). Both run on the value and on its decoded variants.
+// See docs/pii-guard.md.
 #include "gateway/policy/pii_guard.hpp"
 
 #include "hashgate/hashgate.hpp"
 
-#include <openssl/crypto.h>
-
 #include <array>
 #include <cctype>
+#include <stdexcept>
 
 namespace hashgate::gw::policy {
 namespace {
@@ -52,108 +51,6 @@ bool has_email(std::string_view s) {
   return false;
 }
 
-bool nanp(std::string_view d) {  // 10 digits: [2-9]XX [2-9]XX XXXX
-  return d.size() == 10 && d[0] >= '2' && d[3] >= '2';
-}
-
-// A digit run with no separators, delimited by string ends or non-identifier characters.
-bool plain_run_is_phone(std::string_view d) {
-  const std::size_t n = d.size();
-  if (n >= 10 && n <= 17 && d.substr(0, 2) == "00" && d[2] != '0') return true;  // 0031612345678
-  if ((n == 10 || n == 11) && d[0] == '0' && d[1] != '0') return true;           // national trunk 0
-  if (nanp(d)) return true;                                                      // US national
-  if (n == 11 && d[0] == '1' && nanp(d.substr(1))) return true;                  // US with 1
-  // E.164 without '+' (Meta's phone form) for common mobile ranges.
-  if (n == 11 && d.substr(0, 3) == "316") return true;  // NL mobile
-  if (n == 12 && d.substr(0, 3) == "447") return true;  // UK mobile
-  if ((n == 12 || n == 13) && d.substr(0, 3) == "491" && d[3] >= '5' && d[3] <= '7') return true;
-  if (n == 11 && d.substr(0, 2) == "33" && (d[2] == '6' || d[2] == '7')) return true;  // FR
-  if (n == 11 && d.substr(0, 2) == "32" && d[2] == '4') return true;                   // BE mobile
-  if (n == 12 && d.substr(0, 2) == "34" && (d[2] == '6' || d[2] == '7')) return false;
-  if (n == 11 && d.substr(0, 2) == "34" && (d[2] == '6' || d[2] == '7')) return true;  // ES
-  if (n == 12 && d.substr(0, 2) == "39" && d[2] == '3') return true;                   // IT mobile
-  return false;
-}
-
-bool boundary_char(char c) {
-  // Characters that end a token: anything except identifier-ish ones. '.', '_', '/', letters and
-  // digits glue a digit run into a larger identifier (fb.1.1764374400.123, GA1.2.x.y).
-  return !(is_alnum(c) || c == '.' || c == '_' || c == '/' || c == '-' || c == '%' ||
-           static_cast<unsigned char>(c) >= 0x80);
-}
-
-bool sep_char(char c) {
-  return c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/';
-}
-
-bool has_phone(std::string_view s) {
-  const std::size_t n = s.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = s[i];
-    bool starts_plus =
-        c == '+' && i + 1 < n && (is_digit(s[i + 1]) || s[i + 1] == '(' || s[i + 1] == ' ');
-    if (!starts_plus && !is_digit(c) && c != '(') continue;
-    if (i > 0 &&
-        (is_alnum(s[i - 1]) || (!starts_plus && !boundary_char(s[i - 1]) && s[i - 1] != ' ')))
-      continue;  // inside a larger token
-    // Walk a run of digits and single separators.
-    std::size_t j = starts_plus ? i + 1 : i;
-    std::size_t digits = 0, groups = 0, max_group = 0, cur = 0, seps = 0;
-    bool dot_sep = false, other_sep = false;
-    std::string all;
-    while (j < n) {
-      if (is_digit(s[j])) {
-        ++digits;
-        ++cur;
-        all.push_back(s[j]);
-        ++j;
-        continue;
-      }
-      if (sep_char(s[j]) && j + 1 < n &&
-          (is_digit(s[j + 1]) || s[j + 1] == '(' || s[j + 1] == ' ')) {
-        if (cur) {
-          ++groups;
-          if (cur > max_group) max_group = cur;
-        }
-        cur = 0;
-        ++seps;
-        if (s[j] == '.')
-          dot_sep = true;
-        else
-          other_sep = true;
-        ++j;
-        continue;
-      }
-      break;
-    }
-    if (cur) {
-      ++groups;
-      if (cur > max_group) max_group = cur;
-    }
-    bool end_ok = j >= n || !is_alnum(s[j]);
-    if (j < n && s[j] == '.' && j + 1 < n && is_alnum(s[j + 1])) end_ok = false;
-    if (!end_ok || digits == 0) {
-      i = j;
-      continue;
-    }
-    if (starts_plus && digits >= 8 && digits <= 15) return true;
-    if (seps == 0) {
-      bool start_ok = i == 0 || boundary_char(s[i - 1]) || s[i - 1] == ' ';
-      bool stop_ok = j >= n || boundary_char(s[j]) || s[j] == ' ';
-      if (start_ok && stop_ok && plain_run_is_phone(all)) return true;
-    } else if (other_sep && !dot_sep && digits >= 9 && digits <= 15 && groups >= 2 &&
-               max_group <= 8) {
-      if (all.size() >= 2 && all.substr(0, 2) == "00") return true;
-      if (all[0] == '0' || nanp(all) || (all.size() == 11 && all[0] == '1') || groups >= 3)
-        return true;
-    } else if (dot_sep && !other_sep && digits == 10 && groups == 3 && nanp(all)) {
-      return true;  // 555.123.4567
-    }
-    i = j;
-  }
-  return false;
-}
-
 // Full-width '＠' (EF BC A0) and small '﹫' (EF B9 AB) become '@'.
 std::string fold_lookalikes(std::string_view s) {
   std::string out;
@@ -173,11 +70,17 @@ std::string fold_lookalikes(std::string_view s) {
   return out;
 }
 
-PiiKind scan_one(std::string_view s) {
-  if (has_email(s)) return PiiKind::email;
-  if (has_phone(s)) return PiiKind::phone;
-  return PiiKind::none;
-}
+/// One value's scan: e-mail, then phone (unless the value's path allows identifiers).
+struct PiiScanOne {
+  const PhoneRules& phones;
+  PiiBudget& budget;
+  bool with_phones;
+  PiiKind operator()(std::string_view s) const {
+    if (has_email(s)) return PiiKind::email;
+    if (with_phones && phones.find(s, budget)) return PiiKind::phone;
+    return PiiKind::none;
+  }
+};
 
 int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -205,12 +108,77 @@ std::string percent_decode(std::string_view s, bool form) {
   return out;
 }
 
-PiiKind find_pii(std::string_view s) {
+namespace {
+
+/// Scans the look-alike-folded value and its percent-decoded (once, twice) and form-decoded
+/// variants; every copy is zeroed before it is freed.
+PiiKind scan_decoded(std::string_view s, const PiiScanOne& scan_one) {
+  std::string folded = fold_lookalikes(s);
+  PiiKind k = scan_one(folded);
+  if (k == PiiKind::none &&
+      (folded.find('%') != std::string::npos || folded.find('+') != std::string::npos)) {
+    std::string once = percent_decode(folded, false);
+    std::string twice = fold_lookalikes(percent_decode(once, false));
+    once = fold_lookalikes(once);
+    std::string form = fold_lookalikes(percent_decode(folded, true));
+    for (const std::string* v : {&once, &twice, &form})
+      if (k == PiiKind::none) k = scan_one(*v);
+    secure_clear(once);
+    secure_clear(twice);
+    secure_clear(form);
+  }
+  secure_clear(folded);
+  return k;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  if (path.rfind("/custom/", 0) != 0)
+    throw std::invalid_argument("pii.allow_paths: a path must start with /custom/");
+  std::vector<std::string> steps;
+  for (std::size_t at = 1; at <= path.size();) {
+    const std::size_t slash = std::min(path.find('/', at), path.size());
+    steps.push_back(path.substr(at, slash - at));
+    if (steps.back().empty()) throw std::invalid_argument("pii.allow_paths: empty step");
+    at = slash + 1;
+  }
+  return steps;
+}
+
+bool step_matches(const std::string& pattern, const PathStep& step) {
+  if (pattern == "*") return true;
+  if (step.is_key) return pattern == step.key;
+  std::size_t v = 0;
+  for (char c : pattern) {
+    if (!is_digit(c)) return false;
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return v == step.index;
+}
+
+}  // namespace
+
+std::span<const Region> default_phone_regions() {
+  static const std::array<Region, 8> k_regions = [] {
+    std::array<Region, 8> r{};
+    const char* codes[] = {"NL", "BE", "DE", "FR", "GB", "ES", "IT", "US"};
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] = *hashgate::region_by_code(codes[i]);
+    return r;
+  }();
+  return k_regions;
+}
+
+PiiGuard::PiiGuard(std::span<const Region> phone_regions, std::span<const std::string> allow_paths)
+    : m_phones(phone_regions) {
+  for (const auto& p : allow_paths) m_allow.push_back(split_path(p));
+}
+
+PiiKind PiiGuard::find(std::string_view s, PiiBudget& budget, bool phones) const {
+  const PiiScanOne scan_one{m_phones, budget, phones};
   // Fast path, same result: without a 0xEF byte there is no look-alike to fold (the fold would
   // copy `s` unchanged), and without '%' or '+' there is nothing to decode.
   if (s.find('\xEF') == std::string_view::npos) {
-    // Without '%' or '+' nothing decodes; then an e-mail needs an '@' and every phone pattern
-    // of has_phone needs at least 8 digits: one pass settles most values.
+    // Without '%' or '+' nothing decodes; then an e-mail needs an '@' and a phone candidate
+    // needs PhoneCandidates::k_min_digits digits: one pass settles most values.
     bool decodable = false, at = false;
     std::size_t digits = 0;
     for (char c : s) {
@@ -218,38 +186,43 @@ PiiKind find_pii(std::string_view s) {
       at |= c == '@';
       digits += is_digit(c);
     }
-    if (!decodable && !at && digits < 8) return PiiKind::none;
-    if (auto k = scan_one(s); k != PiiKind::none) return k;
-    if (!decodable) return PiiKind::none;
+    if (!decodable && !at && (digits < PhoneCandidates::k_min_digits || !phones))
+      return PiiKind::none;
+    if (auto k = scan_one(s); k != PiiKind::none || !decodable) return k;
   }
-  std::string folded = fold_lookalikes(s);
-  if (auto k = scan_one(folded); k != PiiKind::none) return k;
-  if (folded.find('%') != std::string::npos || folded.find('+') != std::string::npos) {
-    std::string once = percent_decode(folded, false);
-    std::string twice = fold_lookalikes(percent_decode(once, false));
-    once = fold_lookalikes(once);
-    std::string form = fold_lookalikes(percent_decode(folded, true));
-    for (const std::string* v : {&once, &twice, &form}) {
-      auto k = scan_one(*v);
-      if (k != PiiKind::none) {
-        std::string* mv = const_cast<std::string*>(v);
-        secure_clear(*mv);
-        return k;
-      }
-    }
-    secure_clear(once);
-    secure_clear(twice);
-    secure_clear(form);
-  }
-  secure_clear(folded);
-  return PiiKind::none;
+  return scan_decoded(s, scan_one);
 }
 
-PiiKind find_pii_in_integer(std::string_view digits) {
+PiiKind PiiGuard::find_in_integer(std::string_view digits, PiiBudget& budget) const {
   if (!digits.empty() && digits[0] == '-') digits.remove_prefix(1);
   for (char c : digits)
     if (!is_digit(c)) return PiiKind::none;
-  return plain_run_is_phone(digits) ? PiiKind::phone : PiiKind::none;
+  return m_phones.find(digits, budget) ? PiiKind::phone : PiiKind::none;
+}
+
+bool PiiGuard::allowed(std::span<const PathStep> steps) const {
+  for (const auto& pattern : m_allow) {
+    if (pattern.size() != steps.size()) continue;
+    bool all = true;
+    for (std::size_t i = 0; i < steps.size() && all; ++i) all = step_matches(pattern[i], steps[i]);
+    if (all) return true;
+  }
+  return false;
+}
+
+const PiiGuard& default_pii_guard() {
+  static const PiiGuard guard(default_phone_regions(), {});
+  return guard;
+}
+
+PiiKind find_pii(std::string_view s) {
+  PiiBudget budget;
+  return default_pii_guard().find(s, budget);
+}
+
+PiiKind find_pii_in_integer(std::string_view digits) {
+  PiiBudget budget;
+  return default_pii_guard().find_in_integer(digits, budget);
 }
 
 namespace {
@@ -289,11 +262,6 @@ bool valid_online_id(std::string_view s) {
           c == '-'))
       return false;
   return true;
-}
-
-void secure_clear(std::string& s) {
-  if (s.capacity()) OPENSSL_cleanse(s.data(), s.capacity());
-  s.clear();
 }
 
 }  // namespace hashgate::gw::policy

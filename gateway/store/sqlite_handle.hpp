@@ -7,9 +7,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace hashgate::gw::store_detail {
+
+/// Marks an argument of Statement::run / each_row as a blob (strings bind as text).
+struct Blob {
+  std::string_view bytes;
+};
 
 /// Owns one sqlite3 connection; closes it (sqlite3_close_v2) on destruction.
 class Connection {
@@ -81,7 +87,9 @@ class Statement {
   /// statement is reset (hold a ResetGuard for the whole step). For the per-event hot paths;
   /// it also leaves no SQLite-owned copy of the value in freed heap memory.
   int bind_static(int i, std::string_view v) {
-    return sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    // A null data pointer would bind SQL NULL, not the empty text.
+    return sqlite3_bind_text(m_stmt, i, v.data() != nullptr ? v.data() : "",
+                             static_cast<int>(v.size()), SQLITE_STATIC);
   }
   /// Binds a 64-bit integer at index `i`.
   int bind(int i, std::int64_t v) { return sqlite3_bind_int64(m_stmt, i, v); }
@@ -91,6 +99,36 @@ class Statement {
   }
   /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(m_stmt); }
+
+  /// For statements without result rows: binds `args` at 1, 2, … (strings as text, integers,
+  /// Blob), steps to completion and resets. Nothing is copied: the arguments outlive the call.
+  /// Returns SQLITE_OK when the statement finished, else SQLite's error code.
+  template <typename... A>
+  int run(const A&... args) {
+    bind_all(args...);
+    const int rc = step();
+    reset();
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  /// For queries: binds `args` as run() does, calls `row(*this)` for each result row and resets.
+  /// `row` returns void, or bool (false stops early). Returns SQLITE_OK or SQLite's error code.
+  template <typename Row, typename... A>
+  int each_row(Row&& row, const A&... args) {
+    bind_all(args...);
+    int rc;
+    while ((rc = step()) == SQLITE_ROW) {
+      if constexpr (std::is_same_v<decltype(row(*this)), bool>) {
+        if (!row(*this)) {
+          rc = SQLITE_DONE;
+          break;
+        }
+      } else {
+        row(*this);
+      }
+    }
+    reset();
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
   /// Column `i` of the current row as text (empty for NULL).
   std::string text(int i) const {
     const auto* p = sqlite3_column_text(m_stmt, i);
@@ -109,6 +147,23 @@ class Statement {
   std::int64_t int64(int i) const { return sqlite3_column_int64(m_stmt, i); }
 
  private:
+  template <typename... A>
+  void bind_all(const A&... args) {
+    [[maybe_unused]] int i = 0;
+    (bind_arg(++i, args), ...);
+  }
+  template <typename T>
+  void bind_arg(int i, const T& v) {
+    if constexpr (std::is_same_v<T, Blob>) {
+      sqlite3_bind_blob(m_stmt, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
+    } else if constexpr (std::is_integral_v<T>) {
+      sqlite3_bind_int64(m_stmt, i, static_cast<std::int64_t>(v));
+    } else {
+      static_assert(std::is_convertible_v<const T&, std::string_view>, "text, integer or Blob");
+      bind_static(i, std::string_view(v));
+    }
+  }
+
   sqlite3_stmt* m_stmt = nullptr;
 };
 

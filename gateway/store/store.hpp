@@ -4,11 +4,13 @@
 // store. Nothing here ever receives a raw identifier: ids are canonical lowercase hex digests.
 
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -45,6 +47,10 @@ struct StoreConfig {
   /// Deferred indexing of ids is written in slices of at most this many rows per table, one
   /// slice between two group commits, so that no request waits for a whole pass.
   std::size_t index_slice_rows = 1024;
+  /// Test hook, empty in production: runs on the writer thread right after a slice of a deferred
+  /// index pass has committed, before the writer does anything else. It may block (the pass then
+  /// waits), e.g. while a test copies the database in the middle of a pass.
+  std::function<void()> after_index_slice;
   /// Wall clock in unix seconds for audit times, link first/last seen and suppression `added`;
   /// empty means the system clock (tests inject a controllable one).
   std::function<std::int64_t()> clock;
@@ -80,6 +86,53 @@ struct AuditEntry {
   std::string action;  ///< optout | optin | purge | export | retention | startup | policy
   std::string detail;
 };
+
+/// A position in a tenant's export, between two events: export_events resumes strictly after it.
+/// Every exported line carries its event's cursor; ExportCursor{} is the start. The store's
+/// sequence numbers only grow and are never given out twice (not even after the newest events
+/// were purged), so a cursor stays valid across opt-outs, purges and restarts.
+struct ExportCursor {
+  std::int64_t seq = 0;  ///< the event's sequence number in the store; 0 = before the first
+};
+
+/// The wire form of `c`: "c1." and the sequence number in lowercase hex without leading zeros
+/// ("c1.2a"; at most 19 characters). "c1" is the format's version. Clients treat it as opaque.
+inline std::string format_export_cursor(ExportCursor c) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  char digits[16];
+  int n = 0;
+  auto v = static_cast<std::uint64_t>(c.seq);
+  do {
+    digits[n++] = k_hex[v & 0xf];
+    v >>= 4;
+  } while (v != 0 && n < 16);
+  std::string out = "c1.";
+  while (n > 0) out += digits[--n];
+  return out;
+}
+
+/// Reads a cursor's wire form `text`. Accepts exactly what format_export_cursor writes for a
+/// sequence number 1 … 2^63 − 1: "c1.", then 1–16 lowercase hex digits, the first not 0. Anything
+/// else (another version, upper case, a sign, spaces, too long) gives nullopt.
+inline std::optional<ExportCursor> parse_export_cursor(std::string_view text) {
+  constexpr std::string_view k_prefix = "c1.";
+  if (text.size() <= k_prefix.size() || text.size() > k_prefix.size() + 16 ||
+      text.substr(0, k_prefix.size()) != k_prefix || text[k_prefix.size()] == '0')
+    return std::nullopt;
+  std::uint64_t v = 0;
+  for (char ch : text.substr(k_prefix.size())) {
+    int d;
+    if (ch >= '0' && ch <= '9')
+      d = ch - '0';
+    else if (ch >= 'a' && ch <= 'f')
+      d = ch - 'a' + 10;
+    else
+      return std::nullopt;
+    v = v << 4 | static_cast<std::uint64_t>(d);
+  }
+  if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return ExportCursor{static_cast<std::int64_t>(v)};
+}
 
 /// What an opt-out did (for the response, metrics and audit log).
 struct OptOutResult {
@@ -117,10 +170,12 @@ class Store {
   virtual void opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
                       std::function<void(std::error_code)> done) = 0;
 
-  /// Stored events of `tenant` received at or after `since`, oldest first, at most `limit`,
-  /// each as one NDJSON line (no trailing newline). Writes an audit entry for the export.
+  /// Stored events of `tenant` received at or after `since` (unix seconds) and stored after
+  /// `after` (strictly; ExportCursor{} = from the first), oldest first, at most `limit`, each as
+  /// one NDJSON line (no trailing newline) whose last member is its own "cursor". To page, pass
+  /// the last line's cursor as `after`. Writes an audit entry for the export.
   virtual std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
-                                                 std::size_t limit) = 0;
+                                                 ExportCursor after, std::size_t limit) = 0;
 
   /// Audit entries of `tenant` at or after `since`, oldest first, at most `limit`; gateway-wide
   /// entries (tenant "", e.g. start-up) are included for every tenant.

@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "hashgate/hashgate.hpp"
+
 namespace hashgate::wasm {
 namespace {
 
@@ -56,8 +58,7 @@ std::size_t fast_email(const std::uint8_t* v, std::size_t size, bool keep_gmail,
     ok = domain != "gmail.com" && domain != "googlemail.com";
   }
   if (!ok) {
-    for (std::size_t c = 0; c < chunks; ++c) wasm_v128_store(d + 16 * c, wasm_i64x2_splat(0));
-    __asm__ __volatile__("" : : "r"(d) : "memory");
+    secure_zero(d, 16 * chunks);
     return 0;
   }
   return n;

@@ -43,6 +43,8 @@ inline void transpose_swap(v128_t r0, v128_t r1, v128_t r2, v128_t r3, v128_t o[
 
 /// Zeroes `n` 16-byte vectors at `p` (16-aligned) with vector stores. The empty asm after each
 /// store keeps the compiler from dropping them as dead or turning the loop into a memset call.
+/// The SDK's one exception to secure_zero(): compress() wipes its message schedule after every
+/// block, in the batch's innermost loop, so it stays inline vector stores and not a call.
 inline void wipe(void* p, int n) {
   auto* v = static_cast<v128_t*>(p);
 #pragma clang loop unroll(disable)

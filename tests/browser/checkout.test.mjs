@@ -87,7 +87,7 @@ test('browser: checkout with the google and uid2 profiles stores the platform-no
   const { requests, settle } = record_requests(env.browser.context);
   const page = await env.browser.context.newPage();
   const tag = randomBytes(4).toString('hex');
-  // gmail: google and uid2 drop the dots and the +tag of the local part (docs/DESIGN.md).
+  // gmail: google and uid2 drop the dots and the +tag of the local part (docs/normalization.md).
   const cases = [
     { profile: 'google', email: `Jane.Doe.${tag}+Shop@GMail.com`, normalized: `janedoe${tag}@gmail.com`,
       phone: '+44 (0)20 7946 0958', region: 'GB', phone_normalized: '+442079460958' },

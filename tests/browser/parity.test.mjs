@@ -11,7 +11,7 @@ import {
 
 const k_profiles = ['meta', 'google', 'uid2'];
 
-// Inputs exercising the normalization rules of docs/DESIGN.md; error cases must fail in both.
+// Inputs exercising the normalization rules of docs/normalization.md; error cases must fail in both.
 const k_emails = [
   'john.smith@example.com',
   '  John.Smith@Example.COM  ',
@@ -51,7 +51,7 @@ const k_phones = [
 
 /** The official vectors (cited sources) for e-mail and phone in the three browser profiles. */
 function shared_vectors() {
-  const file = path.resolve(k_root, '../shared/vectors/normalization.tsv');
+  const file = path.join(k_root, 'tests/vectors/normalization.tsv');
   if (!fs.existsSync(file)) return [];
   const [head, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length);
   const cols = head.split('\t');
@@ -139,7 +139,7 @@ test('browser: hashgate.mjs in Chromium equals the native CLI for e-mails and ph
 
 test('browser: hashgate.mjs in Chromium reproduces the official shared vectors', async () => {
   const vectors = shared_vectors();
-  assert.ok(vectors.length >= 10, 'expected the shared vectors in ../shared/vectors/normalization.tsv');
+  assert.ok(vectors.length >= 10, 'expected the vectors in tests/vectors/normalization.tsv');
   const got = await hash_in_page(vectors.map((v) => ({ profile: v.profile, field: v.field, value: v.input, region: v.region })));
   vectors.forEach((v, i) => {
     const where = `vector #${i} (${v.profile}/${v.field}, ${v.source})`;

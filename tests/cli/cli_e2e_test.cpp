@@ -257,9 +257,9 @@ TEST_F(CliE2e, StderrNeverContainsRawValues) {
   }
 }
 
-// ---- shared vectors, through every CLI path ----
+// ---- official vectors, through every CLI path ----
 
-// One row of ../shared/vectors/normalization.tsv.
+// One row of tests/vectors/normalization.tsv.
 struct VectorRow {
   std::string profile, field, region, algo, input, normalized, expected, encoding;
 };

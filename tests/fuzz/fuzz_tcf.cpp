@@ -1,13 +1,13 @@
 // Fuzzes the TCF decoder and the consent decision: no crash, bounded work, and a decoded string's
 // JSON rendering and decision are always produced.
-#include "gateway/policy/consent.hpp"
-#include "gateway/policy/tcf.hpp"
+#include "tcf/consent.hpp"
+#include "tcf/tc_string.hpp"
 
 #include <utility>
 
 #include "fuzz_common.hpp"
 
-using namespace hashgate::gw;
+using namespace hashgate::tcf;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   hashgate::fuzz::Cursor in(data, size);

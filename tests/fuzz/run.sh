@@ -28,13 +28,20 @@ for bin in build-fuzz/fuzz/fuzz_*; do
   work=build-fuzz/corpus/$name
   art=build-fuzz/artifacts/$name
   mkdir -p "$work" "$art"
+  # fuzz_pii's seeds are the labelled PII corpus, one value per file.
+  if [[ $name == fuzz_pii ]]; then
+    awk -F'\t' -v d="$work" '!/^#/ && NF >= 3 { f = d "/values-" NR; printf "%s", $3 > f; close(f) }' \
+      tests/gateway/pii_corpus/values.tsv
+  fi
   # Replay the regression inputs first: each must run clean.
   if compgen -G "$regress/*" >/dev/null; then
     "$bin" -runs=0 "$regress"/* >/dev/null 2>"$art/regress.log" || { echo "fuzz: $name regression FAILED"; tail -20 "$art/regress.log"; status=1; continue; }
   fi
   # The CSV reader is driven with 1–17-byte reads, so long inputs cost thousands of callbacks;
   # records longer than 512 bytes add no new paths to it.
-  max_len=4096; [[ $name == fuzz_csv ]] && max_len=512
+  # fuzz_pii: a phone candidate is at most a few dozen bytes, and each one may cost several
+  # libphonenumber calls (tens of µs), so long inputs only slow it down.
+  max_len=4096; [[ $name == fuzz_csv ]] && max_len=512; [[ $name == fuzz_pii ]] && max_len=256
   args=(-artifact_prefix="$art/" -print_final_stats=1 -max_len=$max_len -timeout=10 -rss_limit_mb=2048)
   [[ $seconds != 0 ]] && args+=(-max_total_time="$seconds")
   [[ $runs != -1 ]] && args+=(-runs="$runs")

@@ -1,9 +1,12 @@
 // Unit tests of the strict configuration loader (gateway/config).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <thread>
 
+#include <hashgate/hashgate.hpp>
 #include "gateway/config/config.hpp"
 
 using hashgate::gw::config::ConfigError;
@@ -33,7 +36,7 @@ TEST(GatewayConfig, ParsesMinimalAndDefaults) {
   EXPECT_TRUE(c.tenants[0].gpc);
   EXPECT_FALSE(c.tenants[0].set_uid_cookie);
   EXPECT_EQ(c.max_events, 500u);
-  EXPECT_EQ(c.cookies.same_site, "Lax");
+  EXPECT_EQ(to_string(c.cookies.same_site), "Lax");
   EXPECT_FALSE(c.tls());
   // threads: absent = one per core minus the writer's, at least 1; explicit values win.
   const unsigned cores = std::thread::hardware_concurrency();
@@ -91,4 +94,96 @@ TEST(GatewayConfig, Sha256Hex) {
   // printf %s sk_test | sha256sum
   EXPECT_EQ(hashgate::gw::config::sha256_hex("sk_test"),
             "12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b");
+}
+
+TEST(GatewayConfig, PiiPhoneRegionsAndAllowPaths) {
+  auto with_pii = [](const std::string& pii) {
+    std::string t = k_tenant;
+    t.insert(t.size() - 1, R"(,"pii":)" + pii);
+    return R"({"tenants":[)" + t + "]}";
+  };
+  const auto absent = parse_config(R"({"tenants":[)" + k_tenant + "]}");
+  EXPECT_FALSE(absent.tenants[0].pii.phone_regions.has_value());  // the default list applies
+  EXPECT_TRUE(absent.tenants[0].pii.allow_paths.empty());
+  const auto c = parse_config(
+      with_pii(R"({"phone_regions":["nl","BE"],"allow_paths":["/custom/items/*/sku"]})"));
+  ASSERT_TRUE(c.tenants[0].pii.phone_regions.has_value());
+  ASSERT_EQ(c.tenants[0].pii.phone_regions->size(), 2u);
+  EXPECT_EQ((*c.tenants[0].pii.phone_regions)[0].view(), "NL");
+  EXPECT_EQ(c.tenants[0].pii.allow_paths, std::vector<std::string>{"/custom/items/*/sku"});
+  EXPECT_TRUE(parse_config(with_pii(R"({"phone_regions":[]})")).tenants[0].pii.phone_regions);
+  for (const char* bad : {R"({"phone_regions":["XX"]})", R"({"phone_regions":["NL","nl"]})",
+                          R"({"phone_regions":"NL"})", R"({"phone_regions":[31]})"})
+    EXPECT_NE(error_of(with_pii(bad)).find("tenants[0].pii.phone_regions"), std::string::npos)
+        << bad;
+  // ids can never be allowed: only paths below /custom/, of plain steps or "*".
+  for (const char* bad :
+       {R"({"allow_paths":["/ids/em"]})", R"({"allow_paths":["/custom/"]})",
+        R"({"allow_paths":["/custom//sku"]})", R"({"allow_paths":["/custom/a b"]})",
+        R"({"allow_paths":["custom/sku"]})", R"({"allow_paths":["/custom/1/2/3/4/5/6/7/8/9"]})",
+        R"({"allow_paths":"/custom/sku"})"})
+    EXPECT_NE(error_of(with_pii(bad)).find("tenants[0].pii.allow_paths"), std::string::npos) << bad;
+  EXPECT_NE(error_of(with_pii(R"({"regions":["NL"]})")).find("tenants[0].pii.regions"),
+            std::string::npos);
+}
+
+TEST(GatewayConfig, ReadsTypedValues) {
+  using namespace hashgate::gw::config;
+  using hashgate::gw::Durability;
+  using hashgate::tcf::LegalBasis;
+  auto c = parse_config(R"({"tenants":[)" + k_tenant + "]}");
+  EXPECT_EQ(c.cookies.same_site, SameSite::lax);
+  EXPECT_EQ(c.cookies.secure, CookieSecure::automatic);
+  EXPECT_EQ(c.durability, Durability::full);
+  EXPECT_EQ(c.tenants[0].legal_basis, LegalBasis::consent);
+  // The API key digest is kept as its 32 bytes: those of SHA-256("sk_test").
+  std::array<std::uint8_t, 32> expected{};
+  ASSERT_TRUE(hashgate::sha256("sk_test", expected));
+  ASSERT_TRUE(c.tenants[0].api_key_sha256.has_value());
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), c.tenants[0].api_key_sha256->begin()));
+  c = parse_config(
+      R"({"cookies":{"same_site":"None","secure":"always"},"store":{"durability":"extra"},)"
+      R"("tenants":[{"id":"a","legal_basis":"legitimate_interest","site_keys":[{"key":"k",)"
+      R"("allowed_origins":["self"]}]}]})");
+  EXPECT_EQ(c.cookies.same_site, SameSite::none);
+  EXPECT_EQ(c.cookies.secure, CookieSecure::always);
+  EXPECT_EQ(c.durability, Durability::extra);
+  EXPECT_EQ(c.tenants[0].legal_basis, LegalBasis::legitimate_interest);
+  EXPECT_FALSE(c.tenants[0].api_key_sha256.has_value());
+  EXPECT_EQ(to_string(SameSite::strict), "Strict");
+  EXPECT_EQ(to_string(SameSite::none), "None");
+  EXPECT_EQ(to_string(CookieSecure::never), "never");
+  EXPECT_EQ(
+      parse_config(R"({"store":{"durability":"normal"},"tenants":[)" + k_tenant + "]}").durability,
+      Durability::normal);
+}
+
+TEST(GatewayConfig, BadTypedValuesNameTheKeyAndTheChoices) {
+  const std::string key = R"("api_key_sha256":")";
+  EXPECT_EQ(error_of(R"({"store":{"durability":"fast"},"tenants":[)" + k_tenant + "]}"),
+            "config: store.durability: must be normal, full or extra");
+  EXPECT_EQ(error_of(R"({"store":{"durability":1},"tenants":[)" + k_tenant + "]}"),
+            "config: store.durability: must be a string");
+  EXPECT_EQ(error_of(R"({"cookies":{"secure":"sometimes"},"tenants":[)" + k_tenant + "]}"),
+            "config: cookies.secure: must be auto, always or never");
+  EXPECT_EQ(error_of(R"({"cookies":{"same_site":"lax"},"tenants":[)" + k_tenant + "]}"),
+            "config: cookies.same_site: must be Strict, Lax or None");
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x","legal_basis":"","api_key_sha256":")" +
+                     std::string(64, 'a') + "\"}]}"),
+            "config: tenants[0].legal_basis: must be \"consent\" or \"legitimate_interest\"");
+  const std::string hex_error =
+      "config: tenants[0].api_key_sha256: must be 64 lowercase hex characters (sha256 of the key)";
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + std::string(64, 'A') + "\"}]}"),
+            hex_error);
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + std::string(63, 'a') + "\"}]}"),
+            hex_error);
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + std::string(65, 'a') + "\"}]}"),
+            hex_error);
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + std::string(63, 'a') + "g\"}]}"),
+            hex_error);
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + "\"}]}"),
+            "config: tenants[0]: needs at least one of site_keys or api_key_sha256");
+  EXPECT_EQ(error_of(R"({"tenants":[{"id":"x",)" + key + std::string(64, 'a') + R"("},{"id":"y",)" +
+                     key + std::string(64, 'a') + "\"}]}"),
+            "config: tenants[1].api_key_sha256: the same API key is used twice");
 }

@@ -516,3 +516,147 @@ TEST_F(GatewayHandler, GatewaySecurityHeaders) {
   t.tls = true;
   EXPECT_NE(header(call(t), "Strict-Transport-Security"), "");
 }
+
+TEST_F(GatewayHandler, GatewayAuthSchemeIsCaseInsensitive) {
+  // RFC 9110 §11.1: auth-scheme is case-insensitive.
+  int n = 0;
+  for (const char* scheme : {"Bearer", "bearer", "BEARER", "bEaReR"}) {
+    Request r = api_post("/v1/events", batch({event("s" + std::to_string(++n))}));
+    r.headers[0].second = std::string(scheme) + " sk_test";
+    EXPECT_EQ(call(std::move(r)).status, 202) << scheme;
+  }
+  for (const char* bad : {"Basic c2tfdGVzdA==", "Bearer", "Bearersk_test", "Bearer sk_nope",
+                          "Token sk_test", "bearer  "}) {
+    Request r = api_post("/v1/events", batch({event("b")}));
+    r.headers[0].second = bad;
+    EXPECT_EQ(call(std::move(r)).status, 401) << bad;
+  }
+}
+
+TEST_F(GatewayHandler, GatewaySiteKeyComesFromTheHeaderOrTheQueryNeverTheBody) {
+  // docs/gateway-api.md: the key is checked before the body is read, so a body-only key is no
+  // key (401), and "site_key" is not a field of the body (400 unknown_field).
+  Request body_only = site_post(R"({"site_key":"pk_1","events":[)" + event("k1") + "]}");
+  body_only.target = "/v1/events";
+  const Response r1 = call(std::move(body_only));
+  EXPECT_EQ(r1.status, 401);
+  EXPECT_EQ(json::parse(r1.body)["error"], "missing_key");
+  const Response r2 = call(site_post(R"({"site_key":"pk_1","events":[)" + event("k2") + "]}"));
+  EXPECT_EQ(r2.status, 400);
+  EXPECT_EQ(json::parse(r2.body)["error"], "unknown_field");
+  EXPECT_EQ(json::parse(r2.body)["path"], "/site_key");
+  Request header = site_post(batch({event("k3")}));
+  header.target = "/v1/events";
+  header.headers.emplace_back("x-hashgate-site-key", "pk_1");
+  EXPECT_EQ(call(std::move(header)).status, 202);
+  EXPECT_EQ(call(site_post(batch({event("k4")}))).status, 202);  // ?site_key=pk_1
+}
+
+// The route table: every route's label (Response::route, used by logs and metrics), 405 with the
+// path's methods in Allow, 404 for unknown /v1/ paths, the static fallthrough and the preflight.
+TEST_F(GatewayHandler, GatewayRouteLabelsAndAllow) {
+  struct Case {
+    const char* method;
+    const char* target;
+    int status;
+    const char* label;
+    const char* allow;
+  } cases[] = {
+      {"GET", "/v1/events", 405, "events", "POST, OPTIONS"},
+      {"PUT", "/v1/optout", 405, "optout", "GET, POST, OPTIONS"},
+      {"GET", "/v1/optin", 405, "optin", "POST, OPTIONS"},
+      {"POST", "/v1/optout/status", 405, "optout_status", "GET, OPTIONS"},
+      {"POST", "/v1/events/export", 405, "export", "GET"},
+      {"DELETE", "/v1/audit?since=0", 405, "audit", "GET"},
+      {"POST", "/healthz", 405, "healthz", "GET"},
+      {"OPTIONS", "/readyz", 405, "readyz", "GET"},
+      {"HEAD", "/metrics", 405, "metrics", "GET"},
+      {"get", "/healthz", 405, "healthz", "GET"},
+      {"POST", "/", 405, "static", "GET"},
+      {"DELETE", "/demo/x.html", 405, "static", "GET"},
+      {"GET", "/healthz", 200, "healthz", ""},
+      {"GET", "/readyz", 200, "readyz", ""},
+      {"GET", "/metrics", 200, "metrics", ""},
+      {"GET", "/v1/optout", 200, "optout", ""},
+      {"GET", "/v1/optout/status", 200, "optout_status", ""},
+      {"GET", "/v1/nothing", 404, "other", ""},
+      {"DELETE", "/v1/events/", 404, "other", ""},
+      {"GET", "/v1/audiences/vip", 404, "other", ""},
+      {"OPTIONS", "/v1/anything", 400, "preflight", ""},  // no Origin: a bad preflight
+      {"OPTIONS", "/v1/events/export", 400, "preflight", ""},
+      {"GET", "/nothing.html", 404, "static", ""},
+      {"GET", "/demo", 308, "static", ""},
+      {"GET", "/v1/events/export", 401, "export", ""},
+      {"GET", "/v1/audit", 401, "audit", ""},
+      {"POST", "/v1/events", 401, "events", ""},
+      {"POST", "/v1/optout", 401, "optout", ""},
+      {"POST", "/v1/optin", 401, "optin", ""},
+  };
+  for (const auto& c : cases) {
+    Request r;
+    r.method = c.method;
+    r.target = c.target;
+    const Response res = call(r);
+    EXPECT_EQ(res.status, c.status) << c.method << " " << c.target;
+    EXPECT_EQ(res.route, c.label) << c.method << " " << c.target;
+    EXPECT_EQ(header(res, "Allow"), c.allow) << c.method << " " << c.target;
+    if (c.status == 405) {
+      EXPECT_EQ(res.body,
+                R"({"error":"method_not_allowed","message":"method not allowed on this route"})");
+    }
+  }
+}
+
+// The three kinds of access in the table, with their exact error bodies: none, a site key or API
+// key (with the route's own 403 message), the API key only (401 whenever no Authorization).
+TEST_F(GatewayHandler, GatewayAccessKindsAnswerAsBefore) {
+  const std::string key_required = "a valid site key or API key is required";
+  const std::string api_required = "this route needs the tenant's API key (Authorization: Bearer)";
+  auto body = [](const std::string& error, const std::string& message) {
+    return json{{"error", error}, {"message", message}}.dump();
+  };
+  // Site key from an origin it does not allow: events and opt-out differ only in the message.
+  auto evil = site_post(batch({event("a")}), "https://evil.example");
+  Response r = call(evil);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, body("origin_not_allowed", "this origin may not use this site key"));
+  evil.target = "/v1/optout?site_key=pk_1";
+  r = call(evil);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body, body("origin_not_allowed", key_required));
+  evil.target = "/v1/optin?site_key=pk_1";
+  EXPECT_EQ(call(evil).body, body("origin_not_allowed", key_required));
+  // No key at all; a bad scheme; an unknown API key.
+  Request none;
+  none.method = "POST";
+  none.target = "/v1/events";
+  r = call(none);
+  EXPECT_EQ(r.body, body("missing_key", key_required));
+  EXPECT_EQ(header(r, "WWW-Authenticate"), "Bearer realm=\"hashgate\"");
+  none.headers = {{"authorization", "Basic abc"}};
+  EXPECT_EQ(call(none).body, body("invalid_authorization", key_required));
+  // API key only: a valid site key is not enough (401, as no Authorization was sent).
+  Request e;
+  e.method = "GET";
+  e.target = "/v1/events/export?site_key=pk_1";
+  e.headers = {{"origin", k_origin}};
+  r = call(e);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body, body("api_key_required", api_required));
+  EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "");
+  e.headers = {{"authorization", "Bearer sk_wrong"}};
+  r = call(e);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.body, body("invalid_api_key", api_required));
+  e.target = "/v1/audit";
+  e.headers = {{"authorization", "bearer sk_test"}};
+  EXPECT_EQ(call(e).status, 200);
+  // No access needed: opt-out status answers without a key, with what it can tell.
+  Request s;
+  s.method = "GET";
+  s.target = "/v1/optout/status?site_key=pk_nope";
+  s.headers = {{"sec-gpc", "1"}};
+  r = call(s);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["gpc"], true);
+}

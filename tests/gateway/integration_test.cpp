@@ -1,283 +1,6 @@
 // Loopback integration tests: start the REAL hashgate-gateway binary on 127.0.0.1 with an
 // ephemeral port (--port-file) and a temporary data folder, and talk HTTP over raw sockets.
-#include <arpa/inet.h>
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <regex>
-#include <sstream>
-#include <string>
-#include <thread>
-#include <vector>
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-namespace {
-
-// printf %s test@example.com | sha256sum ; printf %s other@example.com | sha256sum
-const std::string k_em = "973dfe463ec85785f5f95af5ba3906eedb2d931c24e69824a89ea65dba4e813b";
-const std::string k_em2 = "5b71ed5f946240dc76f3b7c24bdcbbc3528284ec5f4519249fb702686f0df5b8";
-// printf %s sk_test | sha256sum
-const std::string k_api_hash = "12b2820cf1639904311da5771de1e5bb65c77073fdc7c555df395942df42896b";
-
-struct HttpResponse {
-  int status = 0;
-  std::multimap<std::string, std::string> headers;  // lowercase names
-  std::string body;
-  std::string header(const std::string& n) const {
-    auto it = headers.find(n);
-    return it == headers.end() ? "" : it->second;
-  }
-};
-
-/// A blocking HTTP/1.1 client connection on 127.0.0.1 (keep-alive capable).
-class Conn {
- public:
-  explicit Conn(int port) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{30, 0};
-    setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    m_ok = ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() { ::close(m_fd); }
-  bool ok() const { return m_ok; }
-  bool send_raw(const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-      ssize_t n = ::send(m_fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      off += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  void shutdown_write() { ::shutdown(m_fd, SHUT_WR); }
-  /// Reads one response (Content-Length framed); status 0 if the connection ended first.
-  HttpResponse read_response() {
-    HttpResponse r;
-    std::size_t hdr_end;
-    while ((hdr_end = m_buf.find("\r\n\r\n")) == std::string::npos)
-      if (!fill()) return r;
-    std::istringstream hs(m_buf.substr(0, hdr_end));
-    std::string line;
-    std::getline(hs, line);
-    if (line.size() < 12) return r;
-    r.status = std::stoi(line.substr(9, 3));
-    std::size_t len = 0;
-    while (std::getline(hs, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      auto c = line.find(':');
-      if (c == std::string::npos) continue;
-      std::string k = line.substr(0, c), v = line.substr(c + 1);
-      for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-      if (k == "content-length") len = std::stoul(v);
-      r.headers.emplace(k, v);
-    }
-    m_buf.erase(0, hdr_end + 4);
-    while (m_buf.size() < len)
-      if (!fill()) break;
-    r.body = m_buf.substr(0, len);
-    m_buf.erase(0, std::min(len, m_buf.size()));
-    return r;
-  }
-  /// True if the server closed the connection (read returns 0 or an error).
-  bool closed_by_peer() {
-    char c;
-    ssize_t n = ::recv(m_fd, &c, 1, 0);
-    return n <= 0;
-  }
-
- private:
-  bool fill() {
-    char b[16384];
-    ssize_t n = ::recv(m_fd, b, sizeof b, 0);
-    if (n <= 0) return false;
-    m_buf.append(b, static_cast<std::size_t>(n));
-    return true;
-  }
-  int m_fd = -1;
-  bool m_ok = false;
-  std::string m_buf;
-};
-
-std::string request(const std::string& method, const std::string& target,
-                    const std::string& body = "", const std::vector<std::string>& headers = {},
-                    bool close = true) {
-  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto& h : headers) r += h + "\r\n";
-  if (!body.empty() || method == "POST")
-    r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  if (close) r += "Connection: close\r\n";
-  return r + "\r\n" + body;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// Owns one gateway process and its temporary folder.
-class GatewayProcess {
- public:
-  explicit GatewayProcess(const fs::path& dir) : m_dir(dir) {}
-  ~GatewayProcess() { stop(); }
-
-  bool start() {
-    fs::remove(m_dir / "port");
-    pid_t pid = fork();
-    if (pid == 0) {
-      std::string out = (m_dir / "stdout.log").string(), err = (m_dir / "stderr.log").string();
-      freopen(out.c_str(), "a", stdout);
-      freopen(err.c_str(), "a", stderr);
-      setenv("HASHGATE_PORT", "0", 1);
-      setenv("HASHGATE_DATA_DIR", (m_dir / "var").c_str(), 1);
-      std::string cfg = (m_dir / "gateway.json").string(), port = (m_dir / "port").string();
-      execl(HASHGATE_GATEWAY_BIN, "hashgate-gateway", "--config", cfg.c_str(), "--port-file",
-            port.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    m_pid = pid;
-    // Wait for readiness (the port file appears after bind); not a timing assertion.
-    for (int i = 0; i < 600; ++i) {
-      if (fs::exists(m_dir / "port")) {
-        m_port = std::stoi(read_file(m_dir / "port"));
-        return true;
-      }
-      int st;
-      if (waitpid(m_pid, &st, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  /// SIGTERM, then waits; returns the exit status (or -1).
-  int stop() {
-    if (m_pid <= 0) return -1;
-    kill(m_pid, SIGTERM);
-    int st = 0;
-    waitpid(m_pid, &st, 0);
-    m_pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
-
-  int port() const { return m_port; }
-  HttpResponse call(const std::string& raw) {
-    Conn c(m_port);
-    if (!c.ok() || !c.send_raw(raw)) return {};
-    return c.read_response();
-  }
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(m_port); }
-
- private:
-  fs::path m_dir;
-  pid_t m_pid = -1;
-  int m_port = 0;
-};
-
-class GatewayIntegration : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/hashgate-gw-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    fs::create_directories(dir / "static/sub");
-    fs::create_directories(dir / "demo/checkout");
-    std::ofstream(dir / "static/hashgate.js") << "export const x = 1;\n";
-    std::ofstream(dir / "static/hashgate.wasm") << "\0asm";
-    std::ofstream(dir / "static/sub/index.html") << "<p>sub</p>";
-    std::ofstream(dir / "static/.secret") << "hidden";
-    std::ofstream(dir / "outside.txt") << "TOP-SECRET-OUTSIDE";
-    fs::create_symlink(dir / "outside.txt", dir / "static/link.txt");
-    std::ofstream(dir / "demo/checkout/index.html") << "<h1>checkout</h1>";
-    write_config();
-    gw = std::make_unique<GatewayProcess>(dir);
-    ASSERT_TRUE(gw->start()) << read_file(dir / "stderr.log");
-  }
-  void TearDown() override {
-    gw.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  /// Rewrites the config with `patch` merged in (RFC 7396) and restarts the gateway.
-  bool restart_with(const json& patch) {
-    gw->stop();
-    json cfg = json::parse(read_file(dir / "gateway.json"));
-    cfg.merge_patch(patch);
-    std::ofstream(dir / "gateway.json") << cfg.dump(2);
-    return gw->start();
-  }
-  void write_config() {
-    json cfg = {{"listen", {{"address", "127.0.0.1"}, {"port", 8080}}},
-                {"threads", 2},
-                {"limits", {{"body_bytes", 65536}, {"header_bytes", 4096}, {"max_events", 500}}},
-                {"timeouts",
-                 {{"header_ms", 5000}, {"read_ms", 5000}, {"idle_ms", 5000}, {"drain_ms", 5000}}},
-                {"static",
-                 {{"sdk_root", (dir / "static").string()}, {"demo_root", (dir / "demo").string()}}},
-                {"store", {{"data_dir", "/nonexistent-overridden-by-env"}}},
-                {"tenants",
-                 {{{"id", "demo"},
-                   {"site_keys", {{{"key", "pk_demo"}, {"allowed_origins", {"self"}}}}},
-                   {"api_key_sha256", k_api_hash},
-                   {"set_uid_cookie", true},
-                   {"retention_days", 30}}}}};
-    std::ofstream(dir / "gateway.json") << cfg.dump(2);
-  }
-
-  std::string events_body(const std::vector<std::string>& ids, const std::string& em = k_em) {
-    json evs = json::array();
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    for (const auto& id : ids)
-      evs.push_back({{"event_id", id},
-                     {"type", "purchase"},
-                     {"time", now},
-                     {"ids", {{"em", em}}},
-                     {"online_ids", {{"fbp", "fb.1.1764374400123.1234567890"}}},
-                     {"custom", {{"value", 59.95}, {"currency", "EUR"}}}});
-    return json{{"events", evs}}.dump();
-  }
-  HttpResponse api(const std::string& method, const std::string& target,
-                   const std::string& body = "") {
-    return gw->call(request(method, target, body,
-                            {"Authorization: Bearer sk_test", "Content-Type: application/json"}));
-  }
-  std::vector<json> export_all() {
-    auto r = api("GET", "/v1/events/export?since=0&limit=100000");
-    std::vector<json> out;
-    std::istringstream in(r.body);
-    std::string line;
-    while (std::getline(in, line))
-      if (!line.empty()) out.push_back(json::parse(line));
-    return out;
-  }
-
-  fs::path dir;
-  std::unique_ptr<GatewayProcess> gw;
-};
-
-}  // namespace
+#include "integration_fixture.hpp"
 
 TEST_F(GatewayIntegration, GatewayServesEveryRoute) {
   EXPECT_EQ(gw->call(request("GET", "/healthz")).status, 200);
@@ -679,13 +402,12 @@ TEST_F(GatewayIntegration, GatewayReadsSplitAndPipelinedBodiesAndLogsEachRequest
   Conn c(gw->port());
   std::string b1 = events_body({"split1"});
   ASSERT_TRUE(c.send_raw(head(b1)));
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(50));  // header alone first (not a timing assertion)
+  ASSERT_TRUE(wait_until_server_read(gw->port(), c));  // the server has the header alone
   ASSERT_TRUE(c.send_raw(b1));
   EXPECT_EQ(c.read_response().status, 202);
   std::string b2 = events_body({"split2"});
   ASSERT_TRUE(c.send_raw(head(b2) + b2.substr(0, b2.size() / 2)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(wait_until_server_read(gw->port(), c));  // ... the header and half the body
   ASSERT_TRUE(c.send_raw(b2.substr(b2.size() / 2)));
   EXPECT_EQ(c.read_response().status, 202);
   std::string b3 = events_body({"pipe1"}), b4 = events_body({"pipe2"});
@@ -714,4 +436,106 @@ TEST_F(GatewayIntegration, GatewayReadsSplitAndPipelinedBodiesAndLogsEachRequest
   EXPECT_EQ(seen["POST events 202"], 4);
   EXPECT_EQ(seen["POST events 400"], 1);
   EXPECT_EQ(seen["GET export 200"], 1);
+}
+
+// `/` is the demo folder's own index page when it has one (web/demo/index.html explains each
+// demo and its role); without one, a generated list (GatewayServesEveryRoute).
+TEST_F(GatewayIntegration, GatewayRootServesTheDemoIndexPage) {
+  std::ofstream(dir / "demo/index.html") << "<h1>demos, one per role</h1>";
+  auto root = gw->call(request("GET", "/"));
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.body, "<h1>demos, one per role</h1>");
+  EXPECT_EQ(root.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(gw->call(request("GET", "/demo/")).body, root.body);
+}
+
+TEST_F(GatewayIntegration, GatewayExportPagesWithACursor) {
+  // 120 events in three requests, most in the same second: more than one page of `limit`.
+  std::vector<std::string> expected;
+  for (int r = 0; r < 3; ++r) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 40; ++i) ids.push_back("pg" + std::to_string(r * 40 + i));
+    expected.insert(expected.end(), ids.begin(), ids.end());
+    ASSERT_EQ(api("POST", "/v1/events", events_body(ids)).status, 202);
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    const std::string target =
+        "/v1/events/export?since=0&limit=7" + (after.empty() ? "" : "&after=" + after);
+    auto r = api("GET", target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::istringstream in(r.body);
+    std::string line, last_cursor;
+    int lines = 0;
+    while (std::getline(in, line)) {
+      const json j = json::parse(line);
+      seen.push_back(j["event_id"]);
+      last_cursor = j["cursor"];
+      ++lines;
+    }
+    EXPECT_LE(lines, 7);
+    if (lines == 0) break;
+    after = last_cursor;
+  }
+  EXPECT_EQ(seen, expected);  // every event exactly once, in arrival order
+  // A cursor without since works too; after the last cursor there is nothing.
+  EXPECT_EQ(api("GET", "/v1/events/export?after=" + after).body, "");
+
+  // Bad cursors: 400 naming the parameter, never echoing the value.
+  const std::vector<std::string> bad_cursors = {"",
+                                                "c1.",
+                                                "c1.0",
+                                                "c1.2A",
+                                                "C1.2a",
+                                                "c2.1",
+                                                "c1.ffffffffffffffff",
+                                                "c1.1%3B--",
+                                                "c1.1%00",
+                                                "c1.1%20",
+                                                "zzcanary",
+                                                "c1.zzcanary",
+                                                "c1." + std::string(300, 'f')};
+  for (const std::string& bad : bad_cursors) {
+    auto r = api("GET", "/v1/events/export?since=0&after=" + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    const json body = json::parse(r.body);
+    EXPECT_EQ(body["error"], "invalid_parameter") << bad;
+    EXPECT_NE(body["message"].get<std::string>().find("after"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("zzcanary"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("fffff"), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(GatewayIntegration, GatewayAuditsThePiiSettingsInForce) {
+  // The policy entry at start-up records the phone regions (the default list when the config
+  // names none) and the allow paths; a change is audited at the next start.
+  auto policies = [&] {
+    std::vector<json> out;
+    std::istringstream in(api("GET", "/v1/audit?since=0").body);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && json::parse(line)["action"] == "policy")
+        out.push_back(json::parse(line)["detail"]);
+    return out;
+  };
+  auto first = policies();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["pii"]["phone_regions"],
+            json::array({"NL", "BE", "DE", "FR", "GB", "ES", "IT", "US"}));
+  EXPECT_EQ(first[0]["pii"]["allow_paths"], json::array());
+  json tenants = json::parse(read_file(dir / "gateway.json"))["tenants"];
+  tenants[0]["pii"] = {{"phone_regions", {"nl", "be"}}, {"allow_paths", {"/custom/items/*/sku"}}};
+  ASSERT_TRUE(restart_with({{"tenants", tenants}}));
+  auto second = policies();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[1]["pii"]["phone_regions"], json::array({"NL", "BE"}));
+  EXPECT_EQ(second[1]["pii"]["allow_paths"], json::array({"/custom/items/*/sku"}));
+  // The allow path is in force: a phone-shaped SKU passes, the same value elsewhere does not.
+  auto ev = [&](const json& custom) {
+    json e = json::parse(events_body({"a" + std::to_string(custom.dump().size())}));
+    e["events"][0]["custom"] = custom;
+    return api("POST", "/v1/events", e.dump()).status;
+  };
+  EXPECT_EQ(ev({{"items", json::array({{{"sku", "0612345678"}}})}}), 202);
+  EXPECT_EQ(ev({{"items", json::array({{{"note", "0612345678"}}})}}), 422);
 }

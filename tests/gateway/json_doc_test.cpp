@@ -99,15 +99,61 @@ TEST(GatewayJsonDoc, AgreesWithNlohmannOnEdgeCases) {
       "\t\r\n [ 1 , \"x\" ]\n",
       "\xEF\xBB\xBF{}",
       "\xEF\xBB\xBF[1]",
-      "\xEF\xBB\xBF0",
+      "\xEF\xBB\xBF"
+      "0",
       "\xEF\xBB{}",
       "\xEF\xBB\xBF",
       " \xEF\xBB\xBF{}",
       "\xEF\xBB\xBF\xEF\xBB\xBF{}",
       "[1e5, 1.5e-3, 123456789012345678901234567890123456789012345678901234567890123456789.5]",
+      // More than 19 significant digits: simdjson 3.0.1's get_number leaves them at 0
+      // (simdjson#2099) and its get_double misreads some (#2093).
+      "1000000000.000000001",
+      "[-0.10000000000000000000000000001]",
+      "0.95000000000000000000",
+      "[0.95000000000000000000e309]",  // 9.5e308: a double overflow, which get_double misses
+      "[0.95000000000000000000e310]",
+      "[0.0, -0.0, 0e5, 1e-400, -1e-400, 0.00000000000000000000000]",
+      // Exponents of more than 19 digits (simdjson's get_double refuses them).
+      "1e00000000000000000000005",
+      "[1.00000000000000000000001e000000000000000000001]",
+      "{\"a\":-1e-0000000000000000000000000005}",
+      "1e0000000000000000000000400",
+      "-0e5",
+      "-0E-0",
+      // JsonDoc reads the text as the one element of "[text]": texts that would close or extend
+      // that array early.
+      "1][2",
+      "[1] [2]",
+      "[1],[2]",
+      "1,2",
+      ",1",
+      "1]",
+      "[1",
+      "]",
+      "[",
+      "][",
+      "\"a\"]",
+      "{}]",
+      "[]]",
       "{\"events\":[{\"event_id\":\"e1\",\"type\":\"purchase\","
       "\"time\":1764374400,\"ids\":{\"em\":\"aa\"},\"custom\":{\"value\":59.95,\"currency\":"
       "\"EUR\"}}]}",
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    EXPECT_EQ(json_differs(cases[i]), "") << "case " << i;
+}
+
+TEST(GatewayJsonDoc, AgreesWithNlohmannOnLongNumbersAtTheRoot) {
+  // simdjson copies a number at the root into a 1,082-byte stack buffer and refuses longer ones;
+  // JsonDoc never reads a value at simdjson's root, so only the value decides.
+  const std::vector<std::string> cases = {
+      "0." + std::string(1100, '0') + "1",
+      "-0." + std::string(1100, '0') + "1",
+      "1" + std::string(300, '0'),
+      "1" + std::string(400, '0'),
+      "-1" + std::string(300, '0') + ".5e-10",
+      "[" + std::string(1100, '9') + "e-1100]",
   };
   for (std::size_t i = 0; i < cases.size(); ++i)
     EXPECT_EQ(json_differs(cases[i]), "") << "case " << i;
@@ -166,7 +212,10 @@ void gen_value(Rng& r, std::string& out, int depth) {
                                                    "0.1",
                                                    "31612345678",
                                                    "3.0",
-                                                   "-0.0"};
+                                                   "-0.0",
+                                                   "0.95000000000000000000",
+                                                   "1000000000.000000001",
+                                                   "1e00000000000000000000005"};
   switch (depth > 4 ? r.below(4) : r.below(7)) {
     case 0:
       out += numbers[r.below(numbers.size())];
@@ -236,9 +285,13 @@ TEST(GatewayJsonDoc, AgreesWithNlohmannOnGeneratedAndMutatedTexts) {
       const bool ok = d.parse(u);
       (ok ? valid : invalid)++;
       // The gateway skips its own UTF-8 and depth scans for bodies that parse.
-      if (ok) ASSERT_TRUE(hashgate::valid_utf8(u)) << "mutated case " << i << "/" << m;
+      if (ok) {
+        ASSERT_TRUE(hashgate::valid_utf8(u)) << "mutated case " << i << "/" << m;
+      }
       JsonDoc shallow;
-      if (shallow.parse(u, 3)) ASSERT_LE(shallow.root().depth(), 3u) << i << "/" << m;
+      if (shallow.parse(u, 3)) {
+        ASSERT_LE(shallow.root().depth(), 3u) << i << "/" << m;
+      }
     }
   }
   EXPECT_GT(valid, 1000u);  // both outcomes are exercised
@@ -250,6 +303,12 @@ TEST(GatewayJsonDoc, LimitsDepthAndKeepsViewsValid) {
   EXPECT_TRUE(d.parse("[[[]]]", 3));
   EXPECT_FALSE(d.parse("[[[[]]]]", 3));
   EXPECT_TRUE(d.parse(std::string(1000, '[') + std::string(1000, ']'), 1000));
+  // Deeper than simdjson's default depth (1024): only max_depth limits.
+  EXPECT_TRUE(d.parse(std::string(1500, '[') + std::string(1500, ']'), 1500));
+  EXPECT_EQ(d.root().depth(), 1500u);
+  EXPECT_FALSE(d.parse(std::string(1500, '[') + std::string(1500, ']'), 1499));
+  EXPECT_FALSE(d.parse("{\"a\":{\"b\":[1]}}", 2));
+  EXPECT_TRUE(d.parse("{\"a\":{\"b\":[1]}}", 3));
   // Many strings with escapes: every decoded view stays valid (one arena, never reallocated).
   std::string t = "[";
   for (int i = 0; i < 500; ++i)

@@ -68,12 +68,17 @@ class MemStore : public Store {
     for (auto& id : ids) suppressed.erase(tenant + "/" + id);
     done({});
   }
+  /// Lines carry only the event_id; `after` counts positions in `stored` (1-based), which,
+  /// unlike the real store's cursors, shift when events are removed.
   std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,
-                                         std::size_t limit) override {
+                                         ExportCursor after, std::size_t limit) override {
     std::vector<std::string> out;
-    for (auto& e : stored)
-      if (e.tenant == tenant && e.received >= since && out.size() < limit)
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      const auto& e = stored[i];
+      if (e.tenant == tenant && e.received >= since && static_cast<std::int64_t>(i) >= after.seq &&
+          out.size() < limit)
         out.push_back("{\"event_id\":\"" + e.event_id + "\"}");
+    }
     return out;
   }
   std::vector<AuditEntry> audit(const std::string& tenant, std::int64_t since,

@@ -14,6 +14,13 @@ export const k_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export const k_bin_dir = path.resolve(process.env.HASHGATE_BIN_DIR || path.join(k_root, 'build/bin'));
 export const k_gateway_bin = path.join(k_bin_dir, 'hashgate-gateway');
 
+/**
+ * Deadline of every wait for a condition in these suites (start-up, drain, a count reached).
+ * Generous on purpose: the waits end as soon as the condition holds, so the deadline only
+ * matters on a machine too loaded to get there at all, and no assertion depends on speed.
+ */
+export const k_patience_ms = 120000;
+
 /** Lowercase hex SHA-256 of a string, computed with node:crypto. */
 export function sha256_hex(s) {
   return createHash('sha256').update(s, 'utf8').digest('hex');
@@ -45,7 +52,7 @@ export function base_config({ data_dir, origin = 'http://127.0.0.1', ...override
  * Starts the gateway with `config` (its store.data_dir is created if missing). Returns
  * {port, origin, config_file, stop(), kill9(), output(), exited()}.
  */
-export async function start_gateway(config, { env = {}, timeout_ms = 20000, health_check = true } = {}) {
+export async function start_gateway(config, { env = {}, timeout_ms = k_patience_ms, health_check = true } = {}) {
   if (!fs.existsSync(k_gateway_bin)) throw new Error(`missing ${k_gateway_bin}: run "make build"`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-gw-'));
   if (config.store?.data_dir) fs.mkdirSync(config.store.data_dir, { recursive: true });
@@ -85,11 +92,11 @@ export async function start_gateway(config, { env = {}, timeout_ms = 20000, heal
     config_file,
     output: () => out,
     exited: () => exit_info,
-    /** SIGTERM and wait for exit (SIGKILL after 15 s). */
+    /** SIGTERM and wait for the drain to end (SIGKILL only after k_patience_ms). */
     async stop() {
       if (exit_info) return exit_info;
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15000);
+      const t = setTimeout(() => child.kill('SIGKILL'), k_patience_ms);
       const r = await exit_promise;
       clearTimeout(t);
       return r;
@@ -103,10 +110,30 @@ export async function start_gateway(config, { env = {}, timeout_ms = 20000, heal
 }
 
 /**
+ * A promise that resolves when `check()` (called on every `notify()`) first returns true, or
+ * rejects with `what` after k_patience_ms: explicit synchronisation between the test and its
+ * own clients, not a sleep.
+ */
+export function condition(check, what) {
+  let resolve;
+  let reject;
+  const done = new Promise((res, rej) => { resolve = res; reject = rej; });
+  const timer = setTimeout(() => reject(new Error(`gave up after ${k_patience_ms} ms waiting for ${what}`)), k_patience_ms);
+  timer.unref();  // keeps nothing alive once the test is over
+  const notify = () => {
+    if (check()) {
+      clearTimeout(timer);
+      resolve();
+    }
+  };
+  return { done, notify };
+}
+
+/**
  * One HTTP/1.1 request over loopback. Resolves {status, headers, body}; rejects on socket errors.
  * `agent` may be a keep-alive http.Agent; by default each request has its own connection.
  */
-export function request(origin, method, pathname, { headers = {}, body, agent = false, timeout_ms = 30000 } = {}) {
+export function request(origin, method, pathname, { headers = {}, body, agent = false, timeout_ms = k_patience_ms } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(`${origin}${pathname}`, { method, headers, agent, timeout: timeout_ms }, (res) => {
       const chunks = [];

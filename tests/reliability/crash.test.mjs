@@ -7,13 +7,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { base_config, export_all, make_event, post_events, start_gateway } from '../lib/gateway.mjs';
+import { base_config, condition, export_all, make_event, post_events, start_gateway } from '../lib/gateway.mjs';
 
 const k_rounds = Number(process.env.HASHGATE_CRASH_ROUNDS || 4);
 const k_clients = 16;
 const k_batch = 5;
+// Each round is killed once it has acknowledged this many events: mid-stream, whatever the speed.
+const k_acks_per_round = 300;
 
 test('Reliability: no acknowledged event is lost or duplicated across kill -9', async () => {
   const data_dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-crash-'));
@@ -26,6 +27,9 @@ test('Reliability: no acknowledged event is lost or duplicated across kill -9', 
     const gw = await start_gateway(config);
     const agent = new http.Agent({ keepAlive: true, maxSockets: k_clients });
     let stop = false;
+    const before = acked.size;
+    const enough = condition(() => acked.size - before >= k_acks_per_round,
+      `round ${round} to acknowledge ${k_acks_per_round} events`);
     const client = async (c) => {
       for (let i = 0; !stop; ++i) {
         const ids = Array.from({ length: k_batch }, (_, k) => `r${round}-c${c}-b${i}-e${k}`);
@@ -36,6 +40,7 @@ test('Reliability: no acknowledged event is lost or duplicated across kill -9', 
             const body = JSON.parse(r.body);
             assert.equal(body.accepted, k_batch, `a fresh batch is accepted whole: ${r.body}`);
             for (const id of ids) acked.add(id);
+            enough.notify();
           } else if (r.status !== 503 && r.status !== 429) {
             assert.fail(`unexpected status ${r.status}: ${r.body.slice(0, 200)}`);
           }
@@ -47,12 +52,15 @@ test('Reliability: no acknowledged event is lost or duplicated across kill -9', 
       }
     };
     const clients = Array.from({ length: k_clients }, (_, c) => client(c));
-    const before = acked.size;
-    // Kill once this round has acknowledged a few hundred events (or after 5 s at most).
-    for (let t = 0; t < 100 && acked.size - before < 300; ++t) await sleep(50);
+    // Kill once this round has acknowledged enough events, while the clients keep sending (a
+    // client that fails an assertion, or all of them stopping early, ends the wait too).
+    const all_clients = Promise.all(clients);
+    await Promise.race([enough.done, all_clients.then(() => {
+      throw new Error(`round ${round}: every client stopped before the kill:\n${gw.output()}`);
+    })]);
     await gw.kill9();
     stop = true;
-    await Promise.all(clients);
+    await all_clients;
     agent.destroy();
     assert.ok(acked.size > before, `round ${round} acknowledged nothing:\n${gw.output()}`);
   }

@@ -1,4 +1,4 @@
-// Every row of the official vectors (../shared/vectors/normalization.tsv), read at test time.
+// Every row of the official vectors (tests/vectors/normalization.tsv), read at test time.
 #include <gtest/gtest.h>
 
 #include <cstdio>

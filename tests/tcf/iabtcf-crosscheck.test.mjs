@@ -18,7 +18,7 @@ const {
 } = require('@iabtcf/core');
 
 const BIN = process.env.HASHGATE_BIN || path.join(root, 'build/bin/hashgate');
-const VECTORS = process.env.HASHGATE_VECTORS_DIR || path.join(root, '../shared/vectors');
+const VECTORS = path.join(root, 'tests/vectors');
 const MODELS = Number(process.env.HASHGATE_TCF_MODELS || 1200);
 const MAX_VENDOR = 3000;
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "gateway/policy/consent.hpp"
-#include "gateway/policy/tcf.hpp"
+#include "tcf/consent.hpp"
+#include "tcf/tc_string.hpp"
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 namespace {
 
 constexpr int k_vendor = 755;
@@ -262,4 +262,4 @@ TEST(TcfConsent, LegalBasisSpelling) {
 }
 
 }  // namespace
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

@@ -1,4 +1,4 @@
-// TCF decoder tests: every row of the official vectors (../shared/vectors/tcf.tsv), padding and
+// TCF decoder tests: every row of the official vectors (tests/vectors/tcf.tsv), padding and
 // alphabet tolerance, and malformed, truncated and hostile strings.
 
 #include <gtest/gtest.h>
@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "gateway/policy/tcf.hpp"
+#include "tcf/tc_string.hpp"
 #include "tcf_test_util.hpp"
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 namespace {
 
 using test::BitWriter;
@@ -362,4 +362,4 @@ TEST(TcfDecode, RandomGarbageNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

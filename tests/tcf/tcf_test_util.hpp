@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace hashgate::gw::test {
+namespace hashgate::tcf::test {
 
 /// Appends big-endian bit fields and renders them as base64url, padded with zero bits.
 class BitWriter {
@@ -71,4 +71,4 @@ inline BitWriter core_header(int policy_version = 4, std::uint64_t created_ds = 
   return w;
 }
 
-}  // namespace hashgate::gw::test
+}  // namespace hashgate::tcf::test

@@ -1,6 +1,6 @@
 // The e-mail path (the batch's one-pass normalizer and its 4-lane SIMD digest, and the single
-// call) against an independent JavaScript model of the documented rules (DESIGN.md profiles,
-// docs/normalization.md) on random messy inputs: case, dots, +tags, stray and inner whitespace,
+// call) against an independent JavaScript model of the documented rules (docs/normalization.md,
+// the profile table) on random messy inputs: case, dots, +tags, stray and inner whitespace,
 // invisible spaces (U+00A0, U+200B, U+FEFF), controls, NULs, several '@', bad domains, non-ASCII.
 // Expected digests come from node:crypto, never from our own code.
 import { test } from 'node:test';

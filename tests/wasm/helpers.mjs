@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const distDir = process.env.HASHGATE_WEB_DIST || join(repoRoot, 'web', 'dist');
-export const vectorsDir = process.env.HASHGATE_VECTORS_DIR || join(repoRoot, '..', 'shared', 'vectors');
+export const vectorsDir = join(repoRoot, 'tests', 'vectors');
 export const cliPath = process.env.HASHGATE_CLI || join(repoRoot, 'build', 'bin', 'hashgate');
 
 /** Imports web/dist/hashgate.mjs (fails with a hint when the package was not built). */

@@ -1,4 +1,4 @@
-// send(): the body is the DESIGN.md wire format with only hashes, against a local HTTP server;
+// send(): the body is the wire format of docs/gateway-api.md with only hashes, against a local HTTP server;
 // retries on 503 honouring Retry-After; the opt-out cookie and GPC suppress sending; the snippet's
 // queue replays commands pushed before it loaded and obeys the same rules.
 import { test, before, after } from 'node:test';

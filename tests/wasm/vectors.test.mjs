@@ -1,4 +1,4 @@
-// Every official vector (../shared/vectors/normalization.tsv) through the full wasm module, and
+// Every official vector (tests/vectors/normalization.tsv) through the full wasm module, and
 // the e-mail/phone SHA-256 rows of meta/google/uid2 through the snippet as well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

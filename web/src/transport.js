@@ -41,7 +41,7 @@ function hgEventId() {
 }
 
 /**
- * Builds one wire-format event (DESIGN.md) from send() data. `hashField(wireName, value)` hashes
+ * Builds one wire-format event (docs/gateway-api.md) from send() data. `hashField(wireName, value)` hashes
  * locally; raw values never enter the result. Unknown keys of `data` are ignored.
  */
 function hgBuildEvent(type, data, hashField, cfg) {

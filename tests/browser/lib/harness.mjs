@@ -6,10 +6,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { after, before } from 'node:test';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+
+import { k_patience_ms } from '../../lib/gateway.mjs';
 
 export const k_root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const k_bin_dir = path.resolve(process.env.HASHGATE_BIN_DIR || path.join(k_root, 'build/bin'));
@@ -48,19 +50,6 @@ export function require_artifacts({ cli = false, gateway = true, web = true } = 
   }
 }
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export function free_port() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** SHA-256 lowercase hex of a UTF-8 string, computed independently with node:crypto. */
 export function sha256_hex(s) {
   return createHash('sha256').update(s, 'utf8').digest('hex');
@@ -77,10 +66,13 @@ export function cli_hash(profile, field, value, { region = '', encoding = '' } =
   return { status: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
 }
 
-// Rewrites the example config for a test instance: every origin/listen address on port 8080 (or
-// any port on 127.0.0.1/localhost) now points at `origin`, the listen port becomes `port`, the
+// Rewrites the example config for a test instance: every origin on 127.0.0.1/localhost becomes
+// "self" (the test pages come from the gateway itself), the listen port becomes 0 (the kernel
+// picks one; the gateway writes it to --port-file, so no port is guessed free beforehand), the
 // data dir is `data_dir`; cookies drop `Secure` only if the config asks for it explicitly.
-function derive_config(example, { origin, port, data_dir }) {
+function derive_config(example, { data_dir }) {
+  const origin = 'self';
+  const port = 0;
   const host_re = /^(https?:\/\/)(127\.0\.0\.1|localhost)(:\d+)?\/?$/;
   const walk = (v, key) => {
     if (Array.isArray(v)) {
@@ -107,25 +99,24 @@ function derive_config(example, { origin, port, data_dir }) {
 }
 
 /**
- * Starts build/bin/hashgate-gateway on a free port with a temp data dir. Returns
+ * Starts build/bin/hashgate-gateway on an ephemeral port with a temp data dir. Returns
  * {origin, port, data_dir, stop(), output()}; throws with the gateway's output when it exits
- * or does not answer /healthz.
+ * or does not answer /healthz within k_patience_ms.
  */
 export async function start_gateway() {
   require_artifacts({ web: false, gateway: true });
-  const port = await free_port();
-  const origin = `http://127.0.0.1:${port}`;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-browser-gw-'));
   const data_dir = path.join(tmp, 'data');
   fs.mkdirSync(data_dir);
   const example = JSON.parse(fs.readFileSync(k_config, 'utf8'));
   const config_file = path.join(tmp, 'gateway.json');
-  fs.writeFileSync(config_file, JSON.stringify(derive_config(example, { origin, port, data_dir }), null, 2));
+  const port_file = path.join(tmp, 'port');
+  fs.writeFileSync(config_file, JSON.stringify(derive_config(example, { data_dir }), null, 2));
 
   let output = '';
-  const child = spawn(k_gateway_bin, ['--config', config_file], {
+  const child = spawn(k_gateway_bin, ['--config', config_file, '--port-file', port_file], {
     cwd: k_root,
-    env: { ...process.env, HASHGATE_PORT: String(port), HASHGATE_DATA_DIR: data_dir },
+    env: { ...process.env, HASHGATE_PORT: '0', HASHGATE_DATA_DIR: data_dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => { output += d; });
@@ -137,20 +128,26 @@ export async function start_gateway() {
     if (exited) return;
     const done = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const t = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
+    const t = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, k_patience_ms);
     await done;
     clearTimeout(t);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 
-  // Readiness: poll /healthz until it answers (bounded number of tries, not a timing assertion).
-  for (let i = 0; i < 600; ++i) {
-    if (exited) break;
+  // Readiness: the port file appears once the socket listens, then /healthz answers (a wait for
+  // a condition, ended early by an exit; not a timing assertion).
+  let port = 0;
+  let origin = '(no port yet)';
+  for (const deadline = Date.now() + k_patience_ms; !exited && Date.now() < deadline; await sleep(50)) {
+    if (!port) {
+      try { port = Number(fs.readFileSync(port_file, 'utf8').trim()) || 0; } catch { /* not yet */ }
+      if (!port) continue;
+      origin = `http://127.0.0.1:${port}`;
+    }
     try {
       const res = await fetch(`${origin}/healthz`);
       if (res.ok) return { origin, port, data_dir, config_file, stop, output: () => output };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 50));
+    } catch { /* not answering yet */ }
   }
   await stop();
   throw new Error(`gateway did not become healthy on ${origin}` +
@@ -179,6 +176,9 @@ export async function launch_browser(options = {}) {
     viewport: { width: 1100, height: 900 },
     ...options,
   });
+  // Every wait for the page (waitForFunction, waitForResponse, ...) ends when its condition
+  // holds; the deadline only has to be generous enough for a loaded machine.
+  context.setDefaultTimeout(k_patience_ms);
   return {
     context,
     close: async () => {

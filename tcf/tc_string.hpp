@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 
 /// Largest vendor id the format can carry (16-bit field); bitmaps never grow beyond it.
 inline constexpr int k_tcf_max_vendor_id = 65535;
@@ -117,4 +117,4 @@ std::string tc_string_to_json(const TcString& tc);
 /// Appends `ids` as a JSON integer array to `out`.
 void append_json_int_array(std::string& out, const std::vector<int>& ids);
 
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

@@ -1,7 +1,7 @@
 // IAB TCF v2 TC string decoder. Field order and widths follow the IAB "Transparency and Consent
 // String and Global Vendor List Format" specification (v2.2/v2.3); see docs/tcf.md.
 
-#include "gateway/policy/tcf.hpp"
+#include "tcf/tc_string.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,7 +10,7 @@
 #include <map>
 #include <utility>
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 
 // ---------------------------------------------------------------- IdSet
 
@@ -481,4 +481,4 @@ std::string tc_string_to_json(const TcString& tc) {
   return out;
 }
 
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

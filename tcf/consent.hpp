@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hashgate::gw {
+namespace hashgate::tcf {
 
 struct TcString;
 
@@ -52,4 +52,4 @@ bool parse_legal_basis(std::string_view text, LegalBasis& out);
 /// The config spelling of `basis` ("consent" or "legitimate_interest").
 std::string_view to_string(LegalBasis basis);
 
-}  // namespace hashgate::gw
+}  // namespace hashgate::tcf

@@ -1,0 +1,85 @@
+#pragma once
+// The writer thread's jobs, internal to gateway/store. A job is one alternative of `Job`; the
+// writer loop dispatches with std::visit. Submits are batched into group commits; every other
+// job is a TxnJob: it carries its own transaction body and completion, and the writer runs it
+// through one generic path (SqliteStore::run_in_transaction). A new job is a new struct here
+// plus an alternative in `Job`; the writer loop does not change (docs/storage.md).
+
+#include "store.hpp"
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+namespace hashgate::gw::store_detail {
+
+class Txn;
+
+/// A job that runs alone in one write transaction: the writer calls `run(txn)` between BEGIN
+/// IMMEDIATE and COMMIT (SQLITE_OK commits, any other SQLite code rolls back), then `finish(ec)`
+/// after the COMMIT returned (ec empty) or after the rollback (ec = the failure).
+template <typename J>
+concept TxnJob = requires(J& job, Txn& txn, std::error_code ec) {
+  { job.run(txn) } -> std::same_as<int>;
+  job.finish(ec);
+};
+
+/// Events for the next group commit (Store::submit); the only job the writer batches.
+struct SubmitJob {
+  std::vector<EventRecord> events;
+  std::function<void(SubmitResult)> done;
+};
+
+/// Opt-out with fan-out over links and shared events (Store::opt_out).
+struct OptOutJob {
+  std::string tenant;
+  std::vector<std::string> ids;
+  std::string uid;
+  std::string source;
+  std::function<void(OptOutResult)> done;
+  OptOutResult result;  ///< counts, filled by run()
+
+  int run(Txn& txn);
+  void finish(std::error_code ec);
+};
+
+/// Removes the named ids from the suppression list (Store::opt_in).
+struct OptInJob {
+  std::string tenant;
+  std::vector<std::string> ids;
+  std::string uid;
+  std::function<void(std::error_code)> done;
+
+  int run(Txn& txn);
+  void finish(std::error_code ec);
+};
+
+/// Retention: deletes a tenant's events received before `cutoff` (Store::purge_before).
+struct PurgeJob {
+  std::string tenant;
+  std::int64_t cutoff = 0;
+  std::shared_ptr<std::promise<std::size_t>> result;  ///< events deleted (0 on failure)
+  std::size_t events = 0;                             ///< filled by run()
+
+  int run(Txn& txn);
+  void finish(std::error_code ec);
+};
+
+/// Appends one audit entry (Store::append_audit).
+struct AuditJob {
+  AuditEntry entry;
+
+  int run(Txn& txn);
+  void finish(std::error_code) {}
+};
+
+/// Everything the writer thread can be asked to do, in queue order.
+using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob>;
+
+}  // namespace hashgate::gw::store_detail

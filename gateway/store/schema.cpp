@@ -1,0 +1,172 @@
+// The store's schema, one migration per version (schema.hpp). Append a migration to change it;
+// never edit one that has shipped: files written by it exist.
+
+#include "schema.hpp"
+
+#include "store.hpp"
+#include "util.hpp"
+
+namespace hashgate::gw::store_detail {
+
+const Migration k_migrations[] = {
+    // 0 → 1: the initial schema.
+    {1, R"sql(
+CREATE TABLE events(
+  seq         INTEGER PRIMARY KEY,
+  tenant      TEXT    NOT NULL,
+  event_id    TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  time        INTEGER NOT NULL,
+  received    INTEGER NOT NULL,
+  ids         TEXT    NOT NULL DEFAULT '{}',
+  uid         TEXT    NOT NULL DEFAULT '',
+  online_ids  TEXT    NOT NULL DEFAULT '{}',
+  custom      TEXT    NOT NULL DEFAULT '{}',
+  legal_basis TEXT    NOT NULL DEFAULT '',
+  consent     TEXT    NOT NULL DEFAULT '{}',
+  UNIQUE(tenant, event_id)
+);
+CREATE INDEX events_received ON events(tenant, received);
+CREATE INDEX events_uid ON events(tenant, uid);
+CREATE TABLE event_ids(
+  event  INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  tenant TEXT    NOT NULL,
+  kind   TEXT    NOT NULL,
+  id     TEXT    NOT NULL
+);
+CREATE INDEX event_ids_id ON event_ids(tenant, id);
+CREATE INDEX event_ids_event ON event_ids(event);
+CREATE TABLE links(
+  tenant     TEXT    NOT NULL,
+  uid        TEXT    NOT NULL,
+  id         TEXT    NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  PRIMARY KEY(tenant, uid, id)
+) WITHOUT ROWID;
+CREATE INDEX links_id ON links(tenant, id);
+CREATE TABLE suppression(
+  tenant TEXT    NOT NULL,
+  digest BLOB    NOT NULL,
+  added  INTEGER NOT NULL,
+  PRIMARY KEY(tenant, digest)
+) WITHOUT ROWID;
+CREATE TABLE audit(
+  seq    INTEGER PRIMARY KEY,
+  time   INTEGER NOT NULL,
+  tenant TEXT    NOT NULL,
+  action TEXT    NOT NULL,
+  detail TEXT    NOT NULL
+);
+CREATE INDEX audit_tenant_time ON audit(tenant, time);
+)sql"},
+    // 1 → 2: fewer b-tree writes per event. event_ids becomes a WITHOUT ROWID table clustered on
+    // (tenant, id) — the opt-out lookup key — instead of a rowid table plus an index; events_uid
+    // only indexes events that carry a uid (server-to-server events have none); store_state keeps
+    // `indexed_seq`, the last event whose ids are in event_ids and links (deferred indexing).
+    {2, R"sql(
+CREATE TABLE event_ids_v2(
+  event  INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+  tenant TEXT    NOT NULL,
+  kind   TEXT    NOT NULL,
+  id     TEXT    NOT NULL,
+  PRIMARY KEY(tenant, id, event, kind)
+) WITHOUT ROWID;
+INSERT INTO event_ids_v2(event, tenant, kind, id) SELECT event, tenant, kind, id FROM event_ids;
+DROP TABLE event_ids;
+ALTER TABLE event_ids_v2 RENAME TO event_ids;
+CREATE INDEX event_ids_event ON event_ids(event);
+DROP INDEX events_uid;
+CREATE INDEX events_uid ON events(tenant, uid) WHERE uid <> '';
+CREATE TABLE store_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO store_state(key, value) VALUES('indexed_seq', (SELECT coalesce(max(seq), 0) FROM events));
+)sql"},
+    // 2 → 3: no events_received index (one b-tree insert less per event). `received` becomes
+    // non-decreasing in seq order (the writer keeps it so; rows of older versions are raised to
+    // the running maximum here), so retention and export find their seq range by binary search.
+    {3, R"sql(
+DROP INDEX events_received;
+UPDATE events SET received = w.m
+  FROM (SELECT seq, max(received) OVER (ORDER BY seq) AS m FROM events) AS w
+  WHERE events.seq = w.seq AND events.received < w.m;
+)sql"},
+    // 3 → 4: export cursors. An export line's cursor is its event's seq, so a seq must never be
+    // given out twice. SQLite hands out max(seq) + 1, which reuses the seqs of the newest events
+    // once an opt-out or retention purge deleted them; `seq_floor` keeps the highest seq ever
+    // given out at such a deletion, and the writer assigns past it (docs/storage.md, "Export
+    // cursor").
+    {4, R"sql(
+INSERT OR IGNORE INTO store_state(key, value)
+  VALUES('seq_floor', (SELECT coalesce(max(seq), 0) FROM events));
+)sql"},
+};
+const int k_migration_count = static_cast<int>(std::size(k_migrations));
+
+int schema_version() noexcept { return k_migrations[k_migration_count - 1].version; }
+
+namespace {
+
+/// PRAGMA user_version of `db`, or -1 when it cannot be read.
+int user_version(Connection& db) {
+  Statement s;
+  int version = -1;
+  if (s.prepare(db.get(), "PRAGMA user_version") != SQLITE_OK) return -1;
+  if (s.each_row([&](Statement& r) { version = static_cast<int>(r.int64(0)); }) != SQLITE_OK)
+    return -1;
+  return version;
+}
+
+/// Rolls back an open transaction of `db` when it leaves scope before commit.
+struct RollbackUnlessCommitted {
+  Connection& db;
+  bool committed = false;
+  ~RollbackUnlessCommitted() {
+    if (!committed) db.exec("ROLLBACK");
+  }
+};
+
+std::error_code failed(std::string& why, const std::string& what, Connection& db, int rc) {
+  why = "store: " + what + ": " + db.message();
+  return sqlite_error(rc);
+}
+
+}  // namespace
+
+std::error_code migrate(Connection& db, std::string& why) {
+  for (int i = 0; i < k_migration_count; ++i) {  // the list is the schema: check it is sound
+    if (k_migrations[i].version != i + 1) {
+      why = "store: migration list out of order at version " + std::to_string(i + 1);
+      return StoreErrc::open_failed;
+    }
+  }
+  const int version = user_version(db);
+  if (version < 0) {
+    why = "store: cannot read the schema version: " + db.message();
+    return StoreErrc::open_failed;
+  }
+  if (version > schema_version()) {
+    why = "store: hashgate.db has schema version " + std::to_string(version) +
+          ", this build knows up to " + std::to_string(schema_version());
+    return StoreErrc::schema_too_new;
+  }
+  if (version == schema_version()) return {};
+  if (int rc = db.exec("BEGIN IMMEDIATE"); rc != SQLITE_OK)
+    return failed(why, "cannot start migration", db, rc);
+  RollbackUnlessCommitted txn{db};
+  for (int i = version; i < k_migration_count; ++i) {
+    if (int rc = db.exec(k_migrations[i].sql); rc != SQLITE_OK) {
+      return failed(why,
+                    "migration to schema " + std::to_string(k_migrations[i].version) + " failed",
+                    db, rc);
+    }
+  }
+  const std::string set_version = "PRAGMA user_version=" + std::to_string(schema_version());
+  if (int rc = db.exec(set_version.c_str()); rc != SQLITE_OK)
+    return failed(why, "cannot record schema version", db, rc);
+  if (int rc = db.exec("COMMIT"); rc != SQLITE_OK)
+    return failed(why, "cannot commit migration", db, rc);
+  txn.committed = true;
+  return {};
+}
+
+}  // namespace hashgate::gw::store_detail
