@@ -157,8 +157,8 @@ json match_json(const MatchInfo& m, const std::string& tenant) {
 }
 
 Refusal not_advertiser() {
-  return Refusal{403, "not_advertiser", "this tenant's role does not allow audiences or matches",
-                 {}};
+  return Refusal{
+      403, "not_advertiser", "this tenant's role does not allow audiences or matches", {}};
 }
 
 }  // namespace
@@ -183,8 +183,8 @@ void Gateway::post_audience_members(Call& call) {
   for (const auto& a : m_cfg.agreements)
     if (a.advertiser == tenant.id) up.also_audit.push_back(a.publisher);
   m_store.update_audience(
-      std::move(up), [this, done = call.done, rejected = std::move(body->rejected)](
-                         const AudienceUploadResult& r) {
+      std::move(up), [this, done = call.done,
+                      rejected = std::move(body->rejected)](const AudienceUploadResult& r) {
         if (r.error)
           return done(error(503, "store_error", "the upload could not be stored; retry later"));
         done(json_response(200, json{{"added", r.added},
@@ -206,14 +206,12 @@ void Gateway::delete_audience(Call& call) {
   const std::string name(call.params.get("name"));
   if (!valid_audience_name(name))
     return call.done(error(404, "unknown_audience", "no audience of that name"));
-  m_store.delete_audience(call.auth.tenant->id, name,
-                          [this, done = call.done](std::error_code ec, bool found) {
-                            if (ec)
-                              return done(error(503, "store_error", "retry later"));
-                            if (!found)
-                              return done(error(404, "unknown_audience", "no audience of that name"));
-                            done(json_response(200, json{{"deleted", true}}));
-                          });
+  m_store.delete_audience(
+      call.auth.tenant->id, name, [this, done = call.done](std::error_code ec, bool found) {
+        if (ec) return done(error(503, "store_error", "retry later"));
+        if (!found) return done(error(404, "unknown_audience", "no audience of that name"));
+        done(json_response(200, json{{"deleted", true}}));
+      });
 }
 
 // ---- matches ---------------------------------------------------------------------------------
@@ -225,26 +223,28 @@ void Gateway::post_match(Call& call) {
   if (!body) return call.done(refuse(body.error()));
   const ob::Agreement* a = ob::find_agreement(m_cfg.agreements, body->second);
   if (!a || !ob::agreement_allows(*a, tenant.id, today()))
-    return call.done(error(403, "no_agreement",
-                           "no agreement in force lets this tenant match under that id"));
+    return call.done(
+        error(403, "no_agreement", "no agreement in force lets this tenant match under that id"));
   MatchRequest q{a->id, a->advertiser, a->publisher, body->first,
                  static_cast<std::size_t>(a->min_audience)};
-  m_store.create_match(std::move(q), [this, done = call.done, id = tenant.id](const MatchResult& r) {
-    if (r.error) return done(error(503, "store_error", "the match could not be stored; retry later"));
-    switch (r.decision) {
-      case MatchDecision::no_audience:
-        return done(error(404, "unknown_audience", "no audience of that name"));
-      case MatchDecision::too_similar:
-        return done(error(409, "too_similar",
-                          "the audience differs from one already matched under this agreement "
-                          "by fewer than min_audience members"));
-      case MatchDecision::unchanged:
-        return done(json_response(200, match_json(r.match, id)));
-      case MatchDecision::created:
-        break;
-    }
-    done(json_response(201, match_json(r.match, id)));
-  });
+  m_store.create_match(
+      std::move(q), [this, done = call.done, id = tenant.id](const MatchResult& r) {
+        if (r.error)
+          return done(error(503, "store_error", "the match could not be stored; retry later"));
+        switch (r.decision) {
+          case MatchDecision::no_audience:
+            return done(error(404, "unknown_audience", "no audience of that name"));
+          case MatchDecision::too_similar:
+            return done(error(409, "too_similar",
+                              "the audience differs from one already matched under this agreement "
+                              "by fewer than min_audience members"));
+          case MatchDecision::unchanged:
+            return done(json_response(200, match_json(r.match, id)));
+          case MatchDecision::created:
+            break;
+        }
+        done(json_response(201, match_json(r.match, id)));
+      });
 }
 
 void Gateway::get_matches(Call& call) {

@@ -28,11 +28,11 @@ struct AudienceUpload {
 
 /// What an upload did, decided inside its transaction.
 struct AudienceUploadResult {
-  std::error_code error;        ///< set when nothing was written
-  std::size_t added = 0;        ///< members that were not in the audience before
-  std::size_t removed = 0;      ///< members that were in it and are gone
-  std::size_t members = 0;      ///< members after the upload
-  std::size_t opted_out = 0;    ///< members dropped: one of their ids is suppressed
+  std::error_code error;      ///< set when nothing was written
+  std::size_t added = 0;      ///< members that were not in the audience before
+  std::size_t removed = 0;    ///< members that were in it and are gone
+  std::size_t members = 0;    ///< members after the upload
+  std::size_t opted_out = 0;  ///< members dropped: one of their ids is suppressed
 };
 
 /// One audience of a tenant.

@@ -10,8 +10,8 @@
 #include "txn.hpp"
 #include "util.hpp"
 
-#include <hashgate/hashgate.hpp>
 #include <openssl/rand.h>
+#include <hashgate/hashgate.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -82,10 +82,10 @@ int add_member(Txn& txn, const AudienceUpload& up, const std::vector<ob::HashedI
   if (txn.changes() == 0) return SQLITE_OK;
   ++r.added;
   for (const auto& id : ids) {
-    if (int rc = txn.run("INSERT OR IGNORE INTO audience_ids(tenant, audience, kind, digest,"
-                         " member_key) VALUES(?1, ?2, ?3, ?4, ?5)",
-                         up.tenant, up.name, static_cast<int>(id.kind), digest_blob(id),
-                         key_blob(key));
+    if (int rc =
+            txn.run("INSERT OR IGNORE INTO audience_ids(tenant, audience, kind, digest,"
+                    " member_key) VALUES(?1, ?2, ?3, ?4, ?5)",
+                    up.tenant, up.name, static_cast<int>(id.kind), digest_blob(id), key_blob(key));
         rc != SQLITE_OK)
       return rc;
   }
@@ -117,9 +117,10 @@ int count_members(Txn& txn, const std::string& tenant, const std::string& name, 
 
 int AudienceJob::run(Txn& txn) {
   const AudienceUpload& up = upload;
-  if (int rc = txn.run("INSERT INTO audiences(tenant, name, created, updated) VALUES(?1, ?2, ?3, ?3)"
-                       " ON CONFLICT(tenant, name) DO UPDATE SET updated = ?3",
-                       up.tenant, up.name, txn.now());
+  if (int rc =
+          txn.run("INSERT INTO audiences(tenant, name, created, updated) VALUES(?1, ?2, ?3, ?3)"
+                  " ON CONFLICT(tenant, name) DO UPDATE SET updated = ?3",
+                  up.tenant, up.name, txn.now());
       rc != SQLITE_OK)
     return rc;
   for (const auto& ids : up.add) {
@@ -229,8 +230,9 @@ int refresh_graph(Txn& txn, const std::string& tenant) {
   if (int rc = txn.index_pending(); rc != SQLITE_OK) return rc;
   const std::string key = "graph_seq." + tenant;
   std::int64_t from = 0, newest = 0;
-  int rc = txn.each_row("SELECT value FROM store_state WHERE key = ?1",
-                        [&](Statement& r) { from = r.int64(0); }, key);
+  int rc = txn.each_row(
+      "SELECT value FROM store_state WHERE key = ?1", [&](Statement& r) { from = r.int64(0); },
+      key);
   if (rc == SQLITE_OK)
     rc = txn.each_row("SELECT coalesce(max(seq), 0) FROM events",
                       [&](Statement& r) { newest = r.int64(0); });
@@ -238,9 +240,10 @@ int refresh_graph(Txn& txn, const std::string& tenant) {
   std::vector<GraphRow> rows;
   if (rc = read_graph_rows(txn, tenant, from, rows); rc != SQLITE_OK) return rc;
   if (rc = write_graph_rows(txn, tenant, rows); rc != SQLITE_OK) return rc;
-  return txn.run("INSERT INTO store_state(key, value) VALUES(?1, ?2)"
-                 " ON CONFLICT(key) DO UPDATE SET value = ?2",
-                 key, newest);
+  return txn.run(
+      "INSERT INTO store_state(key, value) VALUES(?1, ?2)"
+      " ON CONFLICT(key) DO UPDATE SET value = ?2",
+      key, newest);
 }
 
 }  // namespace
@@ -280,8 +283,7 @@ ob::MemberKey key_of(const Statement& r, int col) {
   return k;
 }
 
-int load_audience(Txn& txn, const std::string& tenant, const std::string& name,
-                  AudienceInput& in) {
+int load_audience(Txn& txn, const std::string& tenant, const std::string& name, AudienceInput& in) {
   int rc = txn.each_row(
       "SELECT member_key FROM audience_members WHERE tenant = ?1 AND audience = ?2"
       " ORDER BY member_key",
@@ -348,8 +350,10 @@ std::string new_match_id() {
 }
 
 int read_match(Txn& txn, const std::string& match_id, MatchInfo& out) {
-  const std::string sql = std::string("SELECT ") + k_match_columns + " FROM matches WHERE match_id = ?1";
-  return txn.each_row(sql, [&](Statement& r) { out = match_from_row(r); }, match_id);
+  const std::string sql =
+      std::string("SELECT ") + k_match_columns + " FROM matches WHERE match_id = ?1";
+  return txn.each_row(
+      sql, [&](Statement& r) { out = match_from_row(r); }, match_id);
 }
 
 }  // namespace
@@ -392,7 +396,8 @@ int check_earlier(Txn& txn, const MatchRequest& q, const AudienceInput& in, Matc
   Earlier e;
   if (int rc = load_earlier(txn, q.agreement, e); rc != SQLITE_OK) return rc;
   std::vector<ob::EarlierMatch> earlier;
-  for (std::size_t i = 0; i < e.ids.size(); ++i) earlier.push_back({e.ids[i], e.keys[i], e.removed[i]});
+  for (std::size_t i = 0; i < e.ids.size(); ++i)
+    earlier.push_back({e.ids[i], e.keys[i], e.removed[i]});
   const auto d = ob::check_difference(in.keys, earlier, q.min_audience);
   decided = d.kind != ob::DifferenceDecision::Kind::fresh;
   if (d.kind == ob::DifferenceDecision::Kind::too_similar) {
@@ -423,8 +428,9 @@ ob::MatchOutcome run_engine(Txn& txn, const MatchRequest& q, const AudienceInput
 int MatchJob::run(Txn& txn) {
   const MatchRequest& q = request;
   bool exists = false;
-  int rc = txn.each_row("SELECT 1 FROM audiences WHERE tenant = ?1 AND name = ?2",
-                        [&](Statement&) { exists = true; }, q.advertiser, q.audience);
+  int rc = txn.each_row(
+      "SELECT 1 FROM audiences WHERE tenant = ?1 AND name = ?2", [&](Statement&) { exists = true; },
+      q.advertiser, q.audience);
   if (rc != SQLITE_OK || !exists) return rc;  // decision stays no_audience
   AudienceInput in;
   if (rc = load_audience(txn, q.advertiser, q.audience, in); rc != SQLITE_OK) return rc;
@@ -436,18 +442,17 @@ int MatchJob::run(Txn& txn) {
   const ob::MatchOutcome out = run_engine(txn, q, in, g);
   const ob::Release rel = ob::release_count(out.persons.size(), q.min_audience);
   MatchInfo& m = result.match;
-  m = MatchInfo{new_match_id(), q.agreement, q.advertiser, q.publisher, q.audience, rel.status,
-                rel.matched, in.keys.size(), txn.now()};
+  m = MatchInfo{new_match_id(), q.agreement, q.advertiser,   q.publisher, q.audience,
+                rel.status,     rel.matched, in.keys.size(), txn.now()};
   if (m.match_id.empty()) return SQLITE_ERROR;
   if (rc = store_match(txn, m, in, g, out.persons); rc != SQLITE_OK) return rc;
   result.decision = MatchDecision::created;
-  nlohmann::ordered_json detail = {{"match_id", m.match_id},
-                                   {"agreement", m.agreement},
-                                   {"status", m.status == ob::MatchStatus::released
-                                                  ? "released"
-                                                  : "below_threshold"},
-                                   {"matched", nullptr},
-                                   {"audience_members", m.audience_members}};
+  nlohmann::ordered_json detail = {
+      {"match_id", m.match_id},
+      {"agreement", m.agreement},
+      {"status", m.status == ob::MatchStatus::released ? "released" : "below_threshold"},
+      {"matched", nullptr},
+      {"audience_members", m.audience_members}};
   if (m.matched) detail["matched"] = *m.matched;
   return audit_all(txn, {q.advertiser, q.publisher}, "match", detail);
 }
@@ -465,11 +470,11 @@ void MatchJob::finish(std::error_code ec) {
 int MatchPurgeJob::run(Txn& txn) {
   std::vector<std::array<std::string, 3>> gone;  // match_id, advertiser, publisher
   const std::set<std::string> live(keep.begin(), keep.end());
-  int rc = txn.each_row(
-      "SELECT match_id, agreement, advertiser, publisher FROM matches",
-      [&](Statement& r) {
-        if (!live.count(r.text(1))) gone.push_back({r.text(0), r.text(2), r.text(3)});
-      });
+  int rc = txn.each_row("SELECT match_id, agreement, advertiser, publisher FROM matches",
+                        [&](Statement& r) {
+                          if (!live.count(r.text(1)))
+                            gone.push_back({r.text(0), r.text(2), r.text(3)});
+                        });
   for (const auto& [id, advertiser, publisher] : gone) {
     for (const char* sql : {"DELETE FROM match_members WHERE match_id = ?1",
                             "DELETE FROM match_persons WHERE match_id = ?1",
@@ -496,8 +501,7 @@ int audience_member_ids(Txn& txn, const std::string& tenant, const std::string& 
       "SELECT DISTINCT b.kind, b.digest FROM audience_ids a JOIN audience_ids b"
       " ON b.tenant = a.tenant AND b.audience = a.audience AND b.member_key = a.member_key"
       " WHERE a.tenant = ?1 AND a.digest = ?2",
-      [&](Statement& r) { out.push_back(ob::hashed_id_hex(id_of(r, 0, 1))); }, tenant,
-      Blob{bytes});
+      [&](Statement& r) { out.push_back(ob::hashed_id_hex(id_of(r, 0, 1))); }, tenant, Blob{bytes});
 }
 
 namespace {
@@ -511,8 +515,9 @@ int forget_members(Txn& txn, const std::string& tenant, const std::string& bytes
       [&](Statement& r) { members.emplace_back(r.text(0), r.blob(1)); }, tenant, Blob{bytes});
   std::vector<std::string> matches;
   if (rc == SQLITE_OK && !members.empty())
-    rc = txn.each_row("SELECT match_id FROM matches WHERE advertiser = ?1",
-                      [&](Statement& r) { matches.push_back(r.text(0)); }, tenant);
+    rc = txn.each_row(
+        "SELECT match_id FROM matches WHERE advertiser = ?1",
+        [&](Statement& r) { matches.push_back(r.text(0)); }, tenant);
   for (const auto& [audience, key] : members) {
     bool removed = false;
     if (rc == SQLITE_OK) rc = delete_member(txn, tenant, audience, Blob{key}, removed);
@@ -529,8 +534,9 @@ int forget_members(Txn& txn, const std::string& tenant, const std::string& bytes
 /// In the matches of advertiser `tenant`: deletes the publisher's people linked to `bytes`.
 int forget_released(Txn& txn, const std::string& tenant, const std::string& bytes) {
   std::vector<std::pair<std::string, std::string>> matches;  // match_id, publisher
-  int rc = txn.each_row("SELECT match_id, publisher FROM matches WHERE advertiser = ?1",
-                        [&](Statement& r) { matches.emplace_back(r.text(0), r.text(1)); }, tenant);
+  int rc = txn.each_row(
+      "SELECT match_id, publisher FROM matches WHERE advertiser = ?1",
+      [&](Statement& r) { matches.emplace_back(r.text(0), r.text(1)); }, tenant);
   const std::string sql = std::string(
                               "DELETE FROM match_persons WHERE match_id = ?1 AND person IN"
                               " (SELECT person FROM graph WHERE tenant = ?2 AND ") +
@@ -559,9 +565,8 @@ int forget_person(Txn& txn, const std::string& tenant, const std::string& person
 int forget_in_onboarding(Txn& txn, const std::string& tenant, const std::vector<std::string>& ids,
                          const std::vector<std::string>& uids) {
   std::set<std::string> people(uids.begin(), uids.end());
-  const std::string by_digest =
-      std::string("SELECT person FROM graph WHERE tenant = ?1 AND ") + k_any_kind +
-      " AND digest = ?2";
+  const std::string by_digest = std::string("SELECT person FROM graph WHERE tenant = ?1 AND ") +
+                                k_any_kind + " AND digest = ?2";
   int rc = SQLITE_OK;
   for (const auto& hex : ids) {
     const std::string bytes = hex_bytes(hex);
@@ -569,8 +574,8 @@ int forget_in_onboarding(Txn& txn, const std::string& tenant, const std::vector<
     if (rc == SQLITE_OK) rc = forget_members(txn, tenant, bytes);
     if (rc == SQLITE_OK) rc = forget_released(txn, tenant, bytes);
     if (rc == SQLITE_OK)
-      rc = txn.each_row(by_digest, [&](Statement& r) { people.insert(r.text(0)); }, tenant,
-                        Blob{bytes});
+      rc = txn.each_row(
+          by_digest, [&](Statement& r) { people.insert(r.text(0)); }, tenant, Blob{bytes});
   }
   for (const auto& p : people) {
     if (rc == SQLITE_OK) rc = forget_person(txn, tenant, p);

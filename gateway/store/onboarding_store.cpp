@@ -105,9 +105,8 @@ std::vector<std::string> SqliteStore::export_match(const MatchInfo& m, ExportCur
           if (in_mirror(m.publisher, canonical_id(uid))) return;  // opted out since
           auto online = nlohmann::ordered_json::parse(r.text(2), nullptr, false);
           if (online.is_discarded()) online = nlohmann::ordered_json::object();
-          lines.push_back(nlohmann::ordered_json{{"uid", uid},
-                                                 {"online_ids", online},
-                                                 {"cursor", format_export_cursor({r.int64(0)})}}
+          lines.push_back(nlohmann::ordered_json{
+              {"uid", uid}, {"online_ids", online}, {"cursor", format_export_cursor({r.int64(0)})}}
                               .dump());
         },
         m.match_id, m.publisher, after.seq, static_cast<std::int64_t>(limit));

@@ -3,6 +3,7 @@
 // real `hashgate audience push`. Counts are exact because the overlap is built, not sampled.
 #include <hashgate/hashgate.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -34,11 +35,14 @@ class Onboarding : public GatewayIntegration {
   void SetUp() override {
     GatewayIntegration::SetUp();
     json cfg = json::parse(read_file(dir / "gateway.json"));
-    cfg["tenants"].push_back({{"id", "shop"}, {"role", "advertiser"}, {"api_key_sha256", k_shop_hash}});
-    cfg["tenants"].push_back({{"id", "news"},
-                              {"role", "publisher"},
-                              {"api_key_sha256", k_news_hash},
-                              {"site_keys", {{{"key", "pk_news"}, {"allowed_origins", {"self"}}}}}});
+    cfg["tenants"].push_back(
+        {{"id", "shop"}, {"role", "advertiser"}, {"api_key_sha256", k_shop_hash}});
+    cfg["tenants"].push_back(
+        {{"id", "news"},
+         {"role", "publisher"},
+         {"api_key_sha256", k_news_hash},
+         {"set_uid_cookie", true},
+         {"site_keys", {{{"key", "pk_news"}, {"allowed_origins", {"self"}}}}}});
     cfg["agreements"] = {agreement("shop-news", "shop", 10, "2999-01-01"),
                          agreement("demo-news-old", "demo", 10, "2020-01-01")};
     std::ofstream(dir / "gateway.json") << cfg.dump(2);
@@ -47,8 +51,8 @@ class Onboarding : public GatewayIntegration {
   }
   static json agreement(const std::string& id, const std::string& advertiser, int min,
                         const std::string& expires) {
-    return {{"id", id},           {"advertiser", advertiser}, {"publisher", "news"},
-            {"purpose", "test"},  {"legal_basis", "consent"}, {"min_audience", min},
+    return {{"id", id},          {"advertiser", advertiser}, {"publisher", "news"},
+            {"purpose", "test"}, {"legal_basis", "consent"}, {"min_audience", min},
             {"expires", expires}};
   }
   HttpResponse as(const std::string& key, const std::string& method, const std::string& target,
@@ -73,8 +77,8 @@ class Onboarding : public GatewayIntegration {
   json upload(const std::string& audience, int from, int to, const char* op = "add") {
     json list = json::array();
     for (int i = from; i < to; ++i) list.push_back({{"em", em_of(i)}});
-    auto r = as("sk_shop", "POST", "/v1/audiences/" + audience + "/members",
-                json{{op, list}}.dump());
+    auto r =
+        as("sk_shop", "POST", "/v1/audiences/" + audience + "/members", json{{op, list}}.dump());
     EXPECT_EQ(r.status, 200) << r.body;
     return json::parse(r.body, nullptr, false);
   }
@@ -133,10 +137,7 @@ TEST_F(Onboarding, OnboardingKnownOverlapGivesExactCountsAndExport) {
   std::set<std::string> want;
   for (int i = 43; i < 100; ++i) want.insert(ppid_of(i));
   EXPECT_EQ(ppids(lines), want);
-  for (const auto& l : lines) {
-    EXPECT_EQ(l["uid"], "");
-    EXPECT_EQ(l.dump().find(em_of(50)), std::string::npos);  // never a hashed id
-  }
+  for (const auto& l : lines) EXPECT_EQ(l.dump().find(em_of(50)), std::string::npos);  // no hash
   auto list = json::parse(as("sk_shop", "GET", "/v1/matches").body);
   ASSERT_EQ(list["matches"].size(), 1u);
   EXPECT_EQ(list["matches"][0]["matched"], 50);
@@ -144,7 +145,9 @@ TEST_F(Onboarding, OnboardingKnownOverlapGivesExactCountsAndExport) {
   auto aud = json::parse(as("sk_shop", "GET", "/v1/audiences").body);
   EXPECT_EQ(aud["audiences"][0]["name"], "vip");
   EXPECT_EQ(aud["audiences"][0]["members"], 100);
-  // Audited in both tenants' logs, counts only.
+  // Audited in both tenants' logs, counts only. The export's entries are queued to the store's
+  // writer; an upload answers after its own commit, which comes after theirs (one FIFO queue).
+  upload("vip", 0, 0);
   for (const char* key : {"sk_shop", "sk_news"}) {
     auto a = as(key, "GET", "/v1/audit?since=0");
     EXPECT_NE(a.body.find("\"match\""), std::string::npos) << key;
@@ -163,8 +166,8 @@ TEST_F(Onboarding, OnboardingFloorAtMinAudienceMinusOneAndMinAudience) {
   EXPECT_EQ(json::parse(below.body)["status"], "below_threshold");
   EXPECT_TRUE(json::parse(below.body)["matched"].is_null());
   EXPECT_TRUE(export_match(json::parse(below.body)["match_id"]).empty());
-  upload("ten", 0, 10);        // 10 users ...
-  upload("ten", 1000, 1010);   // ... and 10 non-users: 11 members away from "nine"
+  upload("ten", 0, 10);       // 10 users ...
+  upload("ten", 1000, 1010);  // ... and 10 non-users: 11 members away from "nine"
   auto at = match("ten");
   ASSERT_EQ(at.status, 201) << at.body;
   EXPECT_EQ(json::parse(at.body)["status"], "released");
@@ -227,9 +230,10 @@ TEST_F(Onboarding, OnboardingNeedsAnAgreementInForce) {
   EXPECT_EQ(json::parse(match("x", "missing").body)["error"], "no_agreement");
   EXPECT_EQ(match("x", "missing").status, 403);
   EXPECT_EQ(match("x", "demo-news-old", "sk_shop").status, 403);  // another advertiser's
-  EXPECT_EQ(as("sk_test", "POST", "/v1/audiences/x/members", json{{"add", {{{"em", em_of(1)}}}}}.dump())
-                .status,
-            200);
+  EXPECT_EQ(
+      as("sk_test", "POST", "/v1/audiences/x/members", json{{"add", {{{"em", em_of(1)}}}}}.dump())
+          .status,
+      200);
   EXPECT_EQ(match("x", "demo-news-old", "sk_test").status, 403);  // expired
   EXPECT_EQ(match("x", "shop-news", "sk_test").status, 403);      // names shop
   EXPECT_EQ(match("x", "shop-news", "sk_news").status, 403);      // a publisher
@@ -252,10 +256,13 @@ TEST_F(Onboarding, OnboardingForeignKeysOnEveryRoute) {
   EXPECT_EQ(as("sk_test", "GET", "/v1/matches/" + id + "/export").status, 404);
   EXPECT_EQ(as("sk_shop", "GET", "/v1/matches/" + id + "/export").status, 404);
   EXPECT_EQ(as("sk_news", "GET", "/v1/matches/m_nonexistent/export").status, 404);
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/v1/audiences/x/members"}, {"GET", "/v1/audiences"},
-           {"DELETE", "/v1/audiences/x"}, {"POST", "/v1/matches"}, {"GET", "/v1/matches"},
-           {"GET", "/v1/matches/" + id + "/export"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/v1/audiences/x/members"},
+                                                        {"GET", "/v1/audiences"},
+                                                        {"DELETE", "/v1/audiences/x"},
+                                                        {"POST", "/v1/matches"},
+                                                        {"GET", "/v1/matches"},
+                                                        {"GET", "/v1/matches/" + id + "/export"}}) {
     auto r = gw->call(request(method, path + "?site_key=pk_news", body,
                               {"Origin: " + gw->origin(), "Content-Type: application/json"}));
     EXPECT_EQ(r.status, 401) << method << " " << path << " " << r.body;
@@ -295,7 +302,7 @@ TEST_F(Onboarding, OnboardingRefusesBadUploadBodies) {
                                 {{"fn", em_of(2)}},
                                 {{"em", em_of(3)}, {"bogus", "1"}},
                                 7}}}
-                              .dump());
+                             .dump());
   ASSERT_EQ(mixed.status, 200) << mixed.body;
   const json mj = json::parse(mixed.body);
   EXPECT_EQ(mj["added"], 1);
@@ -316,9 +323,9 @@ TEST_F(Onboarding, OnboardingAcknowledgedMembersSurviveKill9) {
   for (int i = 500; i < 600; ++i) list.push_back({{"em", em_of(i)}});
   const std::string body = json{{"add", list}}.dump();
   Conn c(gw->port());
-  ASSERT_TRUE(c.send_raw(request("POST", "/v1/audiences/crash/members", body,
-                                 {"Authorization: Bearer sk_shop",
-                                  "Content-Type: application/json"})));
+  ASSERT_TRUE(
+      c.send_raw(request("POST", "/v1/audiences/crash/members", body,
+                         {"Authorization: Bearer sk_shop", "Content-Type: application/json"})));
   gw->kill9();
   ASSERT_TRUE(gw->start()) << read_file(dir / "stderr.log");
   auto aud = json::parse(as("sk_shop", "GET", "/v1/audiences").body);
@@ -350,3 +357,53 @@ TEST_F(Onboarding, OnboardingAudiencePushAgainstTheRealGateway) {
   EXPECT_EQ(export_match(json::parse(m.body)["match_id"]).size(), 20u);
 }
 #endif
+
+// The browser path: a login on the publisher's site carries the gateway's hg_uid, which the export
+// gives back; the opt-out link (cookie) removes that person from the export from then on.
+TEST_F(Onboarding, OnboardingCookieOptOutLeavesTheExport) {
+  publisher_logins(0, 20);
+  const std::string uid = "00112233445566778899aabbccddeeff";
+  json ev = {
+      {"events", {{{"event_id", "web1"}, {"type", "login"}, {"ids", {{"em", em_of(100)}}}}}}};
+  auto w = gw->call(
+      request("POST", "/v1/events?site_key=pk_news", ev.dump(),
+              {"Origin: " + gw->origin(), "Content-Type: text/plain", "Cookie: hg_uid=" + uid}));
+  ASSERT_EQ(w.status, 202) << w.body;
+  upload("x", 0, 20);
+  upload("x", 100, 101);
+  auto m = match("x");
+  ASSERT_EQ(m.status, 201) << m.body;
+  const std::string id = json::parse(m.body)["match_id"];
+  auto lines = export_match(id);
+  ASSERT_EQ(lines.size(), 21u);
+  auto with_uid = [&uid](const std::vector<json>& ls) {
+    return std::count_if(ls.begin(), ls.end(), [&uid](const json& l) { return l["uid"] == uid; });
+  };
+  EXPECT_EQ(with_uid(lines), 1);
+  auto o = gw->call(request("GET", "/v1/optout?site_key=pk_news", "",
+                            {"Cookie: hg_uid=" + uid, "Accept: application/json"}));
+  ASSERT_EQ(o.status, 200) << o.body;
+  lines = export_match(id);
+  EXPECT_EQ(lines.size(), 20u);
+  EXPECT_EQ(with_uid(lines), 0);
+}
+
+// The retention run (also at start-up) purges the matches of an agreement that left the
+// configuration, in both tenants' audit logs.
+TEST_F(Onboarding, OnboardingRetentionPurgesMatchesOfRemovedAgreements) {
+  publisher_logins(0, 20);
+  upload("x", 0, 20);
+  auto m = match("x");
+  ASSERT_EQ(m.status, 201);
+  const std::string id = json::parse(m.body)["match_id"];
+  json cfg = json::parse(read_file(dir / "gateway.json"));
+  cfg["agreements"].erase(0);  // shop-news
+  std::ofstream(dir / "gateway.json") << cfg.dump(2);
+  gw->stop();
+  ASSERT_TRUE(gw->start()) << read_file(dir / "stderr.log");
+  EXPECT_EQ(json::parse(as("sk_shop", "GET", "/v1/matches").body)["matches"], json::array());
+  EXPECT_EQ(as("sk_news", "GET", "/v1/matches/" + id + "/export").status, 404);
+  for (const char* key : {"sk_shop", "sk_news"})
+    EXPECT_NE(as(key, "GET", "/v1/audit?since=0").body.find("\"match_purge\""), std::string::npos)
+        << key;
+}
