@@ -3,6 +3,7 @@
 // under a data-exchange agreement (POST and GET /v1/matches), and the publisher's export of a
 // match (GET /v1/matches/{match_id}/export). The store writes, decides and audits; these steps
 // read the bodies, check roles and agreements, and shape the answers.
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -180,8 +181,12 @@ void Gateway::post_audience_members(Call& call) {
   auto body = read_audience_body(call.req, m_cfg.json_depth, pii_guard(tenant));
   if (!body) return call.done(refuse(body.error()));
   AudienceUpload up{tenant.id, name, std::move(body->add), std::move(body->remove), {}};
-  for (const auto& a : m_cfg.agreements)
-    if (a.advertiser == tenant.id) up.also_audit.push_back(a.publisher);
+  for (const auto& a : m_cfg.agreements) {
+    auto& others = up.also_audit;
+    if (a.advertiser == tenant.id &&
+        std::find(others.begin(), others.end(), a.publisher) == others.end())
+      others.push_back(a.publisher);
+  }
   m_store.update_audience(
       std::move(up), [this, done = call.done,
                       rejected = std::move(body->rejected)](const AudienceUploadResult& r) {

@@ -41,8 +41,10 @@ struct Harness {
     const std::string cfg = R"({
       "store": {"data_dir": "/nonexistent/hashgate-fuzz"},
       "tenants": [
-        {"id": "t1", "role": "advertiser", "api_key_sha256": ")" + config::sha256_hex("sk_f") + R"("},
-        {"id": "t2", "role": "publisher", "api_key_sha256": ")" + config::sha256_hex("sk_g") + R"("}],
+        {"id": "t1", "role": "advertiser", "api_key_sha256": ")" +
+                            config::sha256_hex("sk_f") + R"("},
+        {"id": "t2", "role": "publisher", "api_key_sha256": ")" +
+                            config::sha256_hex("sk_g") + R"("}],
       "agreements": [{"id": "a1", "advertiser": "t1", "publisher": "t2", "purpose": "fuzz",
                       "legal_basis": "consent", "min_audience": 10, "expires": "2999-01-01"}]})";
     gw.emplace(config::parse_config(cfg), store, metrics, [] { return std::int64_t{1764374400}; });

@@ -326,6 +326,7 @@ TEST_F(Onboarding, OnboardingAcknowledgedMembersSurviveKill9) {
   ASSERT_TRUE(
       c.send_raw(request("POST", "/v1/audiences/crash/members", body,
                          {"Authorization: Bearer sk_shop", "Content-Type: application/json"})));
+  ASSERT_TRUE(wait_until_server_read(gw->port(), c));  // the whole upload reached the gateway
   gw->kill9();
   ASSERT_TRUE(gw->start()) << read_file(dir / "stderr.log");
   auto aud = json::parse(as("sk_shop", "GET", "/v1/audiences").body);
