@@ -234,6 +234,15 @@ class GatewayProcess {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   }
 
+  /// SIGKILL (a crash: no drain, no close), then reaps the process.
+  void kill9() {
+    if (m_pid <= 0) return;
+    kill(m_pid, SIGKILL);
+    int st = 0;
+    waitpid(m_pid, &st, 0);
+    m_pid = -1;
+  }
+
   int port() const { return m_port; }
   HttpResponse call(const std::string& raw) {
     Conn c(m_port);
