@@ -57,6 +57,7 @@ row "budget" "measured" "limit" ""
 dist=$(realpath -m "${HASHGATE_WEB_DIST:-web/dist}")
 gateway_bin=$(realpath -m "${HASHGATE_GATEWAY:-build/bin/hashgate-gateway}")
 cli_bin=$(realpath -m "${HASHGATE_CLI:-build/bin/hashgate}")
+onb_bin=$(realpath -m "${HASHGATE_ONBOARDING_BENCH:-build/bin/hashgate_onboarding_bench}")
 snippet=$dist/hashgate.min.js
 esm=$dist/hashgate.mjs
 if [[ -f $snippet ]]; then
@@ -102,7 +103,21 @@ else
   check "hash-file vs python (x)" "" ">=" 10
 fi
 
-# 5. Private set intersection (issue 15): blind + reblind per element against the same steps with
+# 5. Onboarding match (issue 14): 1M-member audience x 5M-link graph, against the faster of the
+# sqlite3 shell and Python sets; under 10 s in memory and with the inputs read from SQLite.
+f=$out/onboarding.json
+ensure "$f" python3 bench/onboarding/run.py
+if official "$f" program "$onb_bin"; then
+  check "match vs faster peer, wall (x)" "$(json "$f" j.ratio_vs_faster_peer)" ">=" 2
+  check "match 1M x 5M, wall (s)" "$(json "$f" j.hashgate_match_s)" "<=" 10
+  check "match 1M x 5M read from SQLite, wall (s)" "$(json "$f" j.hashgate_sqlite_total_s)" "<=" 10
+else
+  check "match vs faster peer, wall (x)" "" ">=" 2
+  check "match 1M x 5M, wall (s)" "" "<=" 10
+  check "match 1M x 5M read from SQLite, wall (s)" "" "<=" 10
+fi
+
+# 6. Private set intersection (issue 15): blind + reblind per element against the same steps with
 # @noble/curves (both on every core), and 1,000,000 x 1,000,000 rows end to end on this machine.
 f=$out/psi.json
 ensure "$f" node bench/psi/run.mjs
@@ -114,7 +129,24 @@ else
   check "psi 1M x 1M rows end to end (s)" "" "<=" 180
 fi
 
-# 6. Delivery to a loopback webhook (issue 16): events/s through the worker (in-memory outbox),
+# 6. Kafka mode (issue 17): one replica against 3 mock brokers on this machine, beside nginx and
+# fastify with the same wrk settings; opt-out propagation between two replicas. The mock brokers'
+# CPU share is printed for information (they share the machine's cores).
+f=$out/kafka.json
+ensure "$f" node bench/gateway/kafka.mjs
+if official "$f" gateway "$gateway_bin"; then
+  check "kafka replica single req/s vs fastify (x)" "$(json "$f" j.ratios.single_vs_fastify_req)" ">=" 2
+  check "kafka replica single req/s vs nginx (x)" "$(json "$f" j.ratios.single_vs_nginx_req)" ">=" 0.5
+  check "kafka opt-out propagation p99 (ms)" "$(json "$f" j.propagation.p99_ms)" "<=" 1000
+  row "  (kafka batch100 events/s, for information)" "$(json "$f" j.results.kafka.batch100.events_per_s)" "" ""
+  row "  (mock brokers' CPU share, single run)" "$(json "$f" '100 * j.results.kafka.single.cpu.mock.share_of_machine')%" "" ""
+else
+  check "kafka replica single req/s vs fastify (x)" "" ">=" 2
+  check "kafka replica single req/s vs nginx (x)" "" ">=" 0.5
+  check "kafka opt-out propagation p99 (ms)" "" "<=" 1000
+fi
+
+# 7. Delivery to a loopback webhook (issue 16): events/s through the worker (in-memory outbox),
 # then through the real gateway (SQLite outbox: the backlog left after the load, drained by the
 # worker alone), and ingest with one webhook destination attached against none (<= 25 % slower).
 f=$out/deliver.json

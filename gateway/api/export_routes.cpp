@@ -47,7 +47,16 @@ Response ndjson(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+bool Gateway::refused_in_kafka_mode(Call& call) {
+  if (m_cfg.store_kind != config::StoreKind::kafka) return false;
+  call.done(error(501, "served_by_sink",
+                  "this gateway is a Kafka replica and keeps no events: this route is served by "
+                  "the sink (hashgate-gateway --sink, docs/deploy.md)"));
+  return true;
+}
+
 void Gateway::export_events(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   std::int64_t since = 0, limit = 1000;
   if (const char* bad = since_and_limit(call.req.target, since, limit))
     return call.done(error(400, "invalid_parameter", bad));
@@ -59,6 +68,7 @@ void Gateway::export_events(Call& call) {
 }
 
 void Gateway::audit(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   std::int64_t since = 0, limit = 1000;
   if (const char* bad = since_and_limit(call.req.target, since, limit))
     return call.done(error(400, "invalid_parameter", bad));
@@ -83,6 +93,11 @@ std::size_t Gateway::run_retention() {
     total += m_store.purge_before(t.id, cutoff);
   }
   m_metrics.add_retention_purged(total);
+  // Matches live as long as their agreement: those of expired or removed ones go (issue 14).
+  std::vector<std::string> in_force;
+  for (const auto& a : m_cfg.agreements)
+    if (today() < a.expires) in_force.push_back(a.id);
+  m_store.purge_matches(in_force);
   return total;
 }
 

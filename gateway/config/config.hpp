@@ -9,10 +9,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "gateway/deliver/destination.hpp"  // Destination
-#include "gateway/store/store.hpp"          // Durability
+#include "gateway/deliver/destination.hpp"    // Destination
+#include "gateway/onboarding/agreements.hpp"  // Role, Agreement
+#include "gateway/store/store.hpp"            // Durability
 #include "hashgate/types.hpp"
 #include "tcf/consent.hpp"  // LegalBasis
 
@@ -64,6 +66,8 @@ struct Tenant {
   bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
   bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
   int retention_days = 90;      ///< events older than this are purged
+  /// Onboarding role (config: advertiser | publisher | both; default advertiser).
+  onboarding::Role role = onboarding::Role::advertiser;
   /// Where accepted events and opt-outs are forwarded (`destinations`, docs/destinations.md);
   /// secrets already read from the environment.
   std::vector<deliver::Destination> destinations;
@@ -88,6 +92,19 @@ struct Cookies {
   CookieSecure secure = CookieSecure::automatic;
   int uid_max_age_days = 395;     ///< ≤ 400
   int optout_max_age_days = 400;  ///< ≤ 400
+};
+
+/// Which store the gateway writes to (config: `store.kind`, sqlite | kafka).
+enum class StoreKind { sqlite, kafka };
+
+/// The Kafka store's settings (`store.brokers`, `store.topic_prefix`, `store.kafka`;
+/// docs/deploy.md). Only read when `store.kind` is kafka.
+struct KafkaSettings {
+  std::string brokers;                    ///< bootstrap servers, "host:port,host:port"
+  std::string topic_prefix = "hashgate";  ///< topics are <prefix>.events and <prefix>.optouts
+  /// librdkafka properties passed through as written (values as strings). The gateway checks
+  /// them with librdkafka at start-up and refuses to start naming `store.kafka.<name>`.
+  std::vector<std::pair<std::string, std::string>> properties;
 };
 
 /// The whole gateway configuration.
@@ -123,9 +140,14 @@ struct Config {
   Durability durability = Durability::full;  ///< config: normal | full | extra
   std::size_t queue_high_water = 20000;
   std::chrono::seconds retention_interval{3600};
-  std::size_t delivery_threads = 2;  ///< `delivery.threads`: threads of the delivery worker
+  StoreKind store_kind = StoreKind::sqlite;  ///< config: store.kind
+  KafkaSettings kafka;                       ///< used when store_kind is kafka
+  std::size_t delivery_threads = 2;          ///< `delivery.threads`: threads of the delivery worker
 
   std::vector<Tenant> tenants;
+  /// Data-exchange agreements between an advertiser and a publisher (top-level `agreements`;
+  /// docs/onboarding.md). Empty when the key is absent.
+  std::vector<onboarding::Agreement> agreements;
   std::string source_sha256;  ///< sha256 (hex) of the config file bytes, for the audit log
 };
 

@@ -82,6 +82,11 @@ int fan_out(Txn& txn, const std::string& tenant, Closure& c) {
           tenant, value);
       if (rc != SQLITE_OK) return rc;
     }
+    if (!is_uid) {  // the other ids of an audience member holding it (issue 14)
+      std::vector<std::string> members;
+      if (int rc = audience_member_ids(txn, tenant, value, members); rc != SQLITE_OK) return rc;
+      for (auto& id : members) c.add(false, std::move(id));
+    }
   }
   return SQLITE_OK;
 }
@@ -139,6 +144,9 @@ int OptOutJob::run(Txn& txn) {
     if (int rc = suppress_and_purge(txn, tenant, u, true, t, added, result); rc != SQLITE_OK)
       return rc;
   }
+  const std::vector<std::string> ids(c.ids.begin(), c.ids.end()),
+      uids(c.uids.begin(), c.uids.end());
+  if (int rc = forget_in_onboarding(txn, tenant, ids, uids); rc != SQLITE_OK) return rc;
   nlohmann::ordered_json detail = {{"ids_suppressed", result.ids_suppressed},
                                    {"events_purged", result.events_purged},
                                    {"source", source}};
@@ -201,6 +209,8 @@ int PurgeJob::run(Txn& txn) {
       rc != SQLITE_OK)
     return rc;
   const auto links = static_cast<std::size_t>(txn.changes());
+  std::size_t graph = 0;
+  if (int rc = purge_graph_before(txn, tenant, cutoff, graph); rc != SQLITE_OK) return rc;
   // The recipient ledger is personal data too: what was last sent before the cutoff goes.
   if (int rc = txn.run("DELETE FROM ledger WHERE tenant = ?1 AND last_sent < ?2", tenant, cutoff);
       rc != SQLITE_OK)
@@ -208,9 +218,10 @@ int PurgeJob::run(Txn& txn) {
   const auto ledger = static_cast<std::size_t>(txn.changes());
   nlohmann::ordered_json detail = {
       {"cutoff", cutoff}, {"events_purged", events}, {"links_purged", links}};
+  if (graph > 0) detail["graph_purged"] = graph;
   if (ledger > 0) detail["ledger_purged"] = ledger;
   if (int rc = txn.audit(txn.now(), tenant, "retention", detail.dump()); rc != SQLITE_OK) return rc;
-  if (events + links + ledger > 0) txn.scrub_after_commit();
+  if (events + links + graph + ledger > 0) txn.scrub_after_commit();
   return SQLITE_OK;
 }
 
