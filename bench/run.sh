@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark (SDK under Node and Chromium, gateway, CLI, psi), then the budget check.
+# Runs every benchmark (SDK under Node and Chromium, gateway, CLI, psi, onboarding match),
+# then the budget check.
 # Each bench prints its table and writes bench/out/<name>.json; a failed bench leaves its JSON
 # absent so budgets.sh reports the figure as missed. Usage: bench/run.sh  (make bench)
 set -uo pipefail
@@ -20,6 +21,7 @@ run gateway.json node bench/gateway/run.mjs
 run kafka.json node bench/gateway/kafka.mjs
 run cli.json python3 bench/cli/run.py
 run psi.json node bench/psi/run.mjs
+run onboarding.json python3 bench/onboarding/run.py
 echo; echo "== bench/budgets.sh (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 BENCH_NO_RERUN=1 bench/budgets.sh || status=1
 exit $status

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "audience_command.hpp"
 #include "hashgate/hashgate.hpp"
 #include "options.hpp"
 #include "pipeline.hpp"
@@ -211,6 +212,7 @@ int run(std::span<char*> args, const Io& io) {
   if (cmd == "normalize") return cmd_normalize(rest, io);
   if (cmd == "hash") return cmd_hash(rest, io);
   if (cmd == "hash-file") return cmd_hash_file(rest, io);
+  if (cmd == "audience") return cmd_audience(rest, io);
   if (cmd == "psi") return cmd_psi(rest, io);
   if (cmd == "tcf") {
     std::fflush(io.out);

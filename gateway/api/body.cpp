@@ -89,7 +89,7 @@ bool find_raw_pii_at(JsonDoc::Value v, const std::string& root, const PiiFrame* 
       return found;
     case JsonDoc::Kind::object: {
       // The values of an object reached by the key "ids" are digests: those are not scanned.
-      const bool ids = f && f->is_key && f->key == "ids";
+      const bool ids = f && (f->is_key ? f->key == "ids" : scan.id_set_elements);
       return !v.members([&](std::string_view k, JsonDoc::Value x) {
         if (scan.guard.find(k, scan.budget) != policy::PiiKind::none) {
           path = pii_pointer(root, f) + "/<key>";

@@ -39,6 +39,9 @@ struct PiiScan {
   const policy::PiiGuard& guard;
   policy::PiiBudget budget{};
   bool event = false;
+  /// The objects that are elements of an array are "ids" objects (an audience upload's members):
+  /// their valid digests are not scanned, as under an event's "ids".
+  bool id_set_elements = false;
 };
 
 /// Finds the first raw e-mail/phone in any string, key or long integer of `v` with `scan`'s

@@ -93,6 +93,11 @@ std::size_t Gateway::run_retention() {
     total += m_store.purge_before(t.id, cutoff);
   }
   m_metrics.add_retention_purged(total);
+  // Matches live as long as their agreement: those of expired or removed ones go (issue 14).
+  std::vector<std::string> in_force;
+  for (const auto& a : m_cfg.agreements)
+    if (today() < a.expires) in_force.push_back(a.id);
+  m_store.purge_matches(in_force);
   return total;
 }
 

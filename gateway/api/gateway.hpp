@@ -4,7 +4,8 @@
 //
 // gateway.cpp holds construction, handle(), the route table and the dispatch; the routes live in
 // one file per concern: event_routes.cpp (POST /v1/events), optout_routes.cpp (opt-out, opt-in,
-// status), export_routes.cpp (export, audit, retention), static_routes.cpp (static files, 404),
+// status), export_routes.cpp (export, audit, retention), onboarding_routes.cpp (audiences,
+// matches, match export), static_routes.cpp (static files, 404),
 // health_routes.cpp (healthz, readyz, metrics), cors.cpp (preflight, CORS, origins). Shared
 // helpers: auth.cpp (credentials), cookies.cpp, request.cpp, reply.cpp, body.cpp, and the pure
 // parse_event.cpp and route_table.cpp.
@@ -169,6 +170,15 @@ class Gateway {
   void export_events(Call& call);
   void audit(Call& call);
 
+  // onboarding_routes.cpp (issue 14)
+  void post_audience_members(Call& call);
+  void get_audiences(Call& call);
+  void delete_audience(Call& call);
+  void post_match(Call& call);
+  void get_matches(Call& call);
+  void export_match(Call& call);
+  /// The UTC day of the gateway's clock (agreements end at the start of their `expires` day).
+  onboarding::Day today() const;
   // health_routes.cpp
   void healthz(Call& call);
   void readyz(Call& call);

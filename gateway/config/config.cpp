@@ -182,6 +182,30 @@ void parse_pii(const json& t, const std::string& where, PiiSettings& out) {
     out.allow_paths = parse_allow_paths(p.at("allow_paths"), join(w, "allow_paths"));
 }
 
+// ---- agreements (issue 14) ------------------------------------------------------------------
+
+/// Runs one of gateway/onboarding's parsers, turning its AgreementError (which already reads
+/// "config: <key>: ...") into a ConfigError.
+template <typename F>
+auto onboarding_call(F&& parse) {
+  try {
+    return parse();
+  } catch (const onboarding::AgreementError& e) {
+    throw ConfigError(e.what());
+  }
+}
+
+void parse_agreements(const json& j, Config& c) {
+  if (!j.contains("agreements")) return;
+  auto roles = [&c](std::string_view id) -> std::optional<onboarding::Role> {
+    for (const auto& t : c.tenants)
+      if (t.id == id) return t.role;
+    return std::nullopt;
+  };
+  c.agreements =
+      onboarding_call([&] { return onboarding::parse_agreements(j.at("agreements"), roles); });
+}
+
 // ---- tenants --------------------------------------------------------------------------------
 
 std::string parse_tenant_id(const json& t, const std::string& where) {
@@ -268,7 +292,7 @@ TcfSettings parse_tcf(const json& t, const std::string& where) {
 Tenant parse_tenant(const json& t, const std::string& where, std::set<std::string>& seen_keys) {
   only_keys(t, where,
             {"id", "site_keys", "api_key_sha256", "legal_basis", "tcf", "gpc", "set_uid_cookie",
-             "retention_days", "pii"});
+             "retention_days", "pii", "role"});
   Tenant out;
   out.id = parse_tenant_id(t, where);
   out.site_keys = parse_site_keys(t, where, seen_keys);
@@ -282,6 +306,7 @@ Tenant parse_tenant(const json& t, const std::string& where, std::set<std::strin
   out.gpc = get_bool(t, where, "gpc", true);
   out.set_uid_cookie = get_bool(t, where, "set_uid_cookie", false);
   out.retention_days = static_cast<int>(get_int(t, where, "retention_days", 90, 1, 3650));
+  out.role = onboarding_call([&] { return onboarding::parse_role(t, where); });
   return out;
 }
 
@@ -525,7 +550,7 @@ Config parse_config(const std::string& text) {
   if (j.is_discarded()) throw ConfigError("config: the file is not valid JSON");
   only_keys(j, "",
             {"listen", "threads", "public_origins", "limits", "timeouts", "tls", "cookies",
-             "static", "store", "retention_interval_s", "tenants", "$comment"});
+             "static", "store", "retention_interval_s", "tenants", "agreements", "$comment"});
   Config c;
   parse_listen(j, c);
   c.threads = static_cast<int>(get_int(j, "", "threads", default_threads(), 1, 256));
@@ -539,6 +564,7 @@ Config parse_config(const std::string& text) {
   c.retention_interval =
       std::chrono::seconds(get_int(j, "", "retention_interval_s", 3600, 1, 86400 * 7));
   parse_tenants(j, c);
+  parse_agreements(j, c);
   return c;
 }
 

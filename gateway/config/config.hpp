@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "gateway/store/store.hpp"  // Durability
+#include "gateway/onboarding/agreements.hpp"  // Role, Agreement
+#include "gateway/store/store.hpp"            // Durability
 #include "hashgate/types.hpp"
 #include "tcf/consent.hpp"  // LegalBasis
 
@@ -64,6 +65,8 @@ struct Tenant {
   bool gpc = true;              ///< honour Sec-GPC: 1 as an opt-out
   bool set_uid_cookie = false;  ///< may the gateway set its hg_uid first-party cookie
   int retention_days = 90;      ///< events older than this are purged
+  /// Onboarding role (config: advertiser | publisher | both; default advertiser).
+  onboarding::Role role = onboarding::Role::advertiser;
 };
 
 /// The SameSite attribute of the gateway's cookies (config: Strict | Lax | None).
@@ -137,6 +140,9 @@ struct Config {
   KafkaSettings kafka;                       ///< used when store_kind is kafka
 
   std::vector<Tenant> tenants;
+  /// Data-exchange agreements between an advertiser and a publisher (top-level `agreements`;
+  /// docs/onboarding.md). Empty when the key is absent.
+  std::vector<onboarding::Agreement> agreements;
   std::string source_sha256;  ///< sha256 (hex) of the config file bytes, for the audit log
 };
 

@@ -82,6 +82,11 @@ int fan_out(Txn& txn, const std::string& tenant, Closure& c) {
           tenant, value);
       if (rc != SQLITE_OK) return rc;
     }
+    if (!is_uid) {  // the other ids of an audience member holding it (issue 14)
+      std::vector<std::string> members;
+      if (int rc = audience_member_ids(txn, tenant, value, members); rc != SQLITE_OK) return rc;
+      for (auto& id : members) c.add(false, std::move(id));
+    }
   }
   return SQLITE_OK;
 }
@@ -129,6 +134,9 @@ int OptOutJob::run(Txn& txn) {
     if (int rc = suppress_and_purge(txn, tenant, u, true, t, added, result); rc != SQLITE_OK)
       return rc;
   }
+  const std::vector<std::string> ids(c.ids.begin(), c.ids.end()),
+      uids(c.uids.begin(), c.uids.end());
+  if (int rc = forget_in_onboarding(txn, tenant, ids, uids); rc != SQLITE_OK) return rc;
   nlohmann::ordered_json detail = {{"ids_suppressed", result.ids_suppressed},
                                    {"events_purged", result.events_purged},
                                    {"source", source}};
@@ -190,10 +198,13 @@ int PurgeJob::run(Txn& txn) {
       rc != SQLITE_OK)
     return rc;
   const auto links = static_cast<std::size_t>(txn.changes());
-  const nlohmann::ordered_json detail = {
+  std::size_t graph = 0;
+  if (int rc = purge_graph_before(txn, tenant, cutoff, graph); rc != SQLITE_OK) return rc;
+  nlohmann::ordered_json detail = {
       {"cutoff", cutoff}, {"events_purged", events}, {"links_purged", links}};
+  if (graph > 0) detail["graph_purged"] = graph;
   if (int rc = txn.audit(txn.now(), tenant, "retention", detail.dump()); rc != SQLITE_OK) return rc;
-  if (events + links > 0) txn.scrub_after_commit();
+  if (events + links + graph > 0) txn.scrub_after_commit();
   return SQLITE_OK;
 }
 

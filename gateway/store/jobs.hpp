@@ -5,6 +5,7 @@
 // through one generic path (SqliteStore::run_in_transaction). A new job is a new struct here
 // plus an alternative in `Job`; the writer loop does not change (docs/storage.md).
 
+#include "onboarding_jobs.hpp"
 #include "store.hpp"
 
 #include <concepts>
@@ -80,6 +81,7 @@ struct AuditJob {
 };
 
 /// Everything the writer thread can be asked to do, in queue order.
-using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob>;
+using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob,
+                         DeleteAudienceJob, MatchJob, MatchPurgeJob>;
 
 }  // namespace hashgate::gw::store_detail

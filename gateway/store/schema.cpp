@@ -99,6 +99,79 @@ UPDATE events SET received = w.m
 INSERT OR IGNORE INTO store_state(key, value)
   VALUES('seq_floor', (SELECT coalesce(max(seq), 0) FROM events));
 )sql"},
+    // 4 → 5: onboarding (issue 14; docs/onboarding.md, "Data model"). Digests are BLOBs of their
+    // own length (32, 20 or 16 bytes) with the kind as an integer (onboarding::IdKind); member
+    // keys are 16-byte BLOBs. `graph` and `persons` are built from a publisher's events that carry
+    // a uid or online ids (store_state 'graph_seq.<tenant>' is how far); matches keep the member
+    // keys of their audience (differencing rule) and their people in order (the export's cursor).
+    // IF NOT EXISTS: a test re-runs migrations on a file whose version was set back.
+    {5, R"sql(
+CREATE TABLE IF NOT EXISTS audiences(
+  tenant  TEXT    NOT NULL,
+  name    TEXT    NOT NULL,
+  created INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  PRIMARY KEY(tenant, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audience_members(
+  tenant     TEXT NOT NULL,
+  audience   TEXT NOT NULL,
+  member_key BLOB NOT NULL,
+  PRIMARY KEY(tenant, audience, member_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audience_ids(
+  tenant     TEXT    NOT NULL,
+  audience   TEXT    NOT NULL,
+  kind       INTEGER NOT NULL,
+  digest     BLOB    NOT NULL,
+  member_key BLOB    NOT NULL,
+  PRIMARY KEY(tenant, audience, kind, digest, member_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS audience_ids_digest ON audience_ids(tenant, digest);
+CREATE INDEX IF NOT EXISTS audience_ids_member ON audience_ids(tenant, audience, member_key);
+CREATE TABLE IF NOT EXISTS persons(
+  tenant     TEXT    NOT NULL,
+  person     TEXT    NOT NULL,
+  uid        TEXT    NOT NULL,
+  online_ids TEXT    NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  PRIMARY KEY(tenant, person)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS graph(
+  tenant    TEXT    NOT NULL,
+  kind      INTEGER NOT NULL,
+  digest    BLOB    NOT NULL,
+  person    TEXT    NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY(tenant, kind, digest, person)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS graph_person ON graph(tenant, person);
+CREATE TABLE IF NOT EXISTS matches(
+  match_id         TEXT    PRIMARY KEY,
+  agreement        TEXT    NOT NULL,
+  advertiser       TEXT    NOT NULL,
+  publisher        TEXT    NOT NULL,
+  audience         TEXT    NOT NULL,
+  released         INTEGER NOT NULL,
+  matched          INTEGER NOT NULL,
+  audience_members INTEGER NOT NULL,
+  removed          INTEGER NOT NULL DEFAULT 0,
+  created          INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS matches_agreement ON matches(agreement);
+CREATE TABLE IF NOT EXISTS match_members(
+  match_id TEXT NOT NULL,
+  key      BLOB NOT NULL,
+  PRIMARY KEY(match_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS match_persons(
+  match_id TEXT    NOT NULL,
+  pos      INTEGER NOT NULL,
+  person   TEXT    NOT NULL,
+  PRIMARY KEY(match_id, pos)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS match_persons_person ON match_persons(match_id, person);
+)sql"},
 };
 const int k_migration_count = static_cast<int>(std::size(k_migrations));
 

@@ -8,6 +8,8 @@
 //   index_pass.cpp    the deferred, sorted indexing of ids (event_ids, links)
 //   jobs.cpp          the jobs that run through the generic transaction path (TxnJob)
 //   export.cpp        the readers: export and audit
+//   onboarding_store.cpp  audiences, matches and their export (issue 14; jobs in
+//   onboarding_jobs.cpp)
 
 #include "jobs.hpp"
 #include "mirror.hpp"
@@ -52,6 +54,18 @@ class SqliteStore final : public Store {
                                 std::size_t limit) override;
   void append_audit(AuditEntry entry) override;
   std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) override;
+  // onboarding_store.cpp
+  void update_audience(AudienceUpload upload,
+                       std::function<void(AudienceUploadResult)> done) override;
+  std::vector<AudienceInfo> audiences(const std::string& tenant) override;
+  void delete_audience(const std::string& tenant, std::string name,
+                       std::function<void(std::error_code, bool)> done) override;
+  void create_match(MatchRequest request, std::function<void(MatchResult)> done) override;
+  std::vector<MatchInfo> matches(const std::string& tenant) override;
+  std::optional<MatchInfo> find_match(const std::string& match_id) override;
+  std::vector<std::string> export_match(const MatchInfo& m, ExportCursor after,
+                                        std::size_t limit) override;
+  std::size_t purge_matches(const std::vector<std::string>& agreements) override;
   std::size_t queue_depth() const override;
   bool ready() const override { return m_ready.load(); }
   void close() override;

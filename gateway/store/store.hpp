@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/store/onboarding.hpp"
+
 namespace hashgate::gw {
 
 /// SQLite durability level (PRAGMA synchronous). See docs/storage.md for what each survives.
@@ -189,6 +191,35 @@ class Store {
   /// never call it from a `done` callback (they run on the writer thread).
   virtual std::size_t purge_before(const std::string& tenant, std::int64_t cutoff) = 0;
 
+  // ---- onboarding (issue 14; onboarding.hpp). The defaults answer "closed" / nothing, for test
+  // doubles without onboarding; the SQLite store implements them.
+
+  /// Adds and removes members of an audience (created on first upload) in one transaction;
+  /// members with a suppressed id are dropped. `done` runs after the commit.
+  virtual void update_audience(AudienceUpload upload,
+                               std::function<void(AudienceUploadResult)> done);
+  /// The audiences of `tenant`, by name.
+  virtual std::vector<AudienceInfo> audiences(const std::string& tenant);
+  /// Deletes an audience and its members (matches keep their member keys: the differencing rule
+  /// needs them). `done(ec, found)` runs after the commit.
+  virtual void delete_audience(const std::string& tenant, std::string name,
+                               std::function<void(std::error_code, bool)> done);
+  /// Matches an audience with the publisher's graph under the differencing and release rules;
+  /// both tenants' audit logs record it. `done` runs after the commit.
+  virtual void create_match(MatchRequest request, std::function<void(MatchResult)> done);
+  /// The matches `tenant` takes part in (as advertiser or publisher), oldest first.
+  virtual std::vector<MatchInfo> matches(const std::string& tenant);
+  /// The match `match_id`, or nullopt.
+  virtual std::optional<MatchInfo> find_match(const std::string& match_id);
+  /// The publisher's own identifiers of the people of match `m` after position `after` (0: from
+  /// the start), at most `limit`, as NDJSON lines {"uid","online_ids","cursor"}; people who
+  /// opted out since are left out. Audited in both tenants' logs.
+  virtual std::vector<std::string> export_match(const MatchInfo& m, ExportCursor after,
+                                                std::size_t limit);
+  /// Deletes every match whose agreement is not in `agreements` (expired or removed), with its
+  /// keys and people; blocks until committed. Returns the number of matches deleted.
+  virtual std::size_t purge_matches(const std::vector<std::string>& agreements);
+
   /// Events waiting for the writer (for /metrics and overload decisions).
   virtual std::size_t queue_depth() const = 0;
   /// True while the database is writable (for /readyz).
@@ -200,6 +231,37 @@ class Store {
   /// Stops accepting, flushes the queue, commits and joins the writer thread.
   virtual void close() = 0;
 };
+
+// ---- onboarding defaults (inline: test doubles without onboarding link no store library) ---
+
+inline void Store::update_audience(AudienceUpload, std::function<void(AudienceUploadResult)> done) {
+  AudienceUploadResult r;
+  r.error = std::make_error_code(std::errc::operation_not_supported);
+  if (done) done(r);
+}
+
+inline std::vector<AudienceInfo> Store::audiences(const std::string&) { return {}; }
+
+inline void Store::delete_audience(const std::string&, std::string,
+                                   std::function<void(std::error_code, bool)> done) {
+  if (done) done(std::make_error_code(std::errc::operation_not_supported), false);
+}
+
+inline void Store::create_match(MatchRequest, std::function<void(MatchResult)> done) {
+  MatchResult r;
+  r.error = std::make_error_code(std::errc::operation_not_supported);
+  if (done) done(r);
+}
+
+inline std::vector<MatchInfo> Store::matches(const std::string&) { return {}; }
+
+inline std::optional<MatchInfo> Store::find_match(const std::string&) { return std::nullopt; }
+
+inline std::vector<std::string> Store::export_match(const MatchInfo&, ExportCursor, std::size_t) {
+  return {};
+}
+
+inline std::size_t Store::purge_matches(const std::vector<std::string>&) { return 0; }
 
 }  // namespace hashgate::gw
 

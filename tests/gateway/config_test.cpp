@@ -187,3 +187,47 @@ TEST(GatewayConfig, BadTypedValuesNameTheKeyAndTheChoices) {
                      key + std::string(64, 'a') + "\"}]}"),
             "config: tenants[1].api_key_sha256: the same API key is used twice");
 }
+
+// Issue 14: tenants' roles and the agreements list are read into typed values; a bad role,
+// reference or date refuses start-up naming the key, never the value.
+TEST(GatewayConfig, RolesAndAgreements) {
+  const std::string pub = R"({"id":"news","role":"publisher","api_key_sha256":)"
+                          R"("e31200eb6ded1763854d26080acb8aa98390fbb1b175657ad711e13b674dbac6"})";
+  const std::string agreement =
+      R"({"id":"t1-news","advertiser":"t1","publisher":"news","purpose":"p",)"
+      R"("legal_basis":"legitimate_interest","expires":"2027-01-01"})";
+  auto with = [&](const std::string& tenants, const std::string& agreements) {
+    return R"({"tenants":[)" + tenants + R"(],"agreements":[)" + agreements + "]}";
+  };
+  const auto c = parse_config(with(k_tenant + "," + pub, agreement));
+  namespace ob = hashgate::gw::onboarding;
+  EXPECT_EQ(c.tenants[0].role, ob::Role::advertiser);  // the default
+  EXPECT_EQ(c.tenants[1].role, ob::Role::publisher);
+  ASSERT_EQ(c.agreements.size(), 1u);
+  EXPECT_EQ(c.agreements[0].min_audience, 100);
+  EXPECT_EQ(c.agreements[0].legal_basis, ob::LegalBasis::legitimate_interest);
+  EXPECT_EQ(ob::format_date(c.agreements[0].expires), "2027-01-01");
+  EXPECT_TRUE(parse_config(R"({"tenants":[)" + k_tenant + "]}").agreements.empty());
+
+  std::string bad_role = pub;
+  bad_role.replace(bad_role.find("publisher"), 9, "Publisher-secret");
+  const std::string e1 = error_of(with(k_tenant + "," + bad_role, agreement));
+  EXPECT_NE(e1.find("tenants[1].role"), std::string::npos) << e1;
+  EXPECT_EQ(e1.find("Publisher-secret"), std::string::npos) << e1;
+  std::string unknown = agreement;
+  unknown.replace(unknown.find("\"news\""), 6, "\"nobody-secret\"");
+  const std::string e2 = error_of(with(k_tenant + "," + pub, unknown));
+  EXPECT_NE(e2.find("agreements[0].publisher"), std::string::npos) << e2;
+  EXPECT_EQ(e2.find("nobody-secret"), std::string::npos) << e2;
+  std::string date = agreement;
+  date.replace(date.find("2027-01-01"), 10, "2027-02-30");
+  EXPECT_NE(error_of(with(k_tenant + "," + pub, date)).find("agreements[0].expires"),
+            std::string::npos);
+  // t1 as publisher: its role (advertiser) does not allow it.
+  std::string wrong = agreement;
+  wrong.replace(wrong.find("\"advertiser\":\"t1\""), 17, "\"advertiser\":\"news\"");
+  wrong.replace(wrong.find("\"publisher\":\"news\""), 18, "\"publisher\":\"t1\"");
+  EXPECT_NE(error_of(with(k_tenant + "," + pub, wrong)).find("agreements[0]."), std::string::npos);
+  EXPECT_NE(error_of(R"({"tenants":[)" + k_tenant + R"(],"agreements":{}})").find("agreements"),
+            std::string::npos);
+}

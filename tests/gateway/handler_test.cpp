@@ -581,7 +581,11 @@ TEST_F(GatewayHandler, GatewayRouteLabelsAndAllow) {
       {"GET", "/v1/optout/status", 200, "optout_status", ""},
       {"GET", "/v1/nothing", 404, "other", ""},
       {"DELETE", "/v1/events/", 404, "other", ""},
-      {"GET", "/v1/audiences/vip", 404, "other", ""},
+      {"GET", "/v1/audiences/vip", 405, "audience", "DELETE"},
+      {"PUT", "/v1/matches", 405, "matches", "GET, POST"},
+      {"POST", "/v1/matches/m_1/export", 405, "match_export", "GET"},
+      {"GET", "/v1/audiences/vip/members/x", 404, "other", ""},
+      {"POST", "/v1/audiences/vip/members", 401, "audience_members", ""},
       {"OPTIONS", "/v1/anything", 400, "preflight", ""},  // no Origin: a bad preflight
       {"OPTIONS", "/v1/events/export", 400, "preflight", ""},
       {"GET", "/nothing.html", 404, "static", ""},

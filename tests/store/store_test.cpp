@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "schema.hpp"
 #include "wal_vfs.hpp"
 
 namespace fs = std::filesystem;
@@ -174,7 +175,8 @@ TEST_F(StoreTest, StoreOpenUsesWalAndRefusesNewerSchema) {
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 4);  // schema version written by the migrations
+  EXPECT_EQ(sqlite3_column_int(st, 0),
+            hashgate::gw::store_detail::schema_version());  // written by the migrations
   sqlite3_finalize(st);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -874,7 +876,7 @@ INSERT INTO links(tenant, uid, id, first_seen, last_seen) VALUES
 PRAGMA user_version=1;
 )sql");
   open();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), hashgate::gw::store_detail::schema_version());
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM event_ids"), 3);
   EXPECT_EQ(exported_ids("t"), (std::vector<std::string>{"old1", "old2", "old3"}));
   // Dedupe still holds against the migrated rows.
@@ -971,7 +973,7 @@ UPDATE events SET received = 2000 WHERE event_id = 'x3';
 PRAGMA user_version=2;
 )sql");
   open();
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), hashgate::gw::store_detail::schema_version());
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events_received'"), 0);
   EXPECT_EQ(query_int(db, "SELECT received FROM events WHERE event_id = 'x3'"), 3000);
   EXPECT_EQ(m_store->purge_before("t", 3000), 1u);
