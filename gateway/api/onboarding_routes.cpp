@@ -172,6 +172,7 @@ ob::Day Gateway::today() const {
 // ---- audiences -------------------------------------------------------------------------------
 
 void Gateway::post_audience_members(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   const config::Tenant& tenant = *call.auth.tenant;
   if (!ob::may_advertise(tenant.role)) return call.done(refuse(not_advertiser()));
   const std::string name(call.params.get("name"));
@@ -201,6 +202,7 @@ void Gateway::post_audience_members(Call& call) {
 }
 
 void Gateway::get_audiences(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   json list = json::array();
   for (const auto& a : m_store.audiences(call.auth.tenant->id))
     list.push_back(json{{"name", a.name}, {"members", a.members}, {"updated", a.updated}});
@@ -208,6 +210,7 @@ void Gateway::get_audiences(Call& call) {
 }
 
 void Gateway::delete_audience(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   const std::string name(call.params.get("name"));
   if (!valid_audience_name(name))
     return call.done(error(404, "unknown_audience", "no audience of that name"));
@@ -222,6 +225,7 @@ void Gateway::delete_audience(Call& call) {
 // ---- matches ---------------------------------------------------------------------------------
 
 void Gateway::post_match(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   const config::Tenant& tenant = *call.auth.tenant;
   if (!ob::may_advertise(tenant.role)) return call.done(refuse(not_advertiser()));
   auto body = read_match_body(call.req, m_cfg.json_depth);
@@ -253,6 +257,7 @@ void Gateway::post_match(Call& call) {
 }
 
 void Gateway::get_matches(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   json list = json::array();
   for (const auto& m : m_store.matches(call.auth.tenant->id))
     list.push_back(match_json(m, call.auth.tenant->id));
@@ -260,6 +265,7 @@ void Gateway::get_matches(Call& call) {
 }
 
 void Gateway::export_match(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   const std::string& tenant = call.auth.tenant->id;
   const auto m = m_store.find_match(std::string(call.params.get("match_id")));
   const ob::Agreement* a = m ? ob::find_agreement(m_cfg.agreements, m->agreement) : nullptr;

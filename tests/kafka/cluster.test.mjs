@@ -86,9 +86,13 @@ test('every acknowledged event is in the topic and, after the sink, in the expor
     const ids = await assert_exported_once(c.sink, acked);
     assert.equal(ids.length, acked.size);
     // A replica keeps no events: its store routes say so.
-    const r = await request(c.replicas[0].origin, 'GET', '/v1/events/export', { headers: k_api });
-    assert.equal(r.status, 501);
-    assert.equal(JSON.parse(r.body).error, 'served_by_sink');
+    for (const [method, route] of [['GET', '/v1/events/export'], ['GET', '/v1/audit'], ['GET', '/v1/audiences'],
+      ['POST', '/v1/audiences/a1/members'], ['DELETE', '/v1/audiences/a1'], ['GET', '/v1/matches'],
+      ['POST', '/v1/matches'], ['GET', '/v1/matches/m1/export']]) {
+      const r = await request(c.replicas[0].origin, method, route, { headers: k_api, body: method === 'POST' ? {} : undefined });
+      assert.equal(r.status, 501, `${method} ${route}: ${r.status} ${r.body}`);
+      assert.equal(JSON.parse(r.body).error, 'served_by_sink');
+    }
   } finally {
     await c.stop();
   }
