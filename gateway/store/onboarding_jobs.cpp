@@ -498,7 +498,9 @@ int audience_member_ids(Txn& txn, const std::string& tenant, const std::string& 
   const std::string bytes = hex_bytes(hex);
   if (bytes.empty()) return SQLITE_OK;
   return txn.each_row(
-      "SELECT DISTINCT b.kind, b.digest FROM audience_ids a JOIN audience_ids b"
+      // CROSS JOIN keeps this order (a by digest, then b by member): without statistics SQLite
+      // would otherwise scan every member of the tenant for each id.
+      "SELECT DISTINCT b.kind, b.digest FROM audience_ids a CROSS JOIN audience_ids b"
       " ON b.tenant = a.tenant AND b.audience = a.audience AND b.member_key = a.member_key"
       " WHERE a.tenant = ?1 AND a.digest = ?2",
       [&](Statement& r) { out.push_back(ob::hashed_id_hex(id_of(r, 0, 1))); }, tenant, Blob{bytes});
