@@ -408,3 +408,29 @@ TEST_F(Onboarding, OnboardingRetentionPurgesMatchesOfRemovedAgreements) {
     EXPECT_NE(as(key, "GET", "/v1/audit?since=0").body.find("\"match_purge\""), std::string::npos)
         << key;
 }
+
+// The linked-ID fan-out covers audiences: a member uploaded with an e-mail and a phone who opts
+// out by the phone alone leaves the audience and, matched by the e-mail, the publisher's export.
+TEST_F(Onboarding, OnboardingOptOutFansOutOverAMembersIds) {
+  publisher_logins(0, 20);
+  auto ph_of = [](int i) {
+    std::array<std::uint8_t, 32> d{};
+    hashgate::sha256("3161234" + std::to_string(5000 + i), d);
+    return hashgate::to_hex(d);
+  };
+  json list = json::array();
+  for (int i = 0; i < 20; ++i) list.push_back({{"em", em_of(i)}, {"ph", ph_of(i)}});
+  ASSERT_EQ(as("sk_shop", "POST", "/v1/audiences/x/members", json{{"add", list}}.dump()).status,
+            200);
+  auto m = match("x");
+  ASSERT_EQ(m.status, 201) << m.body;
+  const std::string id = json::parse(m.body)["match_id"];
+  ASSERT_EQ(export_match(id).size(), 20u);
+  auto o = as("sk_shop", "POST", "/v1/optout", json{{"ids", {{"ph", ph_of(3)}}}}.dump());
+  ASSERT_EQ(o.status, 200) << o.body;
+  EXPECT_EQ(json::parse(o.body)["ids_suppressed"], 2);  // the phone and the member's e-mail
+  const auto lines = export_match(id);
+  EXPECT_EQ(lines.size(), 19u);
+  EXPECT_EQ(ppids(lines).count(ppid_of(3)), 0u);
+  EXPECT_EQ(json::parse(as("sk_shop", "GET", "/v1/audiences").body)["audiences"][0]["members"], 19);
+}
