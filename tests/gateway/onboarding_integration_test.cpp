@@ -183,7 +183,7 @@ TEST_F(Onboarding, OnboardingRefusesTooSimilarAndReturnsUnchanged) {
   ASSERT_EQ(first.status, 201);
   const std::string id = json::parse(first.body)["match_id"];
   auto again = match("a");
-  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.status, 201) << again.body;
   EXPECT_EQ(json::parse(again.body)["match_id"], id);
   upload("b", 0, 31);  // one more member
   auto similar = match("b");
@@ -237,7 +237,7 @@ TEST_F(Onboarding, OnboardingNeedsAnAgreementInForce) {
   EXPECT_EQ(match("x", "demo-news-old", "sk_test").status, 403);  // expired
   EXPECT_EQ(match("x", "shop-news", "sk_test").status, 403);      // names shop
   EXPECT_EQ(match("x", "shop-news", "sk_news").status, 403);      // a publisher
-  EXPECT_EQ(json::parse(match("x", "shop-news", "sk_news").body)["error"], "not_advertiser");
+  EXPECT_EQ(json::parse(match("x", "shop-news", "sk_news").body)["error"], "no_agreement");
 }
 
 // Another tenant's key on every route: it sees nothing of shop's audiences and matches, cannot
