@@ -7,7 +7,7 @@ HASHGATE_DATA_DIR ?= ./var
 export NODE_PATH := /usr/share/nodejs
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all deps build wasm web run test test-native test-web test-browser test-reliability test-asan \
+.PHONY: all deps build wasm web run run-cluster test test-native test-web test-browser test-reliability test-asan \
         test-fuzz-smoke fuzz bench budgets format format-check clean
 
 all: build
@@ -29,6 +29,11 @@ run: build web
 	@mkdir -p $(HASHGATE_DATA_DIR)
 	HASHGATE_PORT=$(HASHGATE_PORT) HASHGATE_DATA_DIR=$(HASHGATE_DATA_DIR) \
 	  build/bin/hashgate-gateway --config examples/config/gateway.json
+
+## Scale-out demo on Kafka: 3 mock brokers, replicas on HASHGATE_PORT and +1, the sink on +2
+## (docs/deploy.md).
+run-cluster: build web
+	@HASHGATE_PORT=$(HASHGATE_PORT) scripts/run-cluster.sh
 
 ## Every suite: native unit + integration, wasm under node, browser, sanitizers, fuzz smoke.
 test: build web

@@ -129,6 +129,23 @@ else
   check "psi 1M x 1M rows end to end (s)" "" "<=" 180
 fi
 
+# 6. Kafka mode (issue 17): one replica against 3 mock brokers on this machine, beside nginx and
+# fastify with the same wrk settings; opt-out propagation between two replicas. The mock brokers'
+# CPU share is printed for information (they share the machine's cores).
+f=$out/kafka.json
+ensure "$f" node bench/gateway/kafka.mjs
+if official "$f" gateway "$gateway_bin"; then
+  check "kafka replica single req/s vs fastify (x)" "$(json "$f" j.ratios.single_vs_fastify_req)" ">=" 2
+  check "kafka replica single req/s vs nginx (x)" "$(json "$f" j.ratios.single_vs_nginx_req)" ">=" 0.5
+  check "kafka opt-out propagation p99 (ms)" "$(json "$f" j.propagation.p99_ms)" "<=" 1000
+  row "  (kafka batch100 events/s, for information)" "$(json "$f" j.results.kafka.batch100.events_per_s)" "" ""
+  row "  (mock brokers' CPU share, single run)" "$(json "$f" '100 * j.results.kafka.single.cpu.mock.share_of_machine')%" "" ""
+else
+  check "kafka replica single req/s vs fastify (x)" "" ">=" 2
+  check "kafka replica single req/s vs nginx (x)" "" ">=" 0.5
+  check "kafka opt-out propagation p99 (ms)" "" "<=" 1000
+fi
+
 if ((misses)); then
   echo "budgets: $misses of $checked budgets MISSED"
   exit 1

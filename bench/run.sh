@@ -18,6 +18,7 @@ run() {
 run sdk-node.json node bench/sdk/node.mjs
 run sdk-chromium.json node bench/sdk/browser.mjs
 run gateway.json node bench/gateway/run.mjs
+run kafka.json node bench/gateway/kafka.mjs
 run cli.json python3 bench/cli/run.py
 run psi.json node bench/psi/run.mjs
 run onboarding.json python3 bench/onboarding/run.py

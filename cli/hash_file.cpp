@@ -556,6 +556,13 @@ int check_end(const CsvReader& reader, const InputEnd& end, std::size_t fields, 
   return k_exit_ok;
 }
 
+int open_bound_input(HashFilePlan& plan, const Io& io, BoundInput& in) {
+  if (int rc = open_input(plan.input, io, in.file); rc != k_exit_ok) return rc;
+  in.reader.emplace(fd_source(in.file.fd()));
+  if (int rc = read_header(*in.reader, in.header, io); rc != k_exit_ok) return rc;
+  return bind_header(in.header, plan, in.rows, io);
+}
+
 int cmd_hash_file(std::span<char*> args, const Io& io) {
   Args a;
   if (int rc = parse_args(args, k_opt_algo | k_opt_file, a, io); rc != k_exit_ok) return rc;
@@ -566,13 +573,11 @@ int cmd_hash_file(std::span<char*> args, const Io& io) {
   }
   HashFilePlan plan;
   if (int rc = make_plan(a, plan, io); rc != k_exit_ok) return rc;
-  InputFile in;
-  if (int rc = open_input(plan.input, io, in); rc != k_exit_ok) return rc;
-  CsvReader reader(fd_source(in.fd()));
-  std::vector<std::string> header;
-  if (int rc = read_header(reader, header, io); rc != k_exit_ok) return rc;
-  RowPlan rows;
-  if (int rc = bind_header(header, plan, rows, io); rc != k_exit_ok) return rc;
+  BoundInput in;
+  if (int rc = open_bound_input(plan, io, in); rc != k_exit_ok) return rc;
+  CsvReader& reader = *in.reader;
+  const std::vector<std::string>& header = in.header;
+  RowPlan& rows = in.rows;
   rows.crlf = reader.first_line_crlf();
   if (int rc = resolve_threads(a, plan, io); rc != k_exit_ok) return rc;
   OutputWriter out;

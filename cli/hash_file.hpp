@@ -90,6 +90,17 @@ int count_column(const std::vector<std::string>& header, std::string_view name, 
 int bind_header(const std::vector<std::string>& header, HashFilePlan& plan, RowPlan& rows,
                 const Io& io);
 
+/// The first three steps done: the input open, its header read and bound to the plan's columns.
+struct BoundInput {
+  InputFile file;
+  std::optional<CsvReader> reader;  ///< reads `file` (set by open_bound_input)
+  std::vector<std::string> header;
+  RowPlan rows;
+};
+
+/// open_input → read_header → bind_header over plan.input into `in`.
+int open_bound_input(HashFilePlan& plan, const Io& io, BoundInput& in);
+
 /// How the reader stopped: not yet, at a clean end, at a CSV error, or at a row with the wrong
 /// number of fields (`line` where, `found` fields).
 struct InputEnd {

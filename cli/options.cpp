@@ -98,6 +98,33 @@ bool printable_option(std::string_view s) noexcept {
   return true;
 }
 
+OptionArg split_option(std::string_view arg) noexcept {
+  if (auto eq = arg.find('='); arg.substr(0, 2) == "--" && eq != std::string_view::npos)
+    return {arg.substr(0, eq), arg.substr(eq + 1)};
+  return {arg, std::nullopt};
+}
+
+int unknown_option(std::string_view name, std::size_t index, std::string_view help_command,
+                   const Io& io) {
+  if (printable_option(name)) {
+    print_err(io, "unknown option ", name, " (see ", help_command, ")");
+  } else {
+    print_err(io, "unknown option in argument ", std::to_string(index + 1),
+              " (use -- before values)");
+  }
+  return k_exit_usage;
+}
+
+int take_value(std::span<char*> args, std::size_t& i, const OptionArg& opt, std::string& value,
+               const Io& io) {
+  if (!opt.inline_value && i + 1 >= args.size()) {
+    print_err(io, opt.name, ": missing argument");
+    return k_exit_usage;
+  }
+  value = opt.inline_value ? std::string(*opt.inline_value) : std::string(args[++i]);
+  return k_exit_ok;
+}
+
 int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io) {
   bool only_values = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -114,27 +141,11 @@ int parse_args(std::span<char*> args, unsigned allowed, Args& out, const Io& io)
       out.help = true;
       continue;
     }
-    std::string_view name = a;
-    std::optional<std::string_view> inline_value;
-    if (auto eq = a.find('='); a.substr(0, 2) == "--" && eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    const OptionSpec* spec = find_option(name, allowed);
-    if (spec == nullptr) {
-      if (printable_option(name)) {
-        print_err(io, "unknown option ", name, " (see hashgate --help)");
-      } else {
-        print_err(io, "unknown option in argument ", std::to_string(i + 1),
-                  " (use -- before values)");
-      }
-      return k_exit_usage;
-    }
-    if (!inline_value && i + 1 >= args.size()) {
-      print_err(io, name, ": missing argument");
-      return k_exit_usage;
-    }
-    std::string value(inline_value ? *inline_value : std::string_view(args[++i]));
+    const OptionArg opt = split_option(a);
+    const OptionSpec* spec = find_option(opt.name, allowed);
+    if (spec == nullptr) return unknown_option(opt.name, i, "hashgate --help", io);
+    std::string value;
+    if (int rc = take_value(args, i, opt, value, io); rc != k_exit_ok) return rc;
     if (spec->slot == nullptr) {
       out.profile = std::move(value);
     } else {

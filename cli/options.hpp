@@ -28,6 +28,25 @@ void print_err(const Io& io, const Parts&... parts) {
 /// True for an option name safe to repeat in an error message `s` (never a mistyped value).
 bool printable_option(std::string_view s) noexcept;
 
+/// One option as given: `--name value`, `--name=value` or `-x value`.
+struct OptionArg {
+  std::string_view name;
+  std::optional<std::string_view> inline_value;  ///< the part after '=' of `--name=value`
+};
+
+/// Splits `--name=value`; any other argument is all name.
+OptionArg split_option(std::string_view arg) noexcept;
+
+/// Prints that `name` (argument `index`, 0-based) is not an option of the command, naming it only
+/// when it looks like an option (never a value typed by mistake); returns k_exit_usage.
+int unknown_option(std::string_view name, std::size_t index, std::string_view help_command,
+                   const Io& io);
+
+/// The value of the option at args[i]: its inline value, or the next argument (then `i` moves
+/// on). Returns k_exit_usage after printing when there is none.
+int take_value(std::span<char*> args, std::size_t& i, const OptionArg& opt, std::string& value,
+               const Io& io);
+
 /// Options of normalize, hash and hash-file, as given on the command line.
 struct Args {
   std::string profile = "meta";

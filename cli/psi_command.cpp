@@ -64,39 +64,32 @@ struct StepArgs {
   }
 };
 
-// Parses `--opt value`, `--opt=value` and positionals; only the names in `allowed` are accepted.
+// Parses `--opt value`, `--opt=value`, positionals and `--` (all after it positional); only the
+// names in `allowed` are accepted.
 int parse_step(std::span<char*> args, std::initializer_list<std::string_view> allowed,
                StepArgs& out, const Io& io) {
+  bool only_inputs = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
-    if (a == "-" || a.empty() || a[0] != '-') {
+    if (only_inputs || a == "-" || a.empty() || a[0] != '-') {
       out.inputs.emplace_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_inputs = true;
       continue;
     }
     if (a == "-h" || a == "--help") {
       out.help = true;
       continue;
     }
-    std::string_view name = a;
-    std::optional<std::string_view> inline_value;
-    if (auto eq = a.find('='); a.substr(0, 2) == "--" && eq != std::string_view::npos) {
-      name = a.substr(0, eq);
-      inline_value = a.substr(eq + 1);
-    }
-    if (name == "-o") name = "--output";
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      if (printable_option(name)) {
-        print_err(io, "unknown option ", name, " (see hashgate psi --help)");
-      } else {
-        print_err(io, "unknown option in argument ", std::to_string(i + 1));
-      }
-      return k_exit_usage;
-    }
-    if (!inline_value && i + 1 >= args.size()) {
-      print_err(io, name, ": missing argument");
-      return k_exit_usage;
-    }
-    out.opts[std::string(name)] = inline_value ? std::string(*inline_value) : args[++i];
+    OptionArg opt = split_option(a);
+    if (opt.name == "-o") opt.name = "--output";
+    if (std::find(allowed.begin(), allowed.end(), opt.name) == allowed.end())
+      return unknown_option(opt.name, i, "hashgate psi --help", io);
+    std::string value;
+    if (int rc = take_value(args, i, opt, value, io); rc != k_exit_ok) return rc;
+    out.opts[std::string(opt.name)] = std::move(value);
   }
   return k_exit_ok;
 }
@@ -404,13 +397,11 @@ int bind_id_column(const std::vector<std::string>& header, const RowPlan& rows,
 // hash-file's steps over plan.input, giving each row's identifiers and the summary.
 int read_identifiers(HashFilePlan& plan, std::string_view id_column, RowIdentifiers& out,
                      const Io& io) {
-  InputFile in;
-  if (int rc = open_input(plan.input, io, in); rc != k_exit_ok) return rc;
-  CsvReader reader(fd_source(in.fd()));
-  std::vector<std::string> header;
-  if (int rc = read_header(reader, header, io); rc != k_exit_ok) return rc;
-  RowPlan rows;
-  if (int rc = bind_header(header, plan, rows, io); rc != k_exit_ok) return rc;
+  BoundInput in;
+  if (int rc = open_bound_input(plan, io, in); rc != k_exit_ok) return rc;
+  CsvReader& reader = *in.reader;
+  const std::vector<std::string>& header = in.header;
+  RowPlan& rows = in.rows;
   std::size_t id_index = 0;
   if (int rc = bind_id_column(header, rows, id_column, id_index, io); rc != k_exit_ok) return rc;
   out.id_column = header[id_index];

@@ -15,6 +15,9 @@
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/kafka/client.hpp"
+#include "gateway/kafka/kafka_store.hpp"
+#include "gateway/kafka/sink.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #include "gateway/store/store.hpp"
 
@@ -38,14 +41,17 @@ struct Args {
   std::string config_path;
   std::string port_file;  ///< where to write the bound port once listening; empty: nowhere
   bool check = false;     ///< validate the configuration and exit
+  bool sink = false;      ///< run as the Kafka sink (docs/deploy.md)
 };
 
 void usage(std::FILE* to) {
   std::fputs(
-      "usage: hashgate-gateway --config FILE [--port-file FILE] [--check]\n"
+      "usage: hashgate-gateway --config FILE [--port-file FILE] [--check] [--sink]\n"
       "  --config FILE     gateway configuration (JSON; see docs/configuration.md)\n"
       "  --port-file FILE  write the bound TCP port to FILE once listening (for port 0)\n"
       "  --check           validate the configuration and exit\n"
+      "  --sink            with store.kind kafka: consume the topics into the SQLite store\n"
+      "                    under store.data_dir and serve it (export, audit; docs/deploy.md)\n"
       "environment: HASHGATE_PORT overrides listen.port, HASHGATE_DATA_DIR overrides "
       "store.data_dir\n",
       to);
@@ -62,6 +68,8 @@ std::optional<Exit> parse_args(int argc, char** argv, Args& out) {
       out.port_file = argv[++i];
     } else if (a == "--check") {
       out.check = true;
+    } else if (a == "--sink") {
+      out.sink = true;
     } else if (a == "--help" || a == "-h") {
       usage(stdout);
       return Exit::ok;
@@ -96,6 +104,23 @@ StoreConfig store_config(const config::Config& cfg) {
   s.durability = cfg.durability;
   s.queue_high_water = cfg.queue_high_water;
   return s;
+}
+
+/// Checks the Kafka settings with librdkafka (kind kafka only); prints why they are refused.
+std::optional<Exit> check_kafka(const config::Config& cfg) {
+  if (cfg.store_kind != config::StoreKind::kafka) return std::nullopt;
+  const std::string why = kafka::check_settings(cfg.kafka);
+  if (why.empty()) return std::nullopt;
+  std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
+  return Exit::config;
+}
+
+/// A replica's Kafka store; nullptr (after a message naming the key) when refused.
+std::unique_ptr<Store> open_kafka_store(const config::Config& cfg) {
+  std::string why;
+  std::unique_ptr<Store> store = kafka::KafkaStore::open(cfg.kafka, cfg.queue_high_water, why);
+  if (!store) std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
+  return store;
 }
 
 /// Creates the data folder and opens the store; nullptr (after a message) if either fails.
@@ -177,41 +202,79 @@ void print_banner(const config::Config& cfg, int port) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   const std::string base =
       std::string(cfg.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port);
+  const std::string data =
+      cfg.store_kind == config::StoreKind::kafka
+          ? "Kafka " + cfg.kafka.brokers + ", topics " + cfg.kafka.topic_prefix + ".*"
+          : cfg.data_dir;
   std::printf("hashgate-gateway listening on %s (%d threads, data in %s)\n", base.c_str(),
-              cfg.threads, cfg.data_dir.c_str());
+              cfg.threads, data.c_str());
   std::printf("demo: %s/  (pages under %s/demo/, SDK under %s/sdk/)\n", base.c_str(), base.c_str(),
               base.c_str());
   std::fflush(stdout);
 }
 
+/// Closes the store (after stopping the sink, if any, which writes into it), and says so when
+/// the gateway stopped cleanly.
+Exit close_store(Store& store, kafka::Sink* sink, Exit e) {
+  if (sink) sink->stop();
+  store.close();
+  if (e == Exit::ok) {
+    std::printf("hashgate-gateway: stopped\n");
+    std::fflush(stdout);
+  }
+  return e;
+}
+
+/// The sink feeding `store` from the topics of `s`; nullptr (after a message) when refused.
+std::unique_ptr<kafka::Sink> start_sink(const config::KafkaSettings& s, Store& store) {
+  std::string why;
+  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(s, store, why);
+  if (!sink) std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
+  return sink;
+}
+
 /// Listens, audits the start-up, runs the first retention pass, writes the port file, then
-/// serves until SIGTERM/SIGINT has drained the connections. Closes the store in every case.
-Exit serve(const config::Config& cfg, Store& store, const std::string& port_file) {
+/// serves until SIGTERM/SIGINT has drained the connections. With `sink_from`, a sink feeds the
+/// store from those topics meanwhile (started once the store reports to the metrics, stopped
+/// before it closes). Closes the store in every case, while the metrics still exist.
+Exit serve(const config::Config& cfg, Store& store, const std::string& port_file,
+           const config::KafkaSettings* sink_from = nullptr) {
   api::Metrics metrics;
   store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
+  std::unique_ptr<kafka::Sink> owned_sink;
+  if (sink_from && !(owned_sink = start_sink(*sink_from, store)))
+    return close_store(store, nullptr, Exit::config);
+  kafka::Sink* sink = owned_sink.get();
   api::Gateway gateway(cfg, store, metrics);
   std::unique_ptr<http::Server> server;
   try {
     server = std::make_unique<http::Server>(gateway, gateway.config());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", e.what());
-    store.close();
-    return Exit::listen;
+    return close_store(store, sink, Exit::listen);
   }
   const int port = server->port();
   gateway.set_port(port);
   audit_startup(store, cfg, port);
   gateway.run_retention();
-  if (!port_file.empty() && !write_port_file(port_file, port)) {
-    store.close();
-    return Exit::port_file;
-  }
+  if (!port_file.empty() && !write_port_file(port_file, port))
+    return close_store(store, sink, Exit::port_file);
   print_banner(cfg, port);
   server->run();
-  store.close();
-  std::printf("hashgate-gateway: stopped\n");
-  std::fflush(stdout);
-  return Exit::ok;
+  return close_store(store, sink, Exit::ok);
+}
+
+/// The sink (--sink): the SQLite store under store.data_dir, fed from the topics, served like a
+/// SQLite gateway (export, audit, retention). The sink stops before the store closes.
+Exit serve_sink(config::Config cfg, const std::string& port_file) {
+  if (cfg.store_kind != config::StoreKind::kafka) {
+    std::fprintf(stderr, "hashgate-gateway: refusing to start: --sink needs store.kind kafka\n");
+    return Exit::config;
+  }
+  std::unique_ptr<Store> store = open_store(cfg);
+  if (!store) return Exit::store;
+  cfg.store_kind = config::StoreKind::sqlite;  // this process serves the SQLite store
+  return serve(cfg, *store, port_file, &cfg.kafka);
 }
 
 int status(Exit e) { return static_cast<int>(e); }
@@ -223,11 +286,14 @@ int main(int argc, char** argv) {
   if (auto done = parse_args(argc, argv, args)) return status(*done);
   config::Config cfg;
   if (auto refused = load(args.config_path, cfg)) return status(*refused);
+  if (auto refused = check_kafka(cfg)) return status(*refused);
   if (args.check) {
     std::printf("config OK (%zu tenants)\n", cfg.tenants.size());
     return status(Exit::ok);
   }
-  std::unique_ptr<Store> store = open_store(cfg);
-  if (!store) return status(Exit::store);
+  if (args.sink) return status(serve_sink(std::move(cfg), args.port_file));
+  const bool kafka = cfg.store_kind == config::StoreKind::kafka;
+  std::unique_ptr<Store> store = kafka ? open_kafka_store(cfg) : open_store(cfg);
+  if (!store) return status(kafka ? Exit::config : Exit::store);
   return status(serve(cfg, *store, args.port_file));
 }

@@ -47,7 +47,16 @@ Response ndjson(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+bool Gateway::refused_in_kafka_mode(Call& call) {
+  if (m_cfg.store_kind != config::StoreKind::kafka) return false;
+  call.done(error(501, "served_by_sink",
+                  "this gateway is a Kafka replica and keeps no events: this route is served by "
+                  "the sink (hashgate-gateway --sink, docs/deploy.md)"));
+  return true;
+}
+
 void Gateway::export_events(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   std::int64_t since = 0, limit = 1000;
   if (const char* bad = since_and_limit(call.req.target, since, limit))
     return call.done(error(400, "invalid_parameter", bad));
@@ -59,6 +68,7 @@ void Gateway::export_events(Call& call) {
 }
 
 void Gateway::audit(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
   std::int64_t since = 0, limit = 1000;
   if (const char* bad = since_and_limit(call.req.target, since, limit))
     return call.done(error(400, "invalid_parameter", bad));

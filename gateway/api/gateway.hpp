@@ -164,6 +164,9 @@ class Gateway {
   void optout_status(Call& call);
 
   // export_routes.cpp
+  /// In Kafka mode (a replica keeps no events) answers 501 "served_by_sink" and returns true:
+  /// every route that reads the store (export, audit, audiences, matches) calls it first.
+  bool refused_in_kafka_mode(Call& call);
   void export_events(Call& call);
   void audit(Call& call);
 

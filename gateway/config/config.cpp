@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -408,10 +409,98 @@ void parse_static(const json& j, Config& c) {
   c.csp = get_string(s, "static", "csp", c.csp, false);
 }
 
+constexpr std::pair<const char*, StoreKind> k_store_kind[] = {{"sqlite", StoreKind::sqlite},
+                                                              {"kafka", StoreKind::kafka}};
+
+/// True for "host:port" with a non-empty host of [A-Za-z0-9.-] (or a bracketed IPv6 address)
+/// and a port 1–65535.
+bool valid_broker(const std::string& b) {
+  const auto colon = b.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == b.size() || colon + 6 < b.size())
+    return false;
+  const std::string host = b.substr(0, colon);
+  const bool bracketed = host.front() == '[' && host.back() == ']';
+  for (char ch : host)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' &&
+        !(bracketed && (ch == ':' || ch == '[' || ch == ']')))
+      return false;
+  long port = 0;
+  for (char ch : b.substr(colon + 1)) {
+    if (ch < '0' || ch > '9') return false;
+    port = port * 10 + (ch - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+/// `store.brokers`: a comma-separated list of host:port, at least one.
+std::string parse_brokers(const json& s) {
+  if (!s.contains("brokers")) fail("store.brokers", "is required when store.kind is kafka");
+  const std::string list = get_string(s, "store", "brokers", "", false);
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const auto end = std::min(list.find(',', start), list.size());
+    if (!valid_broker(list.substr(start, end - start)))
+      fail("store.brokers", "must be a comma-separated list of host:port (port 1-65535)");
+    start = end + 1;
+  }
+  return list;
+}
+
+/// `store.kafka`: librdkafka properties, each a string, integer or boolean. The keys the gateway
+/// pins (bootstrap.servers comes from store.brokers; acks and idempotence make the 2xx durable)
+/// are refused here; the rest are checked by librdkafka at start-up.
+std::vector<std::pair<std::string, std::string>> parse_kafka_properties(const json& s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!s.contains("kafka")) return out;
+  const auto& k = s.at("kafka");
+  if (!k.is_object()) fail("store.kafka", "must be an object of librdkafka properties");
+  for (const auto& [name, v] : k.items()) {
+    const std::string key = "store.kafka." + name;
+    if (name == "bootstrap.servers" || name == "metadata.broker.list")
+      fail(key, "set the brokers with store.brokers");
+    if (name == "acks" || name == "request.required.acks" || name == "enable.idempotence")
+      fail(key, "pinned by the gateway (acks=all, idempotent producer)");
+    if (v.is_string())
+      out.emplace_back(name, v.get<std::string>());
+    else if (v.is_number_integer() || v.is_boolean())
+      out.emplace_back(name, v.dump());
+    else
+      fail(key, "must be a string, an integer or a boolean");
+  }
+  return out;
+}
+
+/// `store.topic_prefix`: 1–200 characters of [A-Za-z0-9._-] (Kafka's topic alphabet).
+std::string parse_topic_prefix(const json& s, std::string def) {
+  std::string p = get_string(s, "store", "topic_prefix", std::move(def), false);
+  if (p.size() > 200) fail("store.topic_prefix", "must be at most 200 characters");
+  for (char ch : p)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
+      fail("store.topic_prefix", "may hold only A-Z a-z 0-9 . _ -");
+  return p;
+}
+
+/// The Kafka keys of `store` (`s`): read when kind is kafka, refused otherwise.
+void parse_store_kafka(const json& s, Config& c) {
+  if (c.store_kind != StoreKind::kafka) {
+    for (const char* k : {"brokers", "topic_prefix", "kafka"})
+      if (s.contains(k)) fail(std::string("store.") + k, "needs store.kind \"kafka\"");
+    return;
+  }
+  c.kafka.brokers = parse_brokers(s);
+  c.kafka.topic_prefix = parse_topic_prefix(s, c.kafka.topic_prefix);
+  c.kafka.properties = parse_kafka_properties(s);
+}
+
 void parse_store(const json& j, Config& c) {
   if (!j.contains("store")) return;
   const auto& s = j.at("store");
-  only_keys(s, "store", {"data_dir", "durability", "queue_high_water"});
+  only_keys(
+      s, "store",
+      {"data_dir", "durability", "queue_high_water", "kind", "brokers", "topic_prefix", "kafka"});
+  c.store_kind =
+      get_enum(s, "store", "kind", c.store_kind, k_store_kind, "must be sqlite or kafka");
+  parse_store_kafka(s, c);
   c.data_dir = get_string(s, "store", "data_dir", c.data_dir, false);
   c.durability = get_enum(s, "store", "durability", c.durability, k_durability,
                           "must be normal, full or extra");

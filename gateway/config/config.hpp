@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/onboarding/agreements.hpp"  // Role, Agreement
@@ -89,6 +90,19 @@ struct Cookies {
   int optout_max_age_days = 400;  ///< ≤ 400
 };
 
+/// Which store the gateway writes to (config: `store.kind`, sqlite | kafka).
+enum class StoreKind { sqlite, kafka };
+
+/// The Kafka store's settings (`store.brokers`, `store.topic_prefix`, `store.kafka`;
+/// docs/deploy.md). Only read when `store.kind` is kafka.
+struct KafkaSettings {
+  std::string brokers;                    ///< bootstrap servers, "host:port,host:port"
+  std::string topic_prefix = "hashgate";  ///< topics are <prefix>.events and <prefix>.optouts
+  /// librdkafka properties passed through as written (values as strings). The gateway checks
+  /// them with librdkafka at start-up and refuses to start naming `store.kafka.<name>`.
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
 /// The whole gateway configuration.
 struct Config {
   std::string address = "127.0.0.1";
@@ -122,6 +136,8 @@ struct Config {
   Durability durability = Durability::full;  ///< config: normal | full | extra
   std::size_t queue_high_water = 20000;
   std::chrono::seconds retention_interval{3600};
+  StoreKind store_kind = StoreKind::sqlite;  ///< config: store.kind
+  KafkaSettings kafka;                       ///< used when store_kind is kafka
 
   std::vector<Tenant> tenants;
   /// Data-exchange agreements between an advertiser and a publisher (top-level `agreements`;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "hashgate/hashgate.hpp"
+#include "lib/cli_run.hpp"
 
 namespace {
 
@@ -46,66 +47,21 @@ constexpr const char* k_ph_meta_hex =
 constexpr const char* k_ph_plus_hex =
     "fab7be8a931d1088a82f6acf9e468aaf6a3accc07d5112ee5d6fca93281e1583";
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using hashgate::testing::read_all;
+using hashgate::testing::RunResult;
+using hashgate::testing::write_all;
 
-std::string read_all(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_all(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-class CliE2e : public ::testing::Test {
+class CliE2e : public hashgate::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "hashgate-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
+  CliE2e() : ScratchDirTest("hashgate-cli") {}
 
   // Runs hashgate with `args`, feeding `input` on stdin; captures stdout and stderr.
   RunResult run(const std::vector<std::string>& args, std::string_view input = "") {
-    fs::path in = m_dir / "stdin", out = m_dir / "stdout", err = m_dir / "stderr";
-    write_all(in, input);
-    std::vector<char*> argv;
-    std::string prog = HASHGATE_CLI_PATH;
-    argv.push_back(prog.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int i = ::open(in.c_str(), O_RDONLY);
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(i, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      ::execv(prog.c_str(), argv.data());
-      ::_exit(127);
-    }
-    RunResult r;
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    return r;
+    write_all(m_dir / "stdin", input);
+    return hashgate::testing::run_program(HASHGATE_CLI_PATH, args, m_dir / "stdin", m_dir);
   }
 
   fs::path path(const std::string& name) const { return m_dir / name; }
-
-  fs::path m_dir;
 };
 
 // ---- hash / normalize ----

@@ -36,14 +36,19 @@ TEST(HttpHead, TransferCodings) {
     for (auto& l : lines) h.emplace_back("transfer-encoding", l);
     return h;
   };
-  for (const char* te : {"gzip", "identity", "chunked, identity", "xchunked", "chunked;q=1",
-                         "chunked, chunked", ", chunked", "chunked,", "", "chunked x"})
+  // Malformed lists and chunked applied twice: 400.
+  for (const char* te :
+       {"chunked;q=1", "chunked, chunked", ", chunked", "chunked,", "", "chunked x", "gzip;q=1"})
     EXPECT_EQ(verdict(11, with_te({te}), true), HeadVerdict::bad_request) << te;
-  for (const char* te : {"gzip, chunked", "deflate,chunked", "x-custom , chunked"})
-    EXPECT_EQ(verdict(11, with_te({te}), true), HeadVerdict::not_implemented) << te;
+  // Any other coding than exactly one final chunked: 501 (issue 18).
+  for (const char* te : {"gzip", "identity", "chunked, identity", "xchunked", "gzip, chunked",
+                         "deflate,chunked", "x-custom , chunked"})
+    for (bool parser_chunked : {true, false})
+      EXPECT_EQ(verdict(11, with_te({te}), parser_chunked), HeadVerdict::not_implemented) << te;
   // Codings over two lines are one list (RFC 9110 §5.3).
   EXPECT_EQ(verdict(11, with_te({"gzip", "chunked"}), true), HeadVerdict::not_implemented);
-  EXPECT_EQ(verdict(11, with_te({"chunked", "gzip"}), false), HeadVerdict::bad_request);
+  EXPECT_EQ(verdict(11, with_te({"chunked", "gzip"}), false), HeadVerdict::not_implemented);
+  EXPECT_EQ(verdict(11, with_te({"chunked", "chunked"}), true), HeadVerdict::bad_request);
   // The parser must agree that it frames the body as chunked.
   EXPECT_EQ(verdict(11, with_te({"chunked"}), false), HeadVerdict::bad_request);
   // Never with Content-Length, never on HTTP/1.0.

@@ -175,7 +175,7 @@ std::pair<long, long> socket_queues(int local_port, int peer_port) {
 /// kernel acknowledged every byte (the client's send queue is empty) and the gateway took them
 /// from its socket (the server's receive queue is empty). Synchronisation on the server's state
 /// instead of a sleep; false if that did not happen within 30 s.
-bool wait_until_server_read(int server_port, const Conn& c) {
+inline bool wait_until_server_read(int server_port, const Conn& c) {
   const int client_port = c.local_port();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -101,7 +101,7 @@ TEST(GatewayPolicy, CanonicalDigests) {
     for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return u;
   }();
-  for (const std::string s :
+  for (const std::string& s :
        {std::string(k_sha256_hex), upper2, std::string(k_sha256_b64), std::string(k_sha1_hex),
         std::string(k_md5_hex), std::string(k_sha256_hex).substr(1),
         std::string(k_sha256_hex).replace(3, 1, "g"), std::string(" ") + k_sha256_hex,

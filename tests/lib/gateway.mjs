@@ -49,17 +49,18 @@ export function base_config({ data_dir, origin = 'http://127.0.0.1', ...override
 }
 
 /**
- * Starts the gateway with `config` (its store.data_dir is created if missing). Returns
- * {port, origin, config_file, stop(), kill9(), output(), exited()}.
+ * Starts the gateway with `config` (its store.data_dir is created if missing) and the extra
+ * command-line `args` (e.g. ['--sink']). Returns
+ * {port, origin, config_file, stop(), kill9(), output(), exited(), wait_exit()}.
  */
-export async function start_gateway(config, { env = {}, timeout_ms = k_patience_ms, health_check = true } = {}) {
+export async function start_gateway(config, { env = {}, timeout_ms = k_patience_ms, health_check = true, args = [] } = {}) {
   if (!fs.existsSync(k_gateway_bin)) throw new Error(`missing ${k_gateway_bin}: run "make build"`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-gw-'));
   if (config.store?.data_dir) fs.mkdirSync(config.store.data_dir, { recursive: true });
   const config_file = path.join(tmp, 'gateway.json');
   const port_file = path.join(tmp, 'port');
   fs.writeFileSync(config_file, JSON.stringify(config, null, 2));
-  const child = spawn(k_gateway_bin, ['--config', config_file, '--port-file', port_file], {
+  const child = spawn(k_gateway_bin, ['--config', config_file, '--port-file', port_file, ...args], {
     cwd: k_root,
     env: { ...process.env, HASHGATE_PORT: '', HASHGATE_DATA_DIR: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,6 +93,8 @@ export async function start_gateway(config, { env = {}, timeout_ms = k_patience_
     config_file,
     output: () => out,
     exited: () => exit_info,
+    /** Resolves {code, signal} when the process exits (on its own or not). */
+    wait_exit: () => exit_promise,
     /** SIGTERM and wait for the drain to end (SIGKILL only after k_patience_ms). */
     async stop() {
       if (exit_info) return exit_info;

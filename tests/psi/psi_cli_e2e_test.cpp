@@ -18,28 +18,16 @@
 #include <vector>
 
 #include "hashgate/hashgate.hpp"
+#include "lib/cli_run.hpp"
 #include "psi/format.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_all(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
+using hashgate::testing::read_all;
+using hashgate::testing::RunResult;
+using hashgate::testing::write_all;
 
 // Concatenates text pieces (instead of operator+ chains, which GCC 12 warns about wrongly).
 template <typename... Parts>
@@ -71,40 +59,12 @@ std::set<std::string> rows_of(const fs::path& p, std::string* header = nullptr) 
   return out;
 }
 
-class PsiCli : public ::testing::Test {
+class PsiCli : public hashgate::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "hashgate-psi-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    m_dir = tmpl;
-  }
-  void TearDown() override { fs::remove_all(m_dir); }
+  PsiCli() : ScratchDirTest("hashgate-psi") {}
 
   RunResult run(const std::vector<std::string>& args) {
-    const fs::path out = m_dir / "stdout", err = m_dir / "stderr";
-    std::vector<std::string> copy = args;
-    std::string prog = HASHGATE_CLI_PATH;
-    std::vector<char*> argv{prog.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      const int i = ::open("/dev/null", O_RDONLY);
-      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(i, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      ::execv(prog.c_str(), argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    RunResult r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_all(out);
-    r.err = read_all(err);
-    return r;
+    return hashgate::testing::run_program(HASHGATE_CLI_PATH, args, "/dev/null", m_dir);
   }
 
   std::string p(const std::string& name) const { return (m_dir / name).string(); }
@@ -140,8 +100,6 @@ class PsiCli : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return run(args);
   }
-
-  fs::path m_dir;
 };
 
 // ---- the known-overlap lists ----------------------------------------------------------------

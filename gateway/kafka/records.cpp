@@ -1,0 +1,177 @@
+// Event and opt-out records on Kafka (records.hpp): JSON values, strict decoders.
+#include "gateway/kafka/records.hpp"
+
+#include <hashgate/hashgate.hpp>
+
+#include <array>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+namespace hashgate::gw::kafka {
+
+using nlohmann::json;
+
+namespace {
+
+/// Deepest nesting a record value may have (the event record itself is 3 deep).
+constexpr int k_max_record_depth = 4;
+/// Deepest nesting of the online_ids and custom JSON texts inside an event record.
+constexpr int k_max_inner_depth = 64;
+
+/// True when `text`'s arrays and objects nest at most `limit` deep (strings skipped), checked
+/// before the recursive parser sees it.
+bool depth_within(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+/// `text` parsed when it is at most k_max_record_bytes and `depth` deep; discarded otherwise.
+json parse_bounded(std::string_view text, int depth) {
+  if (text.size() > k_max_record_bytes || !depth_within(text, depth))
+    return json::value_t::discarded;
+  return json::parse(text, nullptr, false);
+}
+
+/// True when `j` is an object whose keys are exactly `keys`.
+bool has_exactly(const json& j, std::initializer_list<const char*> keys) {
+  if (!j.is_object() || j.size() != keys.size()) return false;
+  for (const char* k : keys)
+    if (!j.contains(k)) return false;
+  return true;
+}
+
+bool read_string(const json& j, const char* key, std::string& out) {
+  const auto& v = j.at(key);
+  if (!v.is_string()) return false;
+  out = v.get<std::string>();
+  return true;
+}
+
+bool read_int(const json& j, const char* key, std::int64_t& out) {
+  const auto& v = j.at(key);
+  if (!v.is_number_integer()) return false;
+  out = v.get<std::int64_t>();
+  return true;
+}
+
+/// True when `text` is empty or a JSON object (online_ids, custom).
+bool object_text(const std::string& text) {
+  if (text.empty()) return true;
+  const json j = parse_bounded(text, k_max_inner_depth);
+  return j.is_object();
+}
+
+/// Reads the [[kind, hex], ...] pairs of an event record.
+bool read_ids(const json& j, EventRecord& ev) {
+  const auto& ids = j.at("ids");
+  if (!ids.is_array()) return false;
+  for (const auto& pair : ids) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
+      return false;
+    ev.ids.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string events_topic(std::string_view prefix) { return std::string(prefix) + ".events"; }
+
+std::string optouts_topic(std::string_view prefix) { return std::string(prefix) + ".optouts"; }
+
+std::string event_key(const EventRecord& ev) { return ev.tenant + "/" + ev.event_id; }
+
+std::string encode_event(const EventRecord& ev) {
+  json ids = json::array();
+  for (const auto& [kind, value] : ev.ids) ids.push_back(json::array({kind, value}));
+  const json j = {{"tenant", ev.tenant},
+                  {"event_id", ev.event_id},
+                  {"type", ev.type},
+                  {"time", ev.time},
+                  {"received", ev.received},
+                  {"ids", std::move(ids)},
+                  {"uid", ev.uid},
+                  {"online_ids", ev.online_ids_json},
+                  {"custom", ev.custom_json},
+                  {"legal_basis", ev.legal_basis},
+                  {"consent", ev.consent_summary}};
+  return j.dump();
+}
+
+std::optional<EventRecord> decode_event(std::string_view value) {
+  const json j = parse_bounded(value, k_max_record_depth);
+  if (!has_exactly(j, {"tenant", "event_id", "type", "time", "received", "ids", "uid", "online_ids",
+                       "custom", "legal_basis", "consent"}))
+    return std::nullopt;
+  EventRecord ev;
+  const bool ok =
+      read_string(j, "tenant", ev.tenant) && !ev.tenant.empty() &&
+      read_string(j, "event_id", ev.event_id) && !ev.event_id.empty() &&
+      read_string(j, "type", ev.type) && read_int(j, "time", ev.time) &&
+      read_int(j, "received", ev.received) && read_ids(j, ev) && read_string(j, "uid", ev.uid) &&
+      read_string(j, "online_ids", ev.online_ids_json) &&
+      read_string(j, "custom", ev.custom_json) && read_string(j, "legal_basis", ev.legal_basis) &&
+      read_string(j, "consent", ev.consent_summary) && object_text(ev.online_ids_json) &&
+      object_text(ev.custom_json);
+  if (!ok) return std::nullopt;
+  return ev;
+}
+
+std::string opt_key(const OptRecord& r) { return r.tenant + (r.is_uid ? "/uid:" : "/") + r.id; }
+
+std::string encode_opt(const OptRecord& r) {
+  const json j = {{"op", r.op == OptOp::optout ? "optout" : "optin"},
+                  {"tenant", r.tenant},
+                  {"id", r.id},
+                  {"uid", r.is_uid},
+                  {"source", r.source},
+                  {"time", r.time}};
+  return j.dump();
+}
+
+std::optional<OptRecord> decode_opt(std::string_view value) {
+  const json j = parse_bounded(value, k_max_record_depth);
+  if (!has_exactly(j, {"op", "tenant", "id", "uid", "source", "time"})) return std::nullopt;
+  OptRecord r;
+  std::string op;
+  if (!read_string(j, "op", op) || (op != "optout" && op != "optin")) return std::nullopt;
+  r.op = op == "optout" ? OptOp::optout : OptOp::optin;
+  if (!j.at("uid").is_boolean()) return std::nullopt;
+  r.is_uid = j.at("uid").get<bool>();
+  const bool ok = read_string(j, "tenant", r.tenant) && !r.tenant.empty() &&
+                  read_string(j, "id", r.id) && !r.id.empty() &&
+                  read_string(j, "source", r.source) && read_int(j, "time", r.time);
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+std::string suppression_key(std::string_view tenant, std::string_view id) {
+  static constexpr std::string_view k_domain = "hashgate/kafka-suppression/v1";
+  std::string input;
+  input.reserve(k_domain.size() + tenant.size() + id.size() + 2);
+  input.append(k_domain).push_back('\0');
+  input.append(tenant).push_back('\0');
+  for (char c : id) input.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  std::array<std::uint8_t, 32> md{};
+  hashgate::sha256(input, md);
+  hashgate::secure_clear(input);
+  return std::string(md.begin(), md.end());
+}
+
+}  // namespace hashgate::gw::kafka
