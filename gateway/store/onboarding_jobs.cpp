@@ -271,14 +271,14 @@ struct AudienceInput {
 ob::HashedId id_of(const Statement& r, int kind_col, int digest_col) {
   ob::HashedId id;
   id.kind = static_cast<ob::IdKind>(r.int64(kind_col));
-  const std::string d = r.blob(digest_col);
+  const std::string_view d = r.blob_view(digest_col);
   std::copy_n(d.begin(), std::min(d.size(), id.digest.size()), id.digest.begin());
   return id;
 }
 
 ob::MemberKey key_of(const Statement& r, int col) {
   ob::MemberKey k{};
-  const std::string b = r.blob(col);
+  const std::string_view b = r.blob_view(col);
   std::copy_n(b.begin(), std::min(b.size(), k.size()), k.begin());
   return k;
 }
@@ -331,13 +331,25 @@ struct GraphInput {
   std::vector<std::string> persons;
 };
 
+/// A hash of strings that also takes views, so a lookup needs no copy of the row's text.
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
 int load_graph(Txn& txn, const std::string& tenant, GraphInput& g) {
-  std::unordered_map<std::string, std::uint32_t> number;
+  std::unordered_map<std::string, std::uint32_t, ViewHash, std::equal_to<>> number;
   return txn.each_row(
       "SELECT kind, digest, person FROM graph WHERE tenant = ?1 ORDER BY kind, digest",
       [&](Statement& r) {
-        auto [it, fresh] = number.try_emplace(r.text(2), static_cast<std::uint32_t>(number.size()));
-        if (fresh) g.persons.push_back(it->first);
+        const std::string_view person = r.text_view(2);
+        auto it = number.find(person);
+        if (it == number.end()) {
+          it = number.emplace(std::string(person), static_cast<std::uint32_t>(number.size())).first;
+          g.persons.push_back(it->first);
+        }
         g.links.push_back({id_of(r, 0, 1), it->second});
       },
       tenant);
@@ -372,21 +384,16 @@ int store_match(Txn& txn, const MatchInfo& m, const AudienceInput& in, const Gra
                        static_cast<std::int64_t>(m.audience_members), m.created);
       rc != SQLITE_OK)
     return rc;
-  for (const auto& k : in.keys) {
-    if (int rc = txn.run("INSERT INTO match_members(match_id, key) VALUES(?1, ?2)", m.match_id,
-                         key_blob(k));
-        rc != SQLITE_OK)
-      return rc;
-  }
-  if (m.status != ob::MatchStatus::released) return SQLITE_OK;
-  std::int64_t pos = 0;
-  for (std::uint32_t p : persons) {
-    if (int rc = txn.run("INSERT INTO match_persons(match_id, pos, person) VALUES(?1, ?2, ?3)",
-                         m.match_id, ++pos, g.persons[p]);
-        rc != SQLITE_OK)
-      return rc;
-  }
-  return SQLITE_OK;
+  int rc = SQLITE_OK;
+  Statement* key = txn.statement("INSERT INTO match_members(match_id, key) VALUES(?1, ?2)", rc);
+  for (std::size_t i = 0; key && rc == SQLITE_OK && i < in.keys.size(); ++i)
+    rc = key->run(m.match_id, key_blob(in.keys[i]));
+  if (rc != SQLITE_OK || m.status != ob::MatchStatus::released) return rc;
+  Statement* person =
+      txn.statement("INSERT INTO match_persons(match_id, pos, person) VALUES(?1, ?2, ?3)", rc);
+  for (std::size_t i = 0; person && rc == SQLITE_OK && i < persons.size(); ++i)
+    rc = person->run(m.match_id, static_cast<std::int64_t>(i + 1), g.persons[persons[i]]);
+  return rc;
 }
 
 /// The differencing rule against the agreement's earlier matches; fills `result` for an
@@ -498,7 +505,9 @@ int audience_member_ids(Txn& txn, const std::string& tenant, const std::string& 
   const std::string bytes = hex_bytes(hex);
   if (bytes.empty()) return SQLITE_OK;
   return txn.each_row(
-      "SELECT DISTINCT b.kind, b.digest FROM audience_ids a JOIN audience_ids b"
+      // CROSS JOIN keeps this order (a by digest, then b by member): without statistics SQLite
+      // would otherwise scan every member of the tenant for each id.
+      "SELECT DISTINCT b.kind, b.digest FROM audience_ids a CROSS JOIN audience_ids b"
       " ON b.tenant = a.tenant AND b.audience = a.audience AND b.member_key = a.member_key"
       " WHERE a.tenant = ?1 AND a.digest = ?2",
       [&](Statement& r) { out.push_back(ob::hashed_id_hex(id_of(r, 0, 1))); }, tenant, Blob{bytes});

@@ -143,6 +143,23 @@ class Statement {
                                       static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, i)))
                         : std::string();
   }
+  /// Column `i` of the current row as a view of SQLite's copy of the blob, valid until the next
+  /// step or reset (no allocation: for loops over many rows).
+  std::string_view blob_view(int i) const {
+    const void* p = sqlite3_column_blob(m_stmt, i);
+    return p != nullptr
+               ? std::string_view(static_cast<const char*>(p),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, i)))
+               : std::string_view();
+  }
+  /// Column `i` of the current row as a view of its text, valid until the next step or reset.
+  std::string_view text_view(int i) const {
+    const auto* p = sqlite3_column_text(m_stmt, i);
+    return p != nullptr
+               ? std::string_view(reinterpret_cast<const char*>(p),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, i)))
+               : std::string_view();
+  }
   /// Column `i` of the current row as a 64-bit integer.
   std::int64_t int64(int i) const { return sqlite3_column_int64(m_stmt, i); }
 

@@ -183,7 +183,7 @@ TEST_F(Onboarding, OnboardingRefusesTooSimilarAndReturnsUnchanged) {
   ASSERT_EQ(first.status, 201);
   const std::string id = json::parse(first.body)["match_id"];
   auto again = match("a");
-  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.status, 201) << again.body;
   EXPECT_EQ(json::parse(again.body)["match_id"], id);
   upload("b", 0, 31);  // one more member
   auto similar = match("b");
@@ -237,7 +237,7 @@ TEST_F(Onboarding, OnboardingNeedsAnAgreementInForce) {
   EXPECT_EQ(match("x", "demo-news-old", "sk_test").status, 403);  // expired
   EXPECT_EQ(match("x", "shop-news", "sk_test").status, 403);      // names shop
   EXPECT_EQ(match("x", "shop-news", "sk_news").status, 403);      // a publisher
-  EXPECT_EQ(json::parse(match("x", "shop-news", "sk_news").body)["error"], "not_advertiser");
+  EXPECT_EQ(json::parse(match("x", "shop-news", "sk_news").body)["error"], "no_agreement");
 }
 
 // Another tenant's key on every route: it sees nothing of shop's audiences and matches, cannot
@@ -407,4 +407,30 @@ TEST_F(Onboarding, OnboardingRetentionPurgesMatchesOfRemovedAgreements) {
   for (const char* key : {"sk_shop", "sk_news"})
     EXPECT_NE(as(key, "GET", "/v1/audit?since=0").body.find("\"match_purge\""), std::string::npos)
         << key;
+}
+
+// The linked-ID fan-out covers audiences: a member uploaded with an e-mail and a phone who opts
+// out by the phone alone leaves the audience and, matched by the e-mail, the publisher's export.
+TEST_F(Onboarding, OnboardingOptOutFansOutOverAMembersIds) {
+  publisher_logins(0, 20);
+  auto ph_of = [](int i) {
+    std::array<std::uint8_t, 32> d{};
+    hashgate::sha256("3161234" + std::to_string(5000 + i), d);
+    return hashgate::to_hex(d);
+  };
+  json list = json::array();
+  for (int i = 0; i < 20; ++i) list.push_back({{"em", em_of(i)}, {"ph", ph_of(i)}});
+  ASSERT_EQ(as("sk_shop", "POST", "/v1/audiences/x/members", json{{"add", list}}.dump()).status,
+            200);
+  auto m = match("x");
+  ASSERT_EQ(m.status, 201) << m.body;
+  const std::string id = json::parse(m.body)["match_id"];
+  ASSERT_EQ(export_match(id).size(), 20u);
+  auto o = as("sk_shop", "POST", "/v1/optout", json{{"ids", {{"ph", ph_of(3)}}}}.dump());
+  ASSERT_EQ(o.status, 200) << o.body;
+  EXPECT_EQ(json::parse(o.body)["ids_suppressed"], 2);  // the phone and the member's e-mail
+  const auto lines = export_match(id);
+  EXPECT_EQ(lines.size(), 19u);
+  EXPECT_EQ(ppids(lines).count(ppid_of(3)), 0u);
+  EXPECT_EQ(json::parse(as("sk_shop", "GET", "/v1/audiences").body)["audiences"][0]["members"], 19);
 }

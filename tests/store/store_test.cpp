@@ -23,9 +23,13 @@
 #include "wal_vfs.hpp"
 
 namespace fs = std::filesystem;
+using hashgate::gw::AudienceUpload;
+using hashgate::gw::AudienceUploadResult;
 using hashgate::gw::AuditEntry;
 using hashgate::gw::Durability;
 using hashgate::gw::EventRecord;
+using hashgate::gw::MatchDecision;
+using hashgate::gw::MatchResult;
 using hashgate::gw::OptOutResult;
 using hashgate::gw::OutboxEntry;
 using hashgate::gw::OutboxTarget;
@@ -1388,4 +1392,46 @@ TEST_F(StoreTest, StoreRetentionPurgesTheLedger) {
   const auto retention = m_store->audit("t", 0, 100).back();
   EXPECT_EQ(nlohmann::json::parse(retention.detail).at("ledger_purged"), 1);
   EXPECT_EQ(all_files().find(marker), std::string::npos);
+}
+
+// Onboarding (issue 14) in the store: the publisher graph is built from its events at match time
+// and follows the retention run (people last seen before the cutoff leave it); an advertiser's
+// opt-out removes the member and counts it in the match's key set.
+TEST_F(StoreTest, StoreOnboardingGraphFollowsRetention) {
+  open();
+  std::vector<EventRecord> logins;
+  for (unsigned i = 0; i < 20; ++i)
+    logins.push_back(make_event("news", std::string("l").append(std::to_string(i)),
+                                {{"em", hex_id(i)}}, std::string("uid-").append(std::to_string(i)),
+                                i < 10 ? 1000 : 5000));
+  submit(std::move(logins));
+  AudienceUpload up{"shop", "a", {}, {}, {}};
+  for (unsigned i = 0; i < 25; ++i)
+    up.add.push_back({*hashgate::gw::onboarding::decode_hashed_id(
+        hashgate::gw::onboarding::IdKind::em, hex_id(i))});
+  std::promise<AudienceUploadResult> uploaded;
+  m_store->update_audience(up, [&](AudienceUploadResult r) { uploaded.set_value(r); });
+  EXPECT_EQ(uploaded.get_future().get().members, 25u);
+  auto match = [&] {
+    std::promise<MatchResult> p;
+    m_store->create_match({"ag", "shop", "news", "a", 10}, [&](MatchResult r) { p.set_value(r); });
+    return p.get_future().get();
+  };
+  const MatchResult first = match();
+  ASSERT_FALSE(first.error);
+  EXPECT_EQ(first.decision, MatchDecision::created);
+  EXPECT_EQ(first.match.matched, 20u);
+  EXPECT_EQ(m_store->export_match(first.match, {}, 100).size(), 20u);
+  EXPECT_EQ(match().decision, MatchDecision::unchanged);
+  m_store->purge_before("news", 2000);  // people 0-9 were last seen at 1000
+  EXPECT_EQ(m_store->export_match(first.match, {}, 100).size(), 10u);
+  EXPECT_EQ(m_store->purge_matches({}), 1u);
+  const MatchResult second = match();
+  EXPECT_EQ(second.decision, MatchDecision::created);
+  EXPECT_EQ(second.match.matched, 10u);
+  EXPECT_EQ(m_store->matches("shop").size(), 1u);
+  EXPECT_EQ(m_store->matches("news").size(), 1u);
+  EXPECT_TRUE(m_store->matches("other").empty());
+  ASSERT_FALSE(opt_out("shop", {hex_id(24)}, "").error);  // a member who is no user
+  EXPECT_EQ(m_store->audiences("shop").at(0).members, 24u);
 }
