@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/config/json_fields.hpp"
+
 namespace hashgate::gw::config {
 
 const char* const k_default_csp =
@@ -26,19 +28,10 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& key, const std::string& why) {
-  throw ConfigError("config: " + key + ": " + why);
-}
-
-void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> keys) {
-  if (!obj.is_object()) fail(where.empty() ? "(top level)" : where, "must be an object");
-  std::set<std::string> allowed(keys.begin(), keys.end());
-  for (const auto& [k, v] : obj.items()) {
-    if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
-  }
-}
-
-std::string join(const std::string& a, const char* b) { return a.empty() ? b : a + "." + b; }
+using fields::fail;
+using fields::get_int;
+using fields::join;
+using fields::only_keys;
 
 std::string get_string(const json& obj, const std::string& where, const char* key, std::string def,
                        bool allow_empty = true) {
@@ -48,17 +41,6 @@ std::string get_string(const json& obj, const std::string& where, const char* ke
   auto s = v.get<std::string>();
   if (!allow_empty && s.empty()) fail(join(where, key), "must not be empty");
   return s;
-}
-
-std::int64_t get_int(const json& obj, const std::string& where, const char* key, std::int64_t def,
-                     std::int64_t lo, std::int64_t hi) {
-  if (!obj.contains(key)) return def;
-  const auto& v = obj.at(key);
-  if (!v.is_number_integer()) fail(join(where, key), "must be an integer");
-  auto n = v.get<std::int64_t>();
-  if (n < lo || n > hi)
-    fail(join(where, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  return n;
 }
 
 bool get_bool(const json& obj, const std::string& where, const char* key, bool def) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/config/config.hpp"
+#include "gateway/config/json_fields.hpp"
 
 namespace hashgate::gw::deliver {
 
@@ -46,20 +47,10 @@ const char* default_url(Kind kind) {
   return "";
 }
 
-[[noreturn]] void fail(const std::string& key, const std::string& why) {
-  throw config::ConfigError("config: " + key + ": " + why);
-}
-
-std::string join(const std::string& a, const char* b) { return a + "." + b; }
-
-void only_keys(const json& obj, const std::string& where, std::initializer_list<const char*> keys) {
-  if (!obj.is_object()) fail(where, "must be an object");
-  for (const auto& item : obj.items()) {
-    const std::string& k = item.key();
-    if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) == keys.end())
-      fail(join(where, k.c_str()), "unknown key");
-  }
-}
+using config::fields::fail;
+using config::fields::get_int;
+using config::fields::join;
+using config::fields::only_keys;
 
 std::string get_string(const json& obj, const std::string& where, const char* key, bool required,
                        std::size_t max_len = 256) {
@@ -74,17 +65,6 @@ std::string get_string(const json& obj, const std::string& where, const char* ke
   if (s.size() > max_len)
     fail(join(where, key), "at most " + std::to_string(max_len) + " characters");
   return s;
-}
-
-std::int64_t get_int(const json& obj, const std::string& where, const char* key, std::int64_t def,
-                     std::int64_t lo, std::int64_t hi) {
-  if (!obj.contains(key)) return def;
-  const auto& v = obj.at(key);
-  if (!v.is_number_integer()) fail(join(where, key), "must be an integer");
-  const auto n = v.get<std::int64_t>();
-  if (n < lo || n > hi)
-    fail(join(where, key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-  return n;
 }
 
 bool all_of(const std::string& s, bool (*pred)(char)) {

@@ -4,7 +4,6 @@
 // back gets everything; an opt-out reaches exactly the destinations that had the person, and
 // nothing of theirs is sent afterwards; no captured body ever holds a plain e-mail address.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { start_fake_destination } from '../lib/fake_destination.mjs';
+import { verifyHashgate } from '../lib/webhook_verifier.mjs';
 import {
   base_config, k_patience_ms, k_root, request, sha256_hex, start_gateway,
 } from '../lib/gateway.mjs';
@@ -21,18 +21,6 @@ const { TCModel, SegmentEncoder, Segment } = require('@iabtcf/core');
 
 const k_secret = 'test-webhook-secret-0123456789';
 const k_env = { HG_HOOK_A: k_secret, HG_HOOK_B: k_secret, HG_HOOK_C: k_secret };
-
-// --- the receiver-side verifier shown in docs/destinations.md ----------------------------------
-function verifyHashgate(secret, header, rawBody, nowSeconds = Math.floor(Date.now() / 1000),
-  toleranceSeconds = 300) {
-  const fields = Object.fromEntries(
-    String(header).split(',').map((kv) => kv.trim().split('=', 2)).filter((kv) => kv.length === 2));
-  const t = Number(fields.t);
-  if (!Number.isSafeInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = crypto.createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest();
-  const given = Buffer.from(fields.v1 ?? '', 'hex');
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
-}
 
 /** A webhook destination entry of the config. */
 function hook(id, url, extra = {}) {
