@@ -8,16 +8,16 @@
 // BENCH_DELIVER_ROUNDS=3, HASHGATE_GATEWAY=path; BENCH_DELIVER_DEAD=1 points the destination at a
 // closed port, so only the outbox rows are written and nothing is delivered: the writer's share
 // of the slowdown; no JSON is written then)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { k_root, spawn_logged, wrk_events } from '../gateway/peers.mjs';
 
 const k_here = dirname(fileURLToPath(import.meta.url));
-const k_root = resolve(k_here, '../..');
 const k_gateway = resolve(process.env.HASHGATE_GATEWAY || join(k_root, 'build/bin/hashgate-gateway'));
 const k_duration = process.env.BENCH_WRK_DURATION || '10s';
 const k_connections = Number(process.env.BENCH_WRK_CONNECTIONS || 32);
@@ -29,26 +29,15 @@ const k_dead = process.env.BENCH_DELIVER_DEAD === '1';
 /** Starts `cmd args` with output to a log file; resolves {port, stop(), log()} once it wrote `port_file`. */
 async function start(cmd, args, env, tmp, name) {
   const port_file = join(tmp, `${name}.port`);
-  const log_file = join(tmp, `${name}.log`);
-  const fd = openSync(log_file, 'w');
-  const child = spawn(cmd, [...args, '--port-file', port_file], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], cwd: k_root });
-  closeSync(fd);
-  const exited = new Promise((ok) => child.on('exit', ok));
-  const log = () => readFileSync(log_file, 'utf8').slice(-2000);
+  const { child, log, stop } = spawn_logged(tmp, name, cmd, [...args, '--port-file', port_file],
+    { env: { ...process.env, ...env } });
   for (let i = 0; ; ++i) {
     if (child.exitCode !== null) throw new Error(`${name} exited:\n${log()}`);
     if (existsSync(port_file) && readFileSync(port_file, 'utf8').trim()) break;
     if (i > 600) throw new Error(`${name} did not start:\n${log()}`);
     await sleep(50);
   }
-  const port = Number(readFileSync(port_file, 'utf8').trim());
-  return {
-    port, log,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { port: Number(readFileSync(port_file, 'utf8').trim()), log, stop };
 }
 
 function gateway_config(data_dir, sink_port) {
@@ -71,16 +60,9 @@ async function metrics(port) {
 }
 
 function run_wrk(port, duration) {
-  const args = ['-t2', `-c${k_connections}`, `-d${duration}`, '--timeout', '5s', '-s', join(k_root, 'bench/gateway/events.lua'),
-    `http://127.0.0.1:${port}/v1/events`, '--', '100', k_key];
-  const nonce = String(Date.now() % 1e9 + Math.floor(Math.random() * 1e6));
-  const r = spawnSync('wrk', args, { env: { ...process.env, BENCH_NONCE: nonce }, encoding: 'utf8', timeout: 300000 });
-  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('WRKJSON '));
-  if (r.status !== 0 || !line) throw new Error(`wrk failed (status ${r.status}): ${r.stderr}${r.stdout}`);
-  const s = JSON.parse(line.slice(8));
-  const seconds = s.duration_us / 1e6;
-  return { seconds, errors: s.non2xx + s.connect + s.read + s.write + s.timeout, requests: s.requests,
-    events_per_s: ((s.requests - s.non2xx) * 100) / seconds };
+  const w = wrk_events(port, { threads: 2, connections: k_connections, duration, per_request: 100, key: k_key,
+    latency: false, timeout_ms: 300000 });
+  return { seconds: w.seconds, errors: w.errors, requests: w.requests, events_per_s: w.events_per_s };
 }
 
 /** One measured run: ingest events/s; with a sink, also the delivered rate until the outbox drained. */

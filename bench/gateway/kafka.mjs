@@ -9,16 +9,13 @@
 // BENCH_WRK_DURATION=10s BENCH_GATEWAY_ROUNDS=3; BENCH_KAFKA_OPTOUTS=200). Writes bench/out/kafka.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { connect, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { free_port, k_root, start_listening, start_peer, wrk_events } from './peers.mjs';
 
-const k_here = dirname(fileURLToPath(import.meta.url));
-const k_root = resolve(k_here, '../..');
 const k_bin = resolve(process.env.HASHGATE_BIN_DIR || join(k_root, 'build/bin'));
 const k_gateway = resolve(process.env.HASHGATE_GATEWAY || join(k_bin, 'hashgate-gateway'));
 const k_mock = join(k_bin, 'hashgate-kafka-mock');
@@ -33,47 +30,6 @@ const k_targets = ['nginx', 'fastify', 'kafka'];
 const k_modes = [{ name: 'single', per_request: 1 }, { name: 'batch100', per_request: 100 }];
 const k_tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-async function free_port() {
-  const srv = createServer();
-  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address();
-  await new Promise((ok) => srv.close(ok));
-  return port;
-}
-
-async function wait_port(port, child) {
-  const until = Date.now() + 20000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode} before listening`);
-    const up = await new Promise((ok) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); ok(true); });
-      s.on('error', () => ok(false));
-    });
-    if (up) return;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`not listening on 127.0.0.1:${port}`);
-}
-
-/** One child process with its log in a file; {pid, stop(), log()}. */
-function spawn_logged(tmp, name, cmd, args, opts = {}) {
-  const log_file = join(tmp, `${name}.log`);
-  const fd = openSync(log_file, 'w');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], cwd: k_root, ...opts });
-  closeSync(fd);
-  const exited = new Promise((ok) => child.on('exit', ok));
-  return {
-    child,
-    log: () => readFileSync(log_file, 'utf8').slice(-2000),
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
 /** The mock cluster: {pid, bootstrap, stop()}. */
 async function start_mock() {
   const child = spawn(k_mock, ['--brokers', '3', '--partitions', '3'], { stdio: ['pipe', 'pipe', 'ignore'] });
@@ -85,54 +41,28 @@ async function start_mock() {
   return { pid: child.pid, bootstrap: first, async stop() { child.stdin.end(); await exited; } };
 }
 
-function nginx_conf(prefix, port) {
-  const t = (d) => join(prefix, d);
-  return `daemon off;
-worker_processes auto;
-pid ${t('nginx.pid')};
-error_log stderr warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')};
-  fastcgi_temp_path ${t('fastcgi')}; uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:${port}; location / { return 204; } }
-}
-`;
-}
-
-/** A Kafka-mode replica on `port` (config: examples/config/gateway-kafka.json, our brokers). */
-function start_replica(tmp, name, port, brokers) {
+/** A Kafka-mode replica on a free port (config: examples/config/gateway-kafka.json, our brokers), once ready. */
+async function start_replica(tmp, name, brokers) {
+  const port = await free_port();
   const cfg = JSON.parse(readFileSync(k_config, 'utf8'));
   cfg.store.brokers = brokers;
   cfg.listen.port = port;
   for (const [k, v] of Object.entries(cfg.static)) cfg.static[k] = resolve(k_root, v);
   const file = join(tmp, `${name}.json`);
   writeFileSync(file, JSON.stringify(cfg));
-  return spawn_logged(tmp, name, k_gateway, ['--config', file], { env: { ...process.env, HASHGATE_PORT: String(port) } });
+  const t = await start_listening(tmp, name, port, k_gateway, ['--config', file],
+    { env: { ...process.env, HASHGATE_PORT: String(port) } });
+  try {
+    await wait_ready(port);
+  } catch (e) {
+    await t.stop();
+    throw new Error(`${name}: ${e.message}\n${t.log()}`);
+  }
+  return t;
 }
 
 async function start_target(name, tmp, brokers) {
-  const port = await free_port();
-  let t;
-  if (name === 'nginx') {
-    const prefix = join(tmp, 'nginx');
-    mkdirSync(join(prefix, 'logs'), { recursive: true });
-    writeFileSync(join(prefix, 'nginx.conf'), nginx_conf(prefix, port));
-    t = spawn_logged(tmp, name, 'nginx', ['-e', 'stderr', '-p', prefix, '-c', join(prefix, 'nginx.conf')]);
-  } else if (name === 'fastify') {
-    t = spawn_logged(tmp, name, process.execPath, [join(k_here, 'fastify_server.mjs')], { env: { ...process.env, PORT: String(port) } });
-  } else {
-    t = start_replica(tmp, name, port, brokers);
-  }
-  try {
-    await wait_port(port, t.child);
-  } catch (e) {
-    throw new Error(`${name}: ${e.message}\n${t.log()}`);
-  }
-  if (name === 'kafka') await wait_ready(port);
-  return { ...t, port };
+  return name === 'kafka' ? start_replica(tmp, name, brokers) : start_peer(name, tmp);
 }
 
 async function get(port, path, headers = {}, agent = undefined) {
@@ -156,17 +86,7 @@ async function wait_ready(port) {
 }
 
 function run_wrk(port, per_request, duration) {
-  const args = [`-t${k_threads}`, `-c${k_connections}`, `-d${duration}`, '--timeout', '5s', '--latency',
-    '-s', join(k_here, 'events.lua'), `http://127.0.0.1:${port}/v1/events`, '--', String(per_request), k_key];
-  const nonce = String(Date.now() % 1e9 + Math.floor(Math.random() * 1e6));
-  const r = spawnSync('wrk', args, { env: { ...process.env, BENCH_NONCE: nonce }, encoding: 'utf8', timeout: 120000 });
-  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('WRKJSON '));
-  if (r.status !== 0 || !line) throw new Error(`wrk failed (status ${r.status}): ${r.stderr}${r.stdout}`);
-  const s = JSON.parse(line.slice(8));
-  const seconds = s.duration_us / 1e6;
-  const errors = s.non2xx + s.connect + s.read + s.write + s.timeout;
-  return { ...s, seconds, errors, per_request, req_per_s: s.requests / seconds,
-    events_per_s: ((s.requests - s.non2xx) * per_request) / seconds, args: `wrk ${args.join(' ')}` };
+  return wrk_events(port, { threads: k_threads, connections: k_connections, duration, per_request, key: k_key });
 }
 
 /** CPU ticks of process `pid` (user + system) and of the whole machine, from /proc. */
@@ -263,11 +183,8 @@ try {
   mock = await start_mock();
   for (const name of k_targets) started[name] = await start_target(name, tmp, mock.bootstrap);
   const { results, ratios } = summarise(await measure_throughput(started, mock));
-  started.second = { ...start_replica(tmp, 'second', await free_port(), mock.bootstrap) };
-  const b_port = JSON.parse(readFileSync(join(tmp, 'second.json'), 'utf8')).listen.port;
-  await wait_port(b_port, started.second.child);
-  await wait_ready(b_port);
-  const prop = await propagation(started.kafka.port, b_port);
+  started.second = await start_replica(tmp, 'second', mock.bootstrap);
+  const prop = await propagation(started.kafka.port, started.second.port);
   out = { results, ratios, propagation: prop };
 } catch (e) {
   console.error(`bench/kafka: ${e.message}`);

@@ -4,15 +4,12 @@
 // Usage: node bench/gateway/run.mjs   (env: BENCH_WRK_THREADS=2 BENCH_WRK_CONNECTIONS=64
 // BENCH_WRK_DURATION=10s, BENCH_GATEWAY_ROUNDS=3, HASHGATE_GATEWAY=path, HASHGATE_GATEWAY_CONFIG=path,
 // BENCH_GATEWAY_TARGETS=nginx,fastify,gateway to debug a subset; no JSON is written then).
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { free_port, k_root, start_listening, start_peer, wrk_events } from './peers.mjs';
 
-const k_here = dirname(fileURLToPath(import.meta.url));
-const k_root = resolve(k_here, '../..');
 const k_gateway = resolve(process.env.HASHGATE_GATEWAY || join(k_root, 'build/bin/hashgate-gateway'));
 const k_config = resolve(process.env.HASHGATE_GATEWAY_CONFIG || join(k_root, 'examples/config/gateway.json'));
 const k_threads = Number(process.env.BENCH_WRK_THREADS || 2);
@@ -33,28 +30,6 @@ function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-async function free_port() {
-  const srv = createServer();
-  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
-  const { port } = srv.address();
-  await new Promise((ok) => srv.close(ok));
-  return port;
-}
-
-async function wait_port(port, child, seconds = 20) {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode} before listening`);
-    const up = await new Promise((ok) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); ok(true); });
-      s.on('error', () => ok(false));
-    });
-    if (up) return;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`not listening on 127.0.0.1:${port} after ${seconds}s`);
-}
-
 function sample_body(n, tag) {
   const now = Math.floor(Date.now() / 1000);
   const events = Array.from({ length: n }, (_, i) => ({
@@ -66,78 +41,26 @@ function sample_body(n, tag) {
 
 // Starts one target on a free loopback port; returns { port, stop(), log() }.
 async function start_target(name, tmp) {
+  if (name !== 'gateway') return start_peer(name, tmp);
   const port = await free_port();
-  let child;
-  // Children write to a file: a pipe would fill up (and stall the server) while spawnSync(wrk)
-  // blocks our event loop.
-  const log_file = join(tmp, `${name}.log`);
-  const log_fd = openSync(log_file, 'w');
-  const stdio = ['ignore', log_fd, log_fd];
-  if (name === 'nginx') {
-    const prefix = join(tmp, 'nginx');
-    mkdirSync(join(prefix, 'logs'), { recursive: true });
-    const conf = join(prefix, 'nginx.conf');
-    const t = (d) => join(prefix, d);
-    writeFileSync(conf, `daemon off;
-worker_processes auto;
-pid ${t('nginx.pid')};
-error_log stderr warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')};
-  fastcgi_temp_path ${t('fastcgi')}; uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:${port};
-    location / { return 204; }
-  }
-}
-`);
-    child = spawn('nginx', ['-e', 'stderr', '-p', prefix, '-c', conf], { stdio });
-  } else if (name === 'fastify') {
-    child = spawn(process.execPath, [join(k_here, 'fastify_server.mjs')], {
-      env: { ...process.env, PORT: String(port) }, stdio, cwd: k_root });
-  } else {
-    const data_dir = join(tmp, 'gateway-data');
-    mkdirSync(data_dir, { recursive: true });
-    const cfg = JSON.parse(readFileSync(k_config, 'utf8'));
-    // Put the copy on our port whatever the schema spells it as; HASHGATE_PORT is set as well.
-    if (typeof cfg.listen === 'string') cfg.listen = `127.0.0.1:${port}`;
-    else if (cfg.listen && typeof cfg.listen === 'object') { cfg.listen.port = port; cfg.listen.address = '127.0.0.1'; }
-    if ('port' in cfg) cfg.port = port;
-    if (cfg.store && typeof cfg.store === 'object') cfg.store.data_dir = data_dir;
-    // Relative static roots are taken from the repository root (where make run starts).
-    if (cfg.static && typeof cfg.static === 'object') {
-      for (const [k, v] of Object.entries(cfg.static)) {
-        if (typeof v === 'string' && !v.startsWith('/')) cfg.static[k] = resolve(k_root, v);
-      }
+  const data_dir = join(tmp, 'gateway-data');
+  mkdirSync(data_dir, { recursive: true });
+  const cfg = JSON.parse(readFileSync(k_config, 'utf8'));
+  // Put the copy on our port whatever the schema spells it as; HASHGATE_PORT is set as well.
+  if (typeof cfg.listen === 'string') cfg.listen = `127.0.0.1:${port}`;
+  else if (cfg.listen && typeof cfg.listen === 'object') { cfg.listen.port = port; cfg.listen.address = '127.0.0.1'; }
+  if ('port' in cfg) cfg.port = port;
+  if (cfg.store && typeof cfg.store === 'object') cfg.store.data_dir = data_dir;
+  // Relative static roots are taken from the repository root (where make run starts).
+  if (cfg.static && typeof cfg.static === 'object') {
+    for (const [k, v] of Object.entries(cfg.static)) {
+      if (typeof v === 'string' && !v.startsWith('/')) cfg.static[k] = resolve(k_root, v);
     }
-    const cfg_file = join(tmp, 'gateway.json');
-    writeFileSync(cfg_file, JSON.stringify(cfg, null, 2));
-    child = spawn(k_gateway, ['--config', cfg_file], {
-      env: { ...process.env, HASHGATE_PORT: String(port), HASHGATE_DATA_DIR: data_dir },
-      stdio, cwd: k_root });
   }
-  closeSync(log_fd);
-  const exited = new Promise((ok) => child.on('exit', ok));
-  const target = {
-    port,
-    log: () => readFileSync(log_file, 'utf8').slice(-2000),
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-  try {
-    await wait_port(port, child);
-  } catch (e) {
-    await target.stop();
-    throw new Error(`${name}: ${e.message}\n${target.log()}`);
-  }
-  return target;
+  const cfg_file = join(tmp, 'gateway.json');
+  writeFileSync(cfg_file, JSON.stringify(cfg, null, 2));
+  return start_listening(tmp, name, port, k_gateway, ['--config', cfg_file],
+    { env: { ...process.env, HASHGATE_PORT: String(port), HASHGATE_DATA_DIR: data_dir } });
 }
 
 async function preflight(name, port) {
@@ -170,22 +93,7 @@ async function gateway_counters(port) {
 }
 
 function run_wrk(port, per_request, duration) {
-  const args = [`-t${k_threads}`, `-c${k_connections}`, `-d${duration}`, '--timeout', '5s', '--latency',
-    '-s', join(k_here, 'events.lua'), `http://127.0.0.1:${port}/v1/events`, '--', String(per_request), k_key];
-  const nonce = String(Date.now() % 1e9 + Math.floor(Math.random() * 1e6));
-  const r = spawnSync('wrk', args, { env: { ...process.env, BENCH_NONCE: nonce }, encoding: 'utf8',
-    timeout: 120000 });
-  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('WRKJSON '));
-  if (r.status !== 0 || !line) throw new Error(`wrk failed (status ${r.status}): ${r.stderr}${r.stdout}`);
-  const s = JSON.parse(line.slice(8));
-  const seconds = s.duration_us / 1e6;
-  const errors = s.non2xx + s.connect + s.read + s.write + s.timeout;
-  return {
-    ...s, seconds, errors, per_request,
-    req_per_s: s.requests / seconds,
-    events_per_s: ((s.requests - s.non2xx) * per_request) / seconds,
-    args: `wrk ${args.join(' ')}`,
-  };
+  return wrk_events(port, { threads: k_threads, connections: k_connections, duration, per_request, key: k_key });
 }
 
 // ---- main ----
