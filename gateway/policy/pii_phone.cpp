@@ -113,11 +113,16 @@ void parse_piece(std::string_view s, std::size_t p, std::size_t end, Cand& c, Pi
   c.text = s.substr(text_begin, text_end - text_begin);
 }
 
-/// The value of `len` digits of `c` starting at digit offset `at`.
+/// The value of `len` digits of `c` starting at digit offset `at`, saturated at 10^9: callers
+/// compare it with years, months, days and octets, so a longer run only has to stay out of
+/// their ranges (and must not overflow an int; found by fuzz_pii under UBSan).
 int number_at(const Cand& c, std::size_t at, std::size_t len) {
+  constexpr int k_saturated = 1'000'000'000;
   int v = 0;
-  for (std::size_t i = at; i < at + len && i < Cand::k_max_digits; ++i)
+  for (std::size_t i = at; i < at + len && i < Cand::k_max_digits; ++i) {
+    if (v >= k_saturated / 10) return k_saturated;
     v = v * 10 + (c.digits[i] - '0');
+  }
   return v;
 }
 
