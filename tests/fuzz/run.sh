@@ -18,6 +18,9 @@ case "$mode" in
   *) echo "usage: $0 smoke|full [SECONDS] [RUNS]" >&2; exit 64 ;;
 esac
 
+# UBSan reports are findings: stop at the first one, so libFuzzer saves the input as a crash.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
 status=0
 for bin in build-fuzz/fuzz/fuzz_*; do
   [[ -x $bin ]] || continue
