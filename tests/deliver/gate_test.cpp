@@ -15,7 +15,7 @@ Destination dest(int vendor) {
   return d;
 }
 
-// From ../shared/vectors/tcf.tsv (iabtcf-java TCStringV2Test): purposes_consent {3..9} (no
+// From tests/vectors/tcf.tsv (iabtcf-java TCStringV2Test): purposes_consent {3..9} (no
 // purpose 1), vendor_consent {23,37,47,48,53,65,98}.
 const char* k_official_no_purpose_1 =
     "COrEAV4OrXx94ACABBENAHCIAD-AAAAAAACAAxAAAAgAIAwgAgAAAAEAgQAAAAAEAYQAQAAAACAAAABAAA";
