@@ -92,21 +92,56 @@ GoogleAccountType get_account_type(const json& obj, const std::string& where, co
        "must be GOOGLE_ADS, DISPLAY_VIDEO_PARTNER, DISPLAY_VIDEO_ADVERTISER or DATA_PARTNER");
 }
 
-/// Reads the secret named by `key` (a variable name) from the environment into `d`.
+/// Reads the secret named by `key` (a variable name) from the environment into `out`, and the
+/// variable's name into `name`; the value must hold at least `min_size` bytes.
 void read_secret(const json& obj, const std::string& where, const char* key, const EnvLookup& env,
-                 Destination& d) {
-  d.secret_env = get_string(obj, where, key, true, 128);
-  if (!all_of(d.secret_env, env_char) || digit(d.secret_env.front()))
+                 std::string& name, Secret& out, std::size_t min_size = 1) {
+  name = get_string(obj, where, key, true, 128);
+  if (!all_of(name, env_char) || digit(name.front()))
     fail(join(where, key), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
-  auto value = env(d.secret_env);
-  if (!value) fail(join(where, key), "environment variable " + d.secret_env + " is not set");
-  if (value->empty()) fail(join(where, key), "environment variable " + d.secret_env + " is empty");
-  if (d.kind == Kind::webhook && value->size() < 16) {
+  auto value = env(name);
+  if (!value) fail(join(where, key), "environment variable " + name + " is not set");
+  if (value->empty()) fail(join(where, key), "environment variable " + name + " is empty");
+  if (value->size() < min_size) {
     hashgate::secure_clear(*value);
-    fail(join(where, key), "environment variable " + d.secret_env + " must hold at least 16 bytes");
+    fail(join(where, key), "environment variable " + name + " must hold at least " +
+                               std::to_string(min_size) + " bytes");
   }
-  d.secret = Secret(std::move(*value));
+  out = Secret(std::move(*value));
   hashgate::secure_clear(*value);
+}
+
+/// google_dm's `oauth` object: client id, the two secrets' variables, the token endpoint.
+OAuthSettings parse_oauth(const json& obj, const std::string& where, const EnvLookup& env) {
+  const std::string at = join(where, "oauth");
+  if (!obj.is_object()) fail(at, "must be an object");
+  only_keys(obj, at, {"client_id", "client_secret_env", "refresh_token_env", "token_url"});
+  OAuthSettings o;
+  o.client_id = get_string(obj, at, "client_id", true, 256);
+  if (!std::all_of(o.client_id.begin(), o.client_id.end(),
+                   [](char c) { return c > ' ' && c < 0x7F; }))
+    fail(join(at, "client_id"), "must be printable ASCII without spaces");
+  std::string url = get_string(obj, at, "token_url", false, 2048);
+  if (url.empty()) url = "https://oauth2.googleapis.com/token";
+  if (auto why = parse_url(url, o.token_url); !why.empty()) fail(join(at, "token_url"), why);
+  read_secret(obj, at, "client_secret_env", env, o.client_secret_env, o.client_secret);
+  read_secret(obj, at, "refresh_token_env", env, o.refresh_token_env, o.refresh_token);
+  return o;
+}
+
+/// The destination's credentials: a signing secret (webhook), an access token, or (google_dm)
+/// either an access token or `oauth` refresh credentials, exactly one of the two.
+void read_credentials(const json& obj, const std::string& where, const EnvLookup& env,
+                      Destination& d) {
+  if (d.kind == Kind::webhook)
+    return read_secret(obj, where, "secret_env", env, d.secret_env, d.secret, 16);
+  if (d.kind == Kind::google_dm && obj.contains("oauth")) {
+    if (obj.contains("access_token_env"))
+      fail(join(where, "oauth"), "give either access_token_env or oauth, not both");
+    d.oauth = parse_oauth(obj.at("oauth"), where, env);
+    return;
+  }
+  read_secret(obj, where, "access_token_env", env, d.secret_env, d.secret);
 }
 
 void parse_events(const json& obj, const std::string& where, Destination& d) {
@@ -169,7 +204,7 @@ void check_keys(const json& obj, const std::string& where, Kind kind) {
                        {"id", "kind", "url", "events", "tcf_vendor_id", "access_token_env",
                         "max_age_hours", "batch_events", "timeout_ms", "ca_file",
                         "operating_account_type", "operating_account_id", "login_account_type",
-                        "login_account_id", "conversion_action_id", "user_list_id"});
+                        "login_account_id", "conversion_action_id", "user_list_id", "oauth"});
   }
 }
 
@@ -196,7 +231,7 @@ Destination parse_one(const json& obj, const std::string& where, const std::stri
   if (!d.ca_file.empty() && !std::ifstream(d.ca_file).good())
     fail(join(where, "ca_file"), "cannot be read");
   parse_platform(obj, where, d);
-  read_secret(obj, where, d.kind == Kind::webhook ? "secret_env" : "access_token_env", env, d);
+  read_credentials(obj, where, env, d);
   return d;
 }
 

@@ -72,6 +72,18 @@ struct GoogleSettings {
   std::string user_list_id;          ///< productDestinationId for audienceMembers:ingest/remove
 };
 
+/// OAuth 2.0 refresh-token credentials of a google_dm destination (config key `oauth`): the
+/// gateway exchanges the refresh token for short-lived access tokens itself (RFC 6749 §6),
+/// instead of reading one access token at start-up. Secrets come from the environment.
+struct OAuthSettings {
+  Url token_url;                  ///< default https://oauth2.googleapis.com/token
+  std::string client_id;          ///< the OAuth client's id (not a secret)
+  std::string client_secret_env;  ///< variable that held `client_secret`
+  Secret client_secret;
+  std::string refresh_token_env;  ///< variable that held `refresh_token`
+  Secret refresh_token;
+};
+
 /// One configured destination of one tenant.
 struct Destination {
   std::string tenant;  ///< the owning tenant's id (set by parse_destinations' caller)
@@ -81,11 +93,12 @@ struct Destination {
   std::vector<std::string> events;  ///< event types to forward; empty = all
   int tcf_vendor_id = 0;            ///< the recipient's GVL id; 0 = not gated by vendor consent
   std::string secret_env;           ///< name of the variable that held `secret`
-  Secret secret;                    ///< webhook signing secret, or the platform access token
-  int max_age_hours = 168;          ///< give up on a row this long after it was written
-  std::size_t batch_events = 500;   ///< events per request
-  int timeout_ms = 10000;           ///< connect and request timeout, each
-  std::string ca_file;              ///< optional PEM bundle that replaces the system CAs
+  Secret secret;  ///< webhook signing secret, or the platform access token (empty with `oauth`)
+  std::optional<OAuthSettings> oauth;  ///< google_dm only: refreshed access tokens
+  int max_age_hours = 168;             ///< give up on a row this long after it was written
+  std::size_t batch_events = 500;      ///< events per request
+  int timeout_ms = 10000;              ///< connect and request timeout, each
+  std::string ca_file;                 ///< optional PEM bundle that replaces the system CAs
   MetaSettings meta;
   GoogleSettings google;
 

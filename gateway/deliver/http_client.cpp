@@ -172,6 +172,7 @@ struct HttpClient::Impl {
     bhttp::async_read(stream, buffer, parser, [&](const error_code& e, std::size_t) { ec = e; });
     run();
     keep = !ec && parser.get().keep_alive();
+    if (!ec) out.body = std::move(parser.get().body());
   }
 
   void exchange_any(bhttp::request<bhttp::string_body>& req, HttpResult& out, bool& got_bytes,
@@ -195,7 +196,7 @@ struct HttpClient::Impl {
   }
 
   HttpResult send(const Request& r) {
-    if (r.url.tls && ca_error) return {0, "", "tls"};
+    if (r.url.tls && ca_error) return {0, "", "tls", ""};
     const std::string want =
         (r.url.tls ? "https://" : "http://") + r.url.host + ":" + std::to_string(r.url.port);
     if (open() && key != want) reset();
@@ -225,7 +226,7 @@ struct HttpClient::Impl {
       // more on a fresh connection. Anything else is the destination's failure.
       if (!reused || got_bytes || out.error == "timeout") return out;
     }
-    return {0, "", "io"};
+    return {0, "", "io", ""};
   }
 };
 

@@ -18,6 +18,7 @@ struct HttpResult {
   int status = 0;
   std::string retry_after;  ///< the Retry-After header, if the answer had one
   std::string error;
+  std::string body;  ///< the answer's body (at most ClientOptions::max_response_body bytes)
 };
 
 /// Client settings.

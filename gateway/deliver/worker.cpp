@@ -62,7 +62,9 @@ Worker::Worker(std::vector<Destination> destinations, Outbox& outbox, DeliveryMe
     ClientOptions co;
     co.timeout = std::chrono::milliseconds(d.timeout_ms);
     co.ca_file = d.ca_file;
-    m_clients.push_back(std::make_unique<HttpClient>(std::move(co)));
+    m_clients.push_back(std::make_unique<HttpClient>(co));
+    m_tokens.push_back(d.oauth ? std::make_unique<TokenCache>() : nullptr);
+    m_token_clients.push_back(d.oauth ? std::make_unique<HttpClient>(co) : nullptr);
     m_metrics.add_destination(d.id);
   }
   const std::size_t n =
@@ -159,9 +161,18 @@ PumpResult Worker::send_batch(std::size_t index, std::vector<OutboxRow> rows, st
     scrub(b.request);
     return {rows.size(), DeliveryReport::Outcome::failed};
   }
-  const HttpResult res = m_clients[index]->send(b.request);
+  if (std::string why; m_tokens[index] && !authorize(index, b.request, now_ms, why)) {
+    scrub(b.request);
+    return {rows.size(), retry(index, rows, b.sent, batch, why, "")};
+  }
+  HttpResult res = m_clients[index]->send(b.request);
   scrub(b.request);
-  const Verdict v = res.status != 0 ? classify(res.status) : Verdict::retry;
+  hashgate::secure_clear(res.body);
+  Verdict v = res.status != 0 ? classify(res.status) : Verdict::retry;
+  if (res.status == 401 && m_tokens[index]) {  // expired or revoked: refresh, then try again
+    m_tokens[index]->invalidate();
+    v = Verdict::retry;
+  }
   if (v == Verdict::delivered) {
     const std::int64_t t = now();
     m_outbox.mark_delivered(d.id, b.sent, t);
@@ -202,6 +213,14 @@ DeliveryReport::Outcome Worker::retry(std::size_t index, const std::vector<Outbo
   m_outbox.mark_retry(d.id, ids, batch, next, reason);
   report({&d, rows.front().kind, DeliveryReport::Outcome::retry, std::string(reason), 0, ids, t});
   return DeliveryReport::Outcome::retry;
+}
+
+bool Worker::authorize(std::size_t index, Request& req, std::int64_t now_ms, std::string& error) {
+  const std::string_view token =
+      m_tokens[index]->get(*m_dests[index].oauth, *m_token_clients[index], now_ms, error);
+  if (token.empty()) return false;
+  set_bearer(req, token);
+  return true;
 }
 
 void Worker::start() {

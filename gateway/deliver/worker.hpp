@@ -17,6 +17,7 @@
 
 #include "gateway/deliver/destination.hpp"
 #include "gateway/deliver/metrics.hpp"
+#include "gateway/deliver/oauth.hpp"
 #include "gateway/deliver/outbox.hpp"
 #include "gateway/deliver/retry.hpp"
 
@@ -99,13 +100,19 @@ class Worker {
                                 const std::vector<std::int64_t>& ids, std::int64_t batch,
                                 std::string_view reason, const std::string& retry_after);
   void run_thread(std::size_t t);
+  /// google_dm with `oauth`: puts a fresh access token on `req`; false with `error` set when the
+  /// token endpoint failed (the batch is retried later).
+  bool authorize(std::size_t index, Request& req, std::int64_t now_ms, std::string& error);
 
   std::vector<Destination> m_dests;
   Outbox& m_outbox;
   DeliveryMetrics& m_metrics;
   WorkerOptions m_opt;
   std::vector<std::unique_ptr<HttpClient>> m_clients;  ///< one per destination
-  std::vector<std::unique_ptr<Lane>> m_lanes;          ///< one per thread
+  /// Per destination with `oauth`: its token and a client for the token endpoint (null else).
+  std::vector<std::unique_ptr<TokenCache>> m_tokens;
+  std::vector<std::unique_ptr<HttpClient>> m_token_clients;
+  std::vector<std::unique_ptr<Lane>> m_lanes;  ///< one per thread
   std::mutex m_rng_mu;
   std::uint64_t m_rng_state;
   std::atomic<bool> m_stop{false};

@@ -21,6 +21,8 @@ EnvLookup env() {
   return env_of({{"HOOK_SECRET", k_secret},
                  {"META_TOKEN", k_token},
                  {"GOOGLE_TOKEN", "ya29.tok"},
+                 {"G_CLIENT_SECRET", "gcs-client-secret"},
+                 {"G_REFRESH", "1//refresh-token"},
                  {"EMPTY", ""},
                  {"SHORT", "short"}});
 }
@@ -47,6 +49,16 @@ json google() {
           {"conversion_action_id", "555"},
           {"user_list_id", "777"},
           {"tcf_vendor_id", 755}};
+}
+
+/// google() with refresh-token credentials instead of an access token.
+json google_oauth() {
+  json g = google();
+  g.erase("access_token_env");
+  g["oauth"] = {{"client_id", "123-abc.apps.googleusercontent.com"},
+                {"client_secret_env", "G_CLIENT_SECRET"},
+                {"refresh_token_env", "G_REFRESH"}};
+  return g;
 }
 
 std::vector<Destination> parse(const json& arr) {
@@ -243,6 +255,31 @@ std::vector<BadCase> bad_cases() {
       {"google_meta_key", json::array({with(google(), "pixel_id", "1")}),
        "tenants[0].destinations[0].pixel_id"},
       {"too_many", json(std::vector<json>(17, webhook())), "tenants[0].destinations"},
+      {"oauth_and_token", json::array({with(google_oauth(), "access_token_env", "GOOGLE_TOKEN")}),
+       "tenants[0].destinations[0].oauth"},
+      {"oauth_on_meta", json::array({with(meta(), "oauth", google_oauth()["oauth"])}),
+       "tenants[0].destinations[0].oauth"},
+      {"oauth_not_object", json::array({with(google_oauth(), "oauth", "x")}),
+       "tenants[0].destinations[0].oauth"},
+      {"oauth_unknown_key",
+       json::array({with(google_oauth(), "oauth",
+                         with(google_oauth()["oauth"], "client_secret", "inline"))}),
+       "tenants[0].destinations[0].oauth.client_secret"},
+      {"oauth_no_client",
+       json::array({with(google_oauth(), "oauth", without(google_oauth()["oauth"], "client_id"))}),
+       "tenants[0].destinations[0].oauth.client_id"},
+      {"oauth_client_space",
+       json::array(
+           {with(google_oauth(), "oauth", with(google_oauth()["oauth"], "client_id", "a b"))}),
+       "tenants[0].destinations[0].oauth.client_id"},
+      {"oauth_refresh_unset",
+       json::array({with(google_oauth(), "oauth",
+                         with(google_oauth()["oauth"], "refresh_token_env", "NOT_SET"))}),
+       "tenants[0].destinations[0].oauth.refresh_token_env"},
+      {"oauth_token_url",
+       json::array({with(google_oauth(), "oauth",
+                         with(google_oauth()["oauth"], "token_url", "ftp://x/token"))}),
+       "tenants[0].destinations[0].oauth.token_url"},
       {"ca_file_missing", json::array({with(webhook(), "ca_file", "/nonexistent/ca.pem")}),
        "tenants[0].destinations[0].ca_file"},
   };
@@ -257,6 +294,20 @@ TEST(DeliverConfig, EveryBadValueIsRefusedNamingItsKey) {
     EXPECT_EQ(e.find(k_secret), std::string::npos);
     EXPECT_EQ(e.find(k_token), std::string::npos);
   }
+}
+
+TEST(DeliverConfig, GoogleRefreshTokenCredentials) {
+  const auto ds = parse(json::array({google_oauth()}));
+  ASSERT_EQ(ds.size(), 1u);
+  ASSERT_TRUE(ds[0].oauth.has_value());
+  EXPECT_TRUE(ds[0].secret.empty());
+  EXPECT_EQ(ds[0].oauth->client_id, "123-abc.apps.googleusercontent.com");
+  EXPECT_EQ(ds[0].oauth->client_secret.view(), "gcs-client-secret");
+  EXPECT_EQ(ds[0].oauth->refresh_token.view(), "1//refresh-token");
+  EXPECT_EQ(ds[0].oauth->token_url.host, "oauth2.googleapis.com");
+  EXPECT_EQ(ds[0].oauth->token_url.target, "/token");
+  EXPECT_TRUE(ds[0].oauth->token_url.tls);
+  EXPECT_FALSE(parse(json::array({google()}))[0].oauth.has_value());
 }
 
 TEST(DeliverConfig, IdsAreUniqueAcrossTenants) {

@@ -47,6 +47,7 @@ struct Answer {
   int status = 200;
   std::string retry_after;  ///< sent as Retry-After when not empty
   bool close = false;       ///< close the connection after answering
+  std::string body = "{}";  ///< the answer's JSON body
 };
 
 /// Decides the answer to the `index`-th request (0-based).
@@ -182,7 +183,7 @@ class FakeDestination {
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(a.status), 11};
       res.set(bhttp::field::content_type, "application/json");
       if (!a.retry_after.empty()) res.set(bhttp::field::retry_after, a.retry_after);
-      res.body() = "{}";
+      res.body() = a.body;
       res.keep_alive(req.keep_alive() && !a.close);
       res.prepare_payload();
       c.status = a.status;
