@@ -95,14 +95,14 @@ TEST(DeliverOAuth, TokenAnswersAreCheckedFieldByField) {
     EXPECT_EQ(e, word);
   }
   std::string e;
-  const std::string huge = R"({"token_type":"bearer","access_token":")" +
-                           std::string(10000, 'a') + "\"}";
+  const std::string huge =
+      R"({"token_type":"bearer","access_token":")" + std::string(10000, 'a') + "\"}";
   EXPECT_FALSE(parse_token_answer(huge, e).has_value());
   EXPECT_EQ(e, "access_token");
   // A lifetime of years is capped to a day; "bearer" is case-insensitive (RFC 6749 §5.1).
   e.clear();
-  auto capped = parse_token_answer(
-      R"({"access_token":"t","token_type":"bearer","expires_in":99999999})", e);
+  auto capped =
+      parse_token_answer(R"({"access_token":"t","token_type":"bearer","expires_in":99999999})", e);
   ASSERT_TRUE(capped.has_value()) << e;
   EXPECT_EQ(capped->expires_in_s, 24 * 3600);
 }
@@ -115,16 +115,8 @@ struct OAuthRig {
   std::unique_ptr<Worker> worker;
 
   OAuthRig(const FakeDestination& api, const FakeDestination& token_server) {
-    Destination g;
-    g.tenant = "shop";
-    g.id = "gads";
-    g.kind = Kind::google_dm;
-    EXPECT_EQ(parse_url(api.url("/v1"), g.url), "");
+    Destination g = test::google_dm(api.url("/v1"));
     g.oauth = oauth_for(token_server);
-    g.google.operating_account_id = "1112223333";
-    g.google.conversion_action_id = "555";
-    g.google.user_list_id = "777";
-    g.timeout_ms = 5000;
     WorkerOptions o;
     o.now_ms = [this] { return clock(); };
     o.uniform01 = [] { return 0.0; };
@@ -187,8 +179,7 @@ TEST(DeliverOAuth, RefreshesBeforeExpiryAndAfterA401) {
   EXPECT_EQ(token_server.requests().size(), 1u);
   const auto fields = form_fields(token_server.requests()[0].body);
   EXPECT_EQ(fields.at("grant_type"), "refresh_token");
-  EXPECT_EQ(token_server.requests()[0].header("content-type"),
-            "application/x-www-form-urlencoded");
+  EXPECT_EQ(token_server.requests()[0].header("content-type"), "application/x-www-form-urlencoded");
   // 56 minutes later the token is within the 5-minute margin: refreshed before the request.
   rig.clock.ms += 56 * k_minute_ms;
   rig.add_event("e3");
@@ -207,7 +198,7 @@ TEST(DeliverOAuth, FailingTokenEndpointDelaysTheBatchWithoutSendingIt) {
   rig.add_event("e1");
   rig.worker->pump(0);
   EXPECT_EQ(token_server.requests().size(), 1u);
-  EXPECT_TRUE(api.requests().empty());            // nothing left without a token
+  EXPECT_TRUE(api.requests().empty());              // nothing left without a token
   EXPECT_EQ(rig.outbox.stats("gads").pending, 1u);  // kept for a retry, not failed
   rig.drain();
   EXPECT_EQ(token_server.requests().size(), 3u);
@@ -222,15 +213,7 @@ TEST(DeliverOAuth, WithoutOAuthA401StaysPermanent) {
   });
   MemoryOutbox outbox;
   DeliveryMetrics metrics;
-  Destination g;
-  g.tenant = "shop";
-  g.id = "gads";
-  g.kind = Kind::google_dm;
-  ASSERT_EQ(parse_url(api.url("/v1"), g.url), "");
-  g.secret = Secret(std::string("static-token"));
-  g.google.operating_account_id = "1";
-  g.google.conversion_action_id = "2";
-  g.google.user_list_id = "3";
+  const Destination g = test::google_dm(api.url("/v1"), "static-token");
   test::FakeClock clock;
   WorkerOptions o;
   o.key_salt = "k";

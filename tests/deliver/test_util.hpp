@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,22 @@ inline std::string export_line(const std::string& event_id, const std::string& t
   j["legal_basis"] = "consent";
   j["consent"] = {{"basis", "consent"}, {"allowed", true}};
   return j.dump();
+}
+
+/// A google_dm destination "gads" of tenant "shop" whose API base is `api_url`, with `token`
+/// as its static access token (empty: the caller sets `oauth`).
+inline Destination google_dm(const std::string& api_url, const std::string& token = "") {
+  Destination g;
+  g.tenant = "shop";
+  g.id = "gads";
+  g.kind = Kind::google_dm;
+  if (!parse_url(api_url, g.url).empty()) throw std::invalid_argument("google_dm: bad test URL");
+  if (!token.empty()) g.secret = Secret(std::string(token));
+  g.google.operating_account_id = "1112223333";
+  g.google.conversion_action_id = "555";
+  g.google.user_list_id = "777";
+  g.timeout_ms = 5000;
+  return g;
 }
 
 /// An EnvLookup over a fixed map.

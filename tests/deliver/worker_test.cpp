@@ -418,15 +418,7 @@ TEST(DeliverWorker, MetaAndGoogleCallsOnLoopback) {
   ASSERT_EQ(parse_url(fake.url("/v21.0"), m.url), "");
   m.secret = Secret(std::string("meta-token"));
   m.meta = {"1234567890", "987", ""};
-  Destination g;
-  g.tenant = "shop";
-  g.id = "gads";
-  g.kind = Kind::google_dm;
-  ASSERT_EQ(parse_url(fake.url("/v1"), g.url), "");
-  g.secret = Secret(std::string("google-token"));
-  g.google.operating_account_id = "1112223333";
-  g.google.conversion_action_id = "555";
-  g.google.user_list_id = "777";
+  const Destination g = test::google_dm(fake.url("/v1"), "google-token");
   rig.start({m, g});
   const std::string opt =
       encode_optout({"opt_9", {{"em", {test::sha256_hex("ann@example.com")}}}, "u1"});
