@@ -57,6 +57,11 @@ struct OptOutJob {
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
                      const std::string& uid_kind, std::size_t& messages);
 
+/// Records in the ledger that `id` (of `kind`: "em", …, or "uid") of `tenant` went to `dest` at
+/// `sent` (unix seconds): first_sent on insert, last_sent on update (outbox.cpp).
+int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id,
+                const std::string& dest, const std::string& kind, std::int64_t sent);
+
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
   std::string tenant;
@@ -126,6 +131,7 @@ struct OutboxMarkJob {
 
 /// Everything the writer thread can be asked to do, in queue order.
 using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob,
-                         DeleteAudienceJob, MatchJob, MatchPurgeJob, OutboxClaimJob, OutboxMarkJob>;
+                         DeleteAudienceJob, MatchJob, MatchPurgeJob, ActivateJob, OutboxClaimJob,
+                         OutboxMarkJob>;
 
 }  // namespace hashgate::gw::store_detail

@@ -485,6 +485,7 @@ int MatchPurgeJob::run(Txn& txn) {
   for (const auto& [id, advertiser, publisher] : gone) {
     for (const char* sql : {"DELETE FROM match_members WHERE match_id = ?1",
                             "DELETE FROM match_persons WHERE match_id = ?1",
+                            "DELETE FROM activations WHERE match_id = ?1",
                             "DELETE FROM matches WHERE match_id = ?1"}) {
       if (rc == SQLITE_OK) rc = txn.run(sql, id);
     }
