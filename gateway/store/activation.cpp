@@ -211,4 +211,43 @@ int claim_audience_row(Txn& txn, const std::string& tenant, const std::string& d
   return rc;
 }
 
+// ---- an advertiser's opt-out after delivery -------------------------------------------------
+
+int remove_from_activations(Txn& txn, const std::string& match_id, const std::string& publisher,
+                            const std::string& bytes) {
+  std::vector<std::string> dests;
+  int rc = txn.each_row(
+      "SELECT destination FROM activations WHERE match_id = ?1",
+      [&](Statement& r) { dests.push_back(r.text(0)); }, match_id);
+  if (rc != SQLITE_OK || dests.empty()) return rc;
+  std::vector<std::pair<std::string, std::string>> people;  // person, uid
+  rc = txn.each_row(
+      "SELECT p.person, p.uid FROM persons p WHERE p.tenant = ?2 AND p.person IN"
+      " (SELECT g.person FROM graph g WHERE g.tenant = ?2 AND g.kind IN (0, 1, 2, 3, 4, 5)"
+      " AND g.digest = ?3) AND p.person IN (SELECT person FROM match_persons WHERE"
+      " match_id = ?1)",
+      [&](Statement& r) { people.emplace_back(r.text(0), r.text(1)); }, match_id, publisher,
+      Blob{bytes});
+  for (const auto& [person, uid] : people) {
+    std::vector<std::string> values;  // every id of the person the ledger may hold, and the uid
+    rc = txn.each_row(
+        "SELECT kind, digest FROM graph WHERE tenant = ?1 AND person = ?2",
+        [&](Statement& r) {
+          ob::HashedId id;
+          id.kind = static_cast<ob::IdKind>(r.int64(0));
+          const std::string_view d = r.blob_view(1);
+          std::copy_n(d.begin(), std::min(d.size(), id.digest.size()), id.digest.begin());
+          values.push_back(ob::hashed_id_hex(id));
+        },
+        publisher, person);
+    if (!uid.empty()) values.push_back(canonical_id(uid));
+    std::size_t queued = 0;
+    for (const std::string& dest : dests) {
+      if (rc == SQLITE_OK) rc = enqueue_removals(txn, publisher, values, "uid", queued, &dest);
+    }
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
 }  // namespace hashgate::gw::store_detail

@@ -53,9 +53,11 @@ struct OptOutJob {
 
 /// Inside an opt-out: for every destination whose ledger holds any of `values` (hashed ids and
 /// uids of the person; a uid is listed under kind `uid_kind`), deletes those ledger rows and
-/// queues one removal message (outbox kind 1); `messages` counts them (outbox.cpp).
+/// queues one removal message (outbox kind 1); `messages` counts them (outbox.cpp). With
+/// `only_dest`, only that destination's ledger rows are looked at and deleted.
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
-                     const std::string& uid_kind, std::size_t& messages);
+                     const std::string& uid_kind, std::size_t& messages,
+                     const std::string* only_dest = nullptr);
 
 /// Records in the ledger that `id` (of `kind`: "em", …, or "uid") of `tenant` went to `dest` at
 /// `sent` (unix seconds): first_sent on insert, last_sent on update (outbox.cpp).

@@ -78,6 +78,13 @@ int claim_audience_row(Txn& txn, const std::string& tenant, const std::string& d
                        const std::string& payload, bool webhook, std::int64_t sent,
                        std::string& members);
 
+/// Inside an opt-out of the advertiser of match `match_id`: the people of publisher `publisher`
+/// in that match who hold digest `bytes` are leaving it; for each destination the match was
+/// activated to, queues a removal of the ids of theirs that the destination received (its
+/// ledger), so the advertiser's opt-out also takes them out of the activated audience.
+int remove_from_activations(Txn& txn, const std::string& match_id, const std::string& publisher,
+                            const std::string& bytes);
+
 /// The ids (canonical hex) of every audience member of `tenant` that has the id `hex`, into
 /// `out`: an opt-out fans out over them as over the ids of one event.
 int audience_member_ids(Txn& txn, const std::string& tenant, const std::string& hex,

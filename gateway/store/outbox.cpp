@@ -193,15 +193,22 @@ int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id,
 // ---- opt-out: one removal message per destination that had the person ------------------------
 
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
-                     const std::string& uid_kind, std::size_t& messages) {
+                     const std::string& uid_kind, std::size_t& messages,
+                     const std::string* only_dest) {
   // destination → kind → ids the destination received (uid under `uid_kind`)
   std::map<std::string, std::map<std::string, std::vector<std::string>>> had;
   for (const std::string& v : values) {
     int rc = txn.each_row(
         "SELECT destination, kind FROM ledger WHERE tenant = ?1 AND id = ?2",
-        [&](Statement& r) { had[r.text(0)][r.text(1)].push_back(v); }, tenant, v);
+        [&](Statement& r) {
+          if (only_dest == nullptr || r.text(0) == *only_dest) had[r.text(0)][r.text(1)].push_back(v);
+        },
+        tenant, v);
     if (rc == SQLITE_OK)
-      rc = txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2", tenant, v);
+      rc = only_dest == nullptr
+               ? txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2", tenant, v)
+               : txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2 AND destination = ?3",
+                         tenant, v, *only_dest);
     if (rc != SQLITE_OK) return rc;
   }
   const std::int64_t created_ms = txn.now() * 1000;

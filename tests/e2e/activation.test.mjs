@@ -2,7 +2,7 @@
 // an advertiser `shop`, a publisher `news` with fake webhook receivers on loopback, and a third
 // tenant. The publisher activates a released match to its own webhook: the receiver gets exactly
 // the publisher's hashed ids of the matched people, signed; a later opt-out sends that receiver a
-// removal with them; no advertiser-only digest and no plain e-mail is ever in a captured body;
+// removal with them, and so does an opt-out at the advertiser; no advertiser-only digest and no plain e-mail is ever in a captured body;
 // nobody else can activate the match; a match below the floor and a vendor-gated destination are
 // refused.
 import assert from 'node:assert/strict';
@@ -148,6 +148,15 @@ test('E2E activation: the publisher sends its own ids of a released match; opt-o
     assert.ok(verifyHashgate(k_secret, msg.headers['hashgate-signature'], msg.raw));
     assert.deepEqual(msg.json.ids.em, [user_em(3)]);
     assert.deepEqual(msg.json.ids.ph, [user_ph(3)]);
+
+    // An opt-out at the advertiser (its CRM unsubscribe) takes the person out of the activated
+    // audience too: a removal to N1 with the publisher's ids of that person.
+    r = await api(gw.origin, 'shop', 'POST', '/v1/optout', { ids: { em: user_em(7) } });
+    assert.equal(r.status, 200, r.body);
+    const second = () => hook_n.captured.find((c) => c.json?.type === 'optout' && c.json.ids.em.includes(user_em(7)));
+    await hook_n.wait_for(second, 'the advertiser-side removal at N1');
+    assert.ok(verifyHashgate(k_secret, second().headers['hashgate-signature'], second().raw));
+    assert.deepEqual(second().json.ids.ph, [user_ph(7)]);
 
     // Audited in both logs: the publisher with counts, the advertiser without.
     const audit = async (key) => (await api(gw.origin, key, 'GET', '/v1/audit?since=0')).body

@@ -263,3 +263,37 @@ TEST_F(StoreActivationTest, StoreActivationIsIdempotentPerDestinationAndAudited)
   ASSERT_EQ(shop.size(), 2u);
   EXPECT_EQ(shop[0], (json{{"match_id", m.match_id}}));
 }
+
+// An opt-out at the advertiser after delivery takes the person out of every destination the
+// match was activated to (a removal with the publisher's ids that destination received), not out
+// of the publisher's other destinations; the person's other ids stay with nobody.
+TEST_F(StoreActivationTest, StoreActivationAdvertiserOptOutRemovesFromActivatedDestinations) {
+  const MatchInfo m = released_match(12, 12);
+  ASSERT_EQ(activate(m, "hook", false, 100).rows, 1u);
+  ASSERT_FALSE(deliver_one("hook", true).empty());
+  EventRecord e;  // the publisher's own event to another destination, not activated
+  e.tenant = "news";
+  e.event_id = "purchase-5";
+  e.type = "purchase";
+  e.time = e.received = k_t0;
+  e.ids = {{"em", em_of(5)}};
+  e.online_ids_json = e.custom_json = "{}";
+  e.outbox.push_back({"events-only", 0});
+  std::promise<SubmitResult> s;
+  m_store->submit({e}, [&](SubmitResult r) { s.set_value(r); });
+  ASSERT_FALSE(s.get_future().get().error);
+  ASSERT_FALSE(deliver_one("events-only", true).empty());
+
+  ASSERT_FALSE(opt_out("shop", em_of(5)).error);
+  const auto rows = m_store->outbox_claim("hook", 100, k_t0 * 1000, true);
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows[0].kind, 1);
+  const json msg = json::parse(rows[0].payload);
+  EXPECT_EQ(msg.at("ids").at("em"), json::array({em_of(5)}));
+  EXPECT_EQ(msg.at("ids").at("ph"), json::array({ph_of(5)}));
+  EXPECT_EQ(msg.at("ids").at("external_id"), json::array({ext_of(5)}));
+  EXPECT_EQ(msg.at("uid"), uid_of(5));
+  EXPECT_TRUE(m_store->outbox_claim("events-only", 100, k_t0 * 1000, true).empty());
+  ASSERT_FALSE(opt_out("shop", em_of(5)).error);  // again: the ledger no longer holds them
+  EXPECT_EQ(m_store->outbox_count("hook").pending, 1u);
+}
