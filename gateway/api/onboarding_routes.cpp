@@ -2,8 +2,8 @@
 // (POST /v1/audiences/{name}/members, GET /v1/audiences, DELETE /v1/audiences/{name}), matches
 // under a data-exchange agreement (POST and GET /v1/matches), and the publisher's export of a
 // match (GET /v1/matches/{match_id}/export), and its activation to one of the publisher's
-// destinations (POST /v1/matches/{match_id}/activate). The store writes, decides and audits; these steps
-// read the bodies, check roles and agreements, and shape the answers.
+// destinations (POST /v1/matches/{match_id}/activate). The store writes, decides and audits; these
+// steps read the bodies, check roles and agreements, and shape the answers.
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -204,7 +204,8 @@ Step<MatchInfo> activatable_match(Store& store, const std::vector<ob::Agreement>
   if (access == ob::ExportAccess::gone)
     return Unexpected{Refusal{410, "agreement_ended", "the agreement of this match has ended", {}}};
   if (m->status != ob::MatchStatus::released)
-    return Unexpected{Refusal{409, "below_threshold",
+    return Unexpected{Refusal{409,
+                              "below_threshold",
                               "the match is below the agreement's min_audience: nothing released",
                               {}}};
   return *m;
@@ -222,7 +223,8 @@ Step<const deliver::Destination*> activation_destination(const config::Tenant& t
                                 "/destination"}};
     return &d;
   }
-  return Unexpected{Refusal{404, "unknown_destination", "no destination of that id", "/destination"}};
+  return Unexpected{
+      Refusal{404, "unknown_destination", "no destination of that id", "/destination"}};
 }
 
 Refusal not_advertiser() {

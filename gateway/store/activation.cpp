@@ -98,8 +98,10 @@ int record_activation(Txn& txn, const ActivationRequest& q, const ActivationResu
       " activated = ?4, persons = ?5, batches = ?6",
       q.match_id, q.destination, q.publisher, r.activated, static_cast<std::int64_t>(r.persons),
       static_cast<std::int64_t>(r.rows));
-  const nlohmann::ordered_json mine = {{"match_id", q.match_id}, {"destination", q.destination},
-                                       {"persons", r.persons},  {"batches", r.rows},
+  const nlohmann::ordered_json mine = {{"match_id", q.match_id},
+                                       {"destination", q.destination},
+                                       {"persons", r.persons},
+                                       {"batches", r.rows},
                                        {"resend", q.resend}};
   if (rc == SQLITE_OK) rc = txn.audit(r.activated, q.publisher, "match_activate", mine.dump());
   const nlohmann::ordered_json theirs = {{"match_id", q.match_id}};

@@ -61,8 +61,8 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
 
 /// Records in the ledger that `id` (of `kind`: "em", …, or "uid") of `tenant` went to `dest` at
 /// `sent` (unix seconds): first_sent on insert, last_sent on update (outbox.cpp).
-int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id,
-                const std::string& dest, const std::string& kind, std::int64_t sent);
+int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
+                const std::string& kind, std::int64_t sent);
 
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
@@ -132,8 +132,8 @@ struct OutboxMarkJob {
 };
 
 /// Everything the writer thread can be asked to do, in queue order.
-using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob,
-                         DeleteAudienceJob, MatchJob, MatchPurgeJob, ActivateJob, OutboxClaimJob,
-                         OutboxMarkJob>;
+using Job =
+    std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob, DeleteAudienceJob,
+                 MatchJob, MatchPurgeJob, ActivateJob, OutboxClaimJob, OutboxMarkJob>;
 
 }  // namespace hashgate::gw::store_detail

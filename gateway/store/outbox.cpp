@@ -185,8 +185,8 @@ int OutboxMarkJob::run(Txn& txn) {
   return SQLITE_OK;
 }
 
-int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id,
-                const std::string& dest, const std::string& kind, std::int64_t sent) {
+int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
+                const std::string& kind, std::int64_t sent) {
   return txn.run(k_upsert_ledger, tenant, id, dest, kind, sent);
 }
 
@@ -201,7 +201,8 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
     int rc = txn.each_row(
         "SELECT destination, kind FROM ledger WHERE tenant = ?1 AND id = ?2",
         [&](Statement& r) {
-          if (only_dest == nullptr || r.text(0) == *only_dest) had[r.text(0)][r.text(1)].push_back(v);
+          if (only_dest == nullptr || r.text(0) == *only_dest)
+            had[r.text(0)][r.text(1)].push_back(v);
         },
         tenant, v);
     if (rc == SQLITE_OK)

@@ -223,9 +223,9 @@ TEST(DeliverPayload, MatchedAudienceMembersPerKind) {
 
   const json hook = json::parse(webhook_members_body("news", "hook", m));
   EXPECT_EQ(hook, json::parse(R"({"type":"audience_add","tenant":"news","destination":"hook",
-      "match_id":"m_7","members":[{"ids":{"em":[")" + em1 + "\",\"" + em2 + R"("],"ph":[")" + ph +
-                              R"("]},"uid":")" + uid + R"("},{"ids":{"em":[],"ph":[")" + ph +
-                              R"("]}}]})"));
+      "match_id":"m_7","members":[{"ids":{"em":[")" +
+                              em1 + "\",\"" + em2 + R"("],"ph":[")" + ph + R"("]},"uid":")" + uid +
+                              R"("},{"ids":{"em":[],"ph":[")" + ph + R"("]}}]})"));
 
   const json google =
       json::parse(google_members_body(make(Kind::google_dm).google, m, /*remove=*/false));
@@ -235,9 +235,9 @@ TEST(DeliverPayload, MatchedAudienceMembersPerKind) {
                         R"("},{"phoneNumber":")" + ph + R"("}])"));
 
   const json meta = json::parse(meta_users_body(m));
-  EXPECT_EQ(meta["payload"]["data"], json::parse(R"([[")" + em1 + R"(",""],[")" + em2 +
-                                                 R"(",""],["",")" + ph + R"("],["",")" + ph +
-                                                 R"("]])"));
+  EXPECT_EQ(meta["payload"]["data"],
+            json::parse(R"([[")" + em1 + R"(",""],[")" + em2 + R"(",""],["",")" + ph +
+                        R"("],["",")" + ph + R"("]])"));
   for (const std::string& body : {google.dump(), meta.dump()})
     EXPECT_EQ(body.find(uid), std::string::npos);  // first-party: never sent to a platform
 }

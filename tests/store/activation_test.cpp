@@ -40,10 +40,10 @@ std::string digest(unsigned n, char salt) {
   std::snprintf(buf, sizeof buf, "%015x", n);
   return std::string(48, salt) + buf + std::string(1, salt);
 }
-std::string em_of(unsigned i) { return digest(i, 'e'); }        // publisher and advertiser
-std::string ph_of(unsigned i) { return digest(i, 'f'); }        // publisher's login phone
-std::string crm_ph_of(unsigned i) { return digest(i, 'c'); }    // the advertiser's phone only
-std::string ext_of(unsigned i) { return digest(i, 'a'); }       // publisher's external_id
+std::string em_of(unsigned i) { return digest(i, 'e'); }              // publisher and advertiser
+std::string ph_of(unsigned i) { return digest(i, 'f'); }              // publisher's login phone
+std::string crm_ph_of(unsigned i) { return digest(i, 'c'); }          // the advertiser's phone only
+std::string ext_of(unsigned i) { return digest(i, 'a'); }             // publisher's external_id
 std::string uid_of(unsigned i) { return digest(i, 'b').substr(32); }  // 32 hex, like hg_uid
 
 class StoreActivationTest : public ::testing::Test {
@@ -96,7 +96,8 @@ class StoreActivationTest : public ::testing::Test {
     m_store->update_audience(up, [&](AudienceUploadResult r) { u.set_value(r); });
     EXPECT_FALSE(u.get_future().get().error);
     std::promise<MatchResult> m;
-    m_store->create_match({"ag", "shop", "news", "crm", 10}, [&](MatchResult r) { m.set_value(r); });
+    m_store->create_match({"ag", "shop", "news", "crm", 10},
+                          [&](MatchResult r) { m.set_value(r); });
     const MatchResult r = m.get_future().get();
     EXPECT_EQ(r.match.status, ob::MatchStatus::released);
     return r.match;
@@ -104,9 +105,9 @@ class StoreActivationTest : public ::testing::Test {
   ActivationResult activate(const MatchInfo& m, const std::string& dest, bool resend = false,
                             std::size_t per_row = 10) {
     std::promise<ActivationResult> p;
-    m_store->activate_match(ActivationRequest{m.match_id, m.advertiser, m.publisher, dest, resend,
-                                              per_row},
-                            [&](ActivationResult r) { p.set_value(r); });
+    m_store->activate_match(
+        ActivationRequest{m.match_id, m.advertiser, m.publisher, dest, resend, per_row},
+        [&](ActivationResult r) { p.set_value(r); });
     return p.get_future().get();
   }
   OptOutResult opt_out(const std::string& tenant, const std::string& id) {
