@@ -132,8 +132,7 @@ TEST_F(OnboardingHandler, OnboardingActivationChecksTheCallerTheBodyAndTheAgreem
       {"sk_news", path, R"({"destination":""})", 400, "invalid_body"},
       {"sk_news", path, "{\"destination\":\"" + huge + "\"}", 400, "invalid_body"},
       {"sk_news", path, R"({"destination":"hook","resend":"yes"})", 400, "invalid_body"},
-      {"sk_news", path, R"({"destination":"hook","email":"ann@example.com"})", 400,
-       "invalid_body"},
+      {"sk_news", path, R"({"destination":"hook","email":"ann@example.com"})", 400, "invalid_body"},
   };
   for (const Case& c : cases) {
     const Response r = call("POST", c.key, c.target, t, c.body);
