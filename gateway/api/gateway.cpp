@@ -84,6 +84,7 @@ Gateway::Table Gateway::route_table() {
     {k_post,               "/v1/matches",        Access::api_key,     "matches",       &Gateway::post_match},
     {k_get,                "/v1/matches",        Access::api_key,     "matches",       &Gateway::get_matches},
     {k_get,                "/v1/matches/{match_id}/export", Access::api_key, "match_export", &Gateway::export_match},
+    {k_post,               "/v1/matches/{match_id}/activate", Access::api_key, "match_activate", &Gateway::activate_match},
     {k_get,                "/healthz",           Access::none,        "healthz",       &Gateway::healthz},
     {k_get,                "/readyz",            Access::none,        "readyz",        &Gateway::readyz},
     {k_get,                "/metrics",           Access::none,        "metrics",       &Gateway::metrics_text},

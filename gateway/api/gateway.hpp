@@ -187,6 +187,9 @@ class Gateway {
   void post_match(Call& call);
   void get_matches(Call& call);
   void export_match(Call& call);
+  /// POST /v1/matches/{match_id}/activate: queues a released match's people for one of the
+  /// publisher's destinations (docs/onboarding.md, "Activation").
+  void activate_match(Call& call);
   /// The UTC day of the gateway's clock (agreements end at the start of their `expires` day).
   onboarding::Day today() const;
   // health_routes.cpp

@@ -1,8 +1,9 @@
 // Onboarding routes (issue 14; docs/onboarding.md), API key only: an advertiser's audiences
 // (POST /v1/audiences/{name}/members, GET /v1/audiences, DELETE /v1/audiences/{name}), matches
 // under a data-exchange agreement (POST and GET /v1/matches), and the publisher's export of a
-// match (GET /v1/matches/{match_id}/export). The store writes, decides and audits; these steps
-// read the bodies, check roles and agreements, and shape the answers.
+// match (GET /v1/matches/{match_id}/export), and its activation to one of the publisher's
+// destinations (POST /v1/matches/{match_id}/activate). The store writes, decides and audits; these
+// steps read the bodies, check roles and agreements, and shape the answers.
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,75 @@ json match_json(const MatchInfo& m, const std::string& tenant) {
   return j;
 }
 
+/// The body of POST /v1/matches/{match_id}/activate: {"destination": id, "resend"?: bool}.
+struct ActivateBody {
+  std::string destination;
+  bool resend = false;
+};
+
+Step<ActivateBody> read_activate_body(const Request& req, std::size_t depth) {
+  if (!content_type_ok(req))
+    return Unexpected{
+        Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}}};
+  JsonDoc doc;
+  if (auto bad = parse_body(req.body, depth, doc)) return Unexpected{std::move(*bad)};
+  const JsonDoc::Value body = doc.root();
+  if (!body.is_object())
+    return Unexpected{bad_body("the body must be {\"destination\": id, \"resend\": bool}", "")};
+  std::optional<Refusal> bad;
+  body.members([&](std::string_view k, JsonDoc::Value) {
+    if (k != "destination" && k != "resend") bad = bad_body("unknown key", pointer(path_key(k)));
+    return !bad;
+  });
+  if (bad) return Unexpected{std::move(*bad)};
+  ActivateBody out;
+  const JsonDoc::Value dest = body.find("destination");
+  if (!dest.valid() || !dest.is_string() || dest.str().empty() || dest.str().size() > 64)
+    return Unexpected{bad_body("must be a string of 1-64 characters", "/destination")};
+  out.destination = std::string(dest.str());
+  if (const JsonDoc::Value r = body.find("resend"); r.valid()) {
+    if (!r.is_boolean()) return Unexpected{bad_body("must be true or false", "/resend")};
+    out.resend = r.boolean();
+  }
+  return out;
+}
+
+/// The match `id` that `tenant` may activate: its publisher's, agreement in force, released.
+Step<MatchInfo> activatable_match(Store& store, const std::vector<ob::Agreement>& agreements,
+                                  const std::string& id, const std::string& tenant, ob::Day today) {
+  const auto m = store.find_match(id);
+  const ob::Agreement* a = m ? ob::find_agreement(agreements, m->agreement) : nullptr;
+  const auto access = !m || m->publisher != tenant ? ob::ExportAccess::not_found
+                      : !a                         ? ob::ExportAccess::gone
+                                                   : ob::export_access(*a, tenant, today);
+  if (access == ob::ExportAccess::not_found)
+    return Unexpected{Refusal{404, "unknown_match", "no such match", {}}};
+  if (access == ob::ExportAccess::gone)
+    return Unexpected{Refusal{410, "agreement_ended", "the agreement of this match has ended", {}}};
+  if (m->status != ob::MatchStatus::released)
+    return Unexpected{Refusal{409,
+                              "below_threshold",
+                              "the match is below the agreement's min_audience: nothing released",
+                              {}}};
+  return *m;
+}
+
+/// The tenant's destination `id` that may receive matched audiences.
+Step<const deliver::Destination*> activation_destination(const config::Tenant& tenant,
+                                                         const std::string& id) {
+  for (const deliver::Destination& d : tenant.destinations) {
+    if (d.id != id) continue;
+    if (d.tcf_vendor_id != 0)  // docs/onboarding.md, "Activation": consent
+      return Unexpected{Refusal{409, "consent_gated_destination",
+                                "a destination with a tcf_vendor_id cannot receive matched "
+                                "audiences: no per-person consent for its vendor is kept",
+                                "/destination"}};
+    return &d;
+  }
+  return Unexpected{
+      Refusal{404, "unknown_destination", "no destination of that id", "/destination"}};
+}
+
 Refusal not_advertiser() {
   return Refusal{
       403, "not_advertiser", "this tenant's role does not allow audiences or matches", {}};
@@ -291,6 +361,30 @@ void Gateway::export_match(Call& call) {
     r.body += line + '\n';
   r.add("Content-Type", "application/x-ndjson");
   call.done(std::move(r));
+}
+
+void Gateway::activate_match(Call& call) {
+  if (refused_in_kafka_mode(call)) return;
+  const config::Tenant& tenant = *call.auth.tenant;
+  auto m = activatable_match(m_store, m_cfg.agreements, std::string(call.params.get("match_id")),
+                             tenant.id, today());
+  if (!m) return call.done(refuse(m.error()));
+  auto body = read_activate_body(call.req, m_cfg.json_depth);
+  if (!body) return call.done(refuse(body.error()));
+  auto dest = activation_destination(tenant, body->destination);
+  if (!dest) return call.done(refuse(dest.error()));
+  ActivationRequest q{m->match_id, m->advertiser, m->publisher, body->destination, body->resend};
+  m_store.activate_match(std::move(q), [this, done = call.done, match_id = m->match_id,
+                                        dest_id = body->destination](const ActivationResult& r) {
+    if (r.error)
+      return done(error(503, "store_error", "the activation could not be stored; retry later"));
+    done(json_response(202, json{{"match_id", match_id},
+                                 {"destination", dest_id},
+                                 {"status", r.already ? "already_activated" : "queued"},
+                                 {"persons", r.persons},
+                                 {"batches", r.rows},
+                                 {"activated", r.activated}}));
+  });
 }
 
 }  // namespace hashgate::gw::api

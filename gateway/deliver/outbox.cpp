@@ -80,26 +80,63 @@ bool decode_optout(std::string_view payload, OptOutMessage& out) {
 }
 
 std::string encode_members(const AudienceMembers& m) {
+  // {"match_id":…,"members":[{"em":"<hex>","ph":["<hex>","<hex>"],"uid":"<hex>"}]}: a kind with
+  // one value is a string, with more an array (first-seen order of kinds kept).
   ordered arr = ordered::array();
   for (const auto& member : m.members) {
     ordered o = ordered::object();
-    for (const auto& [kind, value] : member) o[kind] = value;
+    for (const auto& [kind, value] : member) {
+      auto it = o.find(kind);
+      if (it == o.end())
+        o[kind] = value;
+      else if (it->is_array())
+        it->push_back(value);
+      else
+        *it = ordered::array({*it, value});
+    }
     arr.push_back(std::move(o));
   }
-  return ordered{{"members", std::move(arr)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  ordered j = ordered::object();
+  if (!m.match_id.empty()) j["match_id"] = m.match_id;
+  j["members"] = std::move(arr);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+namespace {
+
+/// The (kind, value) pairs of one member object of a members payload; false when malformed.
+bool decode_member(const json& member, std::vector<std::pair<std::string, std::string>>& ids) {
+  if (!member.is_object()) return false;
+  for (const auto& [kind, value] : member.items()) {
+    if (!is_kind(kind)) return false;
+    if (value.is_array()) {
+      if (value.empty() || value.size() > 64) return false;
+      for (const auto& v : value) {
+        if (!is_hex_id(v)) return false;
+        ids.emplace_back(kind, v.get<std::string>());
+      }
+    } else {
+      if (!is_hex_id(value)) return false;
+      ids.emplace_back(kind, value.get<std::string>());
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 bool decode_members(std::string_view payload, AudienceMembers& out) {
   out = AudienceMembers{};
   const json j = parse(payload);
   if (!j.is_object() || !j.contains("members") || !j["members"].is_array()) return false;
+  if (j.contains("match_id")) {
+    if (!j["match_id"].is_string()) return false;
+    out.match_id = j["match_id"].get<std::string>();
+    if (out.match_id.empty() || out.match_id.size() > 64) return false;
+  }
   for (const auto& member : j["members"]) {
-    if (!member.is_object()) return false;
     std::vector<std::pair<std::string, std::string>> ids;
-    for (const auto& [kind, value] : member.items()) {
-      if (!is_kind(kind) || !is_hex_id(value)) return false;
-      ids.emplace_back(kind, value.get<std::string>());
-    }
+    if (!decode_member(member, ids)) return false;
     out.members.push_back(std::move(ids));
   }
   return true;

@@ -78,9 +78,12 @@ std::string encode_optout(const OptOutMessage& m);
 /// Parses a payload written by encode_optout(); false when it is malformed.
 bool decode_optout(std::string_view payload, OptOutMessage& out);
 
-/// Matched-audience members: hashed ids by kind (lowercase hex), one entry per person.
+/// Matched-audience members: one entry per person, its hashed ids as (kind, lowercase hex) pairs
+/// (a kind may repeat: a person with two e-mail hashes); a webhook's entries may also hold
+/// ("uid", hg_uid). `match_id` names the match they come from ("" when not from a match).
 struct AudienceMembers {
   std::vector<std::vector<std::pair<std::string, std::string>>> members;
+  std::string match_id;
 };
 /// JSON text of `m` for OutboxRow::payload.
 std::string encode_members(const AudienceMembers& m);

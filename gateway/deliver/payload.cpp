@@ -176,6 +176,29 @@ std::string webhook_optout_body(std::string_view tenant, std::string_view dest,
   return dump(j);
 }
 
+std::string webhook_members_body(std::string_view tenant, std::string_view dest,
+                                 const AudienceMembers& m) {
+  ordered members = ordered::array();
+  for (const auto& member : m.members) {
+    ordered ids = {{"em", ordered::array()}, {"ph", ordered::array()}};
+    std::string uid;
+    for (const auto& [kind, value] : member) {
+      if (kind == "uid")
+        uid = value;
+      else
+        ids[kind].push_back(value);
+    }
+    ordered one = {{"ids", std::move(ids)}};
+    if (!uid.empty()) one["uid"] = uid;
+    members.push_back(std::move(one));
+  }
+  return dump({{"type", "audience_add"},
+               {"tenant", tenant},
+               {"destination", dest},
+               {"match_id", m.match_id},
+               {"members", std::move(members)}});
+}
+
 std::string webhook_signature(std::string_view secret, std::int64_t t, std::string_view body) {
   const std::string ts = std::to_string(t);
   std::string message;
@@ -244,9 +267,11 @@ std::string google_members_body(const GoogleSettings& g, const AudienceMembers& 
                                 bool remove) {
   ordered list = ordered::array();
   for (const auto& member : members.members) {
-    json ids = json::object();
-    for (const auto& [kind, value] : member) ids[kind] = value;
-    ordered idents = google_identifiers(ids);
+    ordered idents = ordered::array();  // every e-mail and phone hash of the person, in order
+    for (const auto& [kind, value] : member) {
+      if (kind == "em") idents.push_back({{"emailAddress", value}});
+      if (kind == "ph") idents.push_back({{"phoneNumber", value}});
+    }
     if (!idents.empty()) list.push_back({{"userData", {{"userIdentifiers", std::move(idents)}}}});
   }
   ordered j = {{"destinations", ordered::array({destination_json(g, g.user_list_id)})},

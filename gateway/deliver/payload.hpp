@@ -68,6 +68,10 @@ std::string webhook_events_body(std::string_view tenant, std::string_view dest,
 /// {"type":"optout","tenant":…,"destination":…,"optout_id":…,"ids":{"em":[…],"ph":[…]},"uid":…}.
 std::string webhook_optout_body(std::string_view tenant, std::string_view dest,
                                 const OptOutMessage& m);
+/// {"type":"audience_add","tenant":…,"destination":…,"match_id":…,"members":[{"ids":{"em":[…],
+/// "ph":[…],…},"uid":…}]}: one entry per matched person, `uid` only when the person has one.
+std::string webhook_members_body(std::string_view tenant, std::string_view dest,
+                                 const AudienceMembers& m);
 /// The Hashgate-Signature header value: "t=<t>,v1=<hex HMAC-SHA256(secret, t + "." + body)>".
 std::string webhook_signature(std::string_view secret, std::int64_t t, std::string_view body);
 

@@ -80,6 +80,14 @@ Built build_webhook(const Destination& d, std::span<const OutboxRow> rows, std::
     }
     b.request.body = webhook_optout_body(d.tenant, d.id, m);
     b.sent.push_back(rows.front().id);
+  } else if (rows.front().kind == RowKind::audience_add) {
+    AudienceMembers members;
+    if (rows.size() != 1 || !decode_members(rows.front().payload, members)) {
+      for (const auto& r : rows) b.rejected.push_back({r.id, "payload"});
+      return b;
+    }
+    b.request.body = webhook_members_body(d.tenant, d.id, members);
+    b.sent.push_back(rows.front().id);
   } else {
     Split s = split_events(rows);
     std::vector<std::string_view> lines;
@@ -174,7 +182,6 @@ Built build_request(const Destination& dest, std::span<const OutboxRow> rows,
   if (rows.empty()) return {};
   switch (dest.kind) {
     case Kind::webhook:
-      if (rows.front().kind == RowKind::audience_add) break;
       return build_webhook(dest, rows, idempotency_key, now_unix);
     case Kind::meta_capi:
       return build_meta(dest, rows, idempotency_key, now_unix);

@@ -53,9 +53,16 @@ struct OptOutJob {
 
 /// Inside an opt-out: for every destination whose ledger holds any of `values` (hashed ids and
 /// uids of the person; a uid is listed under kind `uid_kind`), deletes those ledger rows and
-/// queues one removal message (outbox kind 1); `messages` counts them (outbox.cpp).
+/// queues one removal message (outbox kind 1); `messages` counts them (outbox.cpp). With
+/// `only_dest`, only that destination's ledger rows are looked at and deleted.
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
-                     const std::string& uid_kind, std::size_t& messages);
+                     const std::string& uid_kind, std::size_t& messages,
+                     const std::string* only_dest = nullptr);
+
+/// Records in the ledger that `id` (of `kind`: "em", …, or "uid") of `tenant` went to `dest` at
+/// `sent` (unix seconds): first_sent on insert, last_sent on update (outbox.cpp).
+int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
+                const std::string& kind, std::int64_t sent);
 
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
@@ -125,7 +132,8 @@ struct OutboxMarkJob {
 };
 
 /// Everything the writer thread can be asked to do, in queue order.
-using Job = std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob,
-                         DeleteAudienceJob, MatchJob, MatchPurgeJob, OutboxClaimJob, OutboxMarkJob>;
+using Job =
+    std::variant<SubmitJob, OptOutJob, OptInJob, PurgeJob, AuditJob, AudienceJob, DeleteAudienceJob,
+                 MatchJob, MatchPurgeJob, ActivateJob, OutboxClaimJob, OutboxMarkJob>;
 
 }  // namespace hashgate::gw::store_detail

@@ -72,4 +72,21 @@ struct MatchResult {
   MatchInfo match;
 };
 
+/// A request to activate a released match to one of its publisher's destinations (queue its
+/// people as audience-member rows of that destination; docs/onboarding.md, "Activation").
+struct ActivationRequest {
+  std::string match_id, advertiser, publisher, destination;
+  bool resend = false;                 ///< queue again even if this destination had the match
+  std::size_t persons_per_row = 1000;  ///< people per outbox row (≤ 10 ids each: ≤ 10,000 ids)
+};
+
+/// What activate_match did, decided inside its transaction.
+struct ActivationResult {
+  std::error_code error;       ///< set when nothing was written
+  bool already = false;        ///< the match was activated to this destination before (no rows)
+  std::size_t persons = 0;     ///< people queued now (or, when `already`, at the first time)
+  std::size_t rows = 0;        ///< outbox rows (requests) queued now (or at the first time)
+  std::int64_t activated = 0;  ///< unix seconds of the (first) activation
+};
+
 }  // namespace hashgate::gw

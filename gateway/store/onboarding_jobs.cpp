@@ -485,6 +485,7 @@ int MatchPurgeJob::run(Txn& txn) {
   for (const auto& [id, advertiser, publisher] : gone) {
     for (const char* sql : {"DELETE FROM match_members WHERE match_id = ?1",
                             "DELETE FROM match_persons WHERE match_id = ?1",
+                            "DELETE FROM activations WHERE match_id = ?1",
                             "DELETE FROM matches WHERE match_id = ?1"}) {
       if (rc == SQLITE_OK) rc = txn.run(sql, id);
     }
@@ -551,6 +552,7 @@ int forget_released(Txn& txn, const std::string& tenant, const std::string& byte
                               " (SELECT person FROM graph WHERE tenant = ?2 AND ") +
                           k_any_kind + " AND digest = ?3)";
   for (const auto& [m, publisher] : matches) {
+    if (rc == SQLITE_OK) rc = remove_from_activations(txn, m, publisher, bytes);
     if (rc == SQLITE_OK) rc = txn.run(sql, m, publisher, Blob{bytes});
   }
   return rc;

@@ -57,6 +57,34 @@ struct MatchPurgeJob {
   void finish(std::error_code ec);
 };
 
+/// Activates a match to one destination (Store::activate_match; activation.cpp).
+struct ActivateJob {
+  ActivationRequest request;
+  std::function<void(ActivationResult)> done;
+  ActivationResult result;  ///< filled by run()
+
+  int run(Txn& txn);
+  void finish(std::error_code ec);
+};
+
+/// Inside an outbox claim: turns the stored range of audience row `row_id` of publisher `tenant`
+/// (`payload`: {"match_id","from","to"}, no identifier) into the members to send now, as
+/// deliver::encode_members() text in `members`: the people of that range still in the match,
+/// each with at most 10 of its hashed ids that are not suppressed (every identifying kind and
+/// the uid when `webhook`, else e-mail and phone hashes only, the ones the platforms take).
+/// Every id put in `members` is written into the ledger of `dest` at `sent` (unix seconds).
+/// `members` is left empty when nobody is left to send.
+int claim_audience_row(Txn& txn, const std::string& tenant, const std::string& dest,
+                       const std::string& payload, bool webhook, std::int64_t sent,
+                       std::string& members);
+
+/// Inside an opt-out of the advertiser of match `match_id`: the people of publisher `publisher`
+/// in that match who hold digest `bytes` are leaving it; for each destination the match was
+/// activated to, queues a removal of the ids of theirs that the destination received (its
+/// ledger), so the advertiser's opt-out also takes them out of the activated audience.
+int remove_from_activations(Txn& txn, const std::string& match_id, const std::string& publisher,
+                            const std::string& bytes);
+
 /// The ids (canonical hex) of every audience member of `tenant` that has the id `hex`, into
 /// `out`: an opt-out fans out over them as over the ids of one event.
 int audience_member_ids(Txn& txn, const std::string& tenant, const std::string& hex,

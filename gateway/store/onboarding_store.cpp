@@ -39,6 +39,14 @@ void SqliteStore::create_match(MatchRequest request, std::function<void(MatchRes
   invoke_safely(done, r);
 }
 
+void SqliteStore::activate_match(ActivationRequest request,
+                                 std::function<void(ActivationResult)> done) {
+  if (enqueue(ActivateJob{std::move(request), done, {}})) return;
+  ActivationResult r;
+  r.error = StoreErrc::closed;
+  invoke_safely(done, r);
+}
+
 std::size_t SqliteStore::purge_matches(const std::vector<std::string>& agreements) {
   MatchPurgeJob job{agreements, std::make_shared<std::promise<std::size_t>>(), 0};
   auto result = job.result->get_future();

@@ -37,7 +37,36 @@ int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, st
   parse_ids_column(ev.ids, ids);
   if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
   for (const auto& [kind, id] : ids) {
-    if (rc = txn.run(k_upsert_ledger, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+    if (rc = ledger_sent(txn, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+/// Resolves the audience row at the head of `rows` into the members sent now (activation.cpp);
+/// a row with nobody left is deleted and the next one takes its place. Audience rows further
+/// back are left for a later claim: the worker sends a non-event row alone, so only the head
+/// one is sent now, and resolving the others would cost their reads for nothing.
+int claim_audience_head(Txn& txn, const OutboxClaimJob& job, std::vector<OutboxEntry>& rows,
+                        std::vector<std::pair<std::string, std::int64_t>>& events) {
+  while (!rows.empty() && rows.front().kind == 2) {
+    std::string members;
+    int rc = claim_audience_row(txn, events.front().first, job.dest, rows.front().payload,
+                                job.with_uid, job.now_ms / 1000, members);
+    if (rc != SQLITE_OK) return rc;
+    if (!members.empty()) {
+      rows.front().payload = std::move(members);
+      break;
+    }
+    rc = txn.run("DELETE FROM outbox WHERE id = ?1", rows.front().id);
+    if (rc != SQLITE_OK) return rc;
+    rows.erase(rows.begin());
+    events.erase(events.begin());
+  }
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].kind != 2) continue;
+    rows.resize(i);
+    events.resize(i);
+    break;
   }
   return SQLITE_OK;
 }
@@ -119,6 +148,7 @@ int OutboxClaimJob::run(Txn& txn) {
       },
       dest, now_ms, static_cast<std::int64_t>(limit));
   if (rc != SQLITE_OK) return rc;
+  if (rc = claim_audience_head(txn, *this, rows, events); rc != SQLITE_OK) return rc;
   if (rc = stamp_batch(txn, dest, rows); rc != SQLITE_OK) return rc;
   claimed.events.resize(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -155,18 +185,31 @@ int OutboxMarkJob::run(Txn& txn) {
   return SQLITE_OK;
 }
 
+int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
+                const std::string& kind, std::int64_t sent) {
+  return txn.run(k_upsert_ledger, tenant, id, dest, kind, sent);
+}
+
 // ---- opt-out: one removal message per destination that had the person ------------------------
 
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
-                     const std::string& uid_kind, std::size_t& messages) {
+                     const std::string& uid_kind, std::size_t& messages,
+                     const std::string* only_dest) {
   // destination → kind → ids the destination received (uid under `uid_kind`)
   std::map<std::string, std::map<std::string, std::vector<std::string>>> had;
   for (const std::string& v : values) {
     int rc = txn.each_row(
         "SELECT destination, kind FROM ledger WHERE tenant = ?1 AND id = ?2",
-        [&](Statement& r) { had[r.text(0)][r.text(1)].push_back(v); }, tenant, v);
+        [&](Statement& r) {
+          if (only_dest == nullptr || r.text(0) == *only_dest)
+            had[r.text(0)][r.text(1)].push_back(v);
+        },
+        tenant, v);
     if (rc == SQLITE_OK)
-      rc = txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2", tenant, v);
+      rc = only_dest == nullptr
+               ? txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2", tenant, v)
+               : txn.run("DELETE FROM ledger WHERE tenant = ?1 AND id = ?2 AND destination = ?3",
+                         tenant, v, *only_dest);
     if (rc != SQLITE_OK) return rc;
   }
   const std::int64_t created_ms = txn.now() * 1000;

@@ -202,6 +202,24 @@ CREATE TABLE IF NOT EXISTS ledger(
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO store_state(key, value) VALUES('installation', abs(random()));
 )sql"},
+    // 6 → 7: a placeholder on this branch only. Migration 7 belongs to another change (the
+    // event outbox rework); the lead puts that one here on merge, and renumbers 8 if needed.
+    {7, R"sql(-- placeholder for migration 7
+)sql"},
+    // 7 → 8 (numbered 8: migration 7 belongs to another change; the lead renumbers on merge):
+    // activation of matches to destinations (docs/onboarding.md, "Activation"). One row per
+    // (match, destination) activated: counts only, no identifier; purged with its match.
+    {8, R"sql(
+CREATE TABLE IF NOT EXISTS activations(
+  match_id    TEXT    NOT NULL,
+  destination TEXT    NOT NULL,
+  publisher   TEXT    NOT NULL,
+  activated   INTEGER NOT NULL,
+  persons     INTEGER NOT NULL,
+  batches     INTEGER NOT NULL,
+  PRIMARY KEY(match_id, destination)
+) WITHOUT ROWID;
+)sql"},
 };
 const int k_migration_count = static_cast<int>(std::size(k_migrations));
 

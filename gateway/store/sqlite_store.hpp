@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
   std::vector<std::string> export_match(const MatchInfo& m, ExportCursor after,
                                         std::size_t limit) override;
   std::size_t purge_matches(const std::vector<std::string>& agreements) override;
+  void activate_match(ActivationRequest request,
+                      std::function<void(ActivationResult)> done) override;
   std::size_t queue_depth() const override;
   bool ready() const override { return m_ready.load(); }
   void close() override;

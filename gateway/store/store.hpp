@@ -68,11 +68,12 @@ struct OutboxTarget {
 /// One message waiting in the outbox for a destination, as the delivery worker reads it.
 struct OutboxEntry {
   std::int64_t id = 0;  ///< never reused (names batches)
-  int kind = 0;         ///< 0 event, 1 opt-out (deliver::RowKind)
+  int kind = 0;         ///< 0 event, 1 opt-out, 2 audience members (deliver::RowKind)
   std::int64_t created_ms = 0;
   std::int64_t batch = 0;
   int attempts = 0;
-  std::string payload;  ///< event: its export line (without cursor); opt-out: the message JSON
+  std::string payload;  ///< event: its export line (without cursor); opt-out: the message JSON;
+                        ///< audience: the members (deliver::encode_members), resolved at claim
   int dma = 0;
 };
 
@@ -275,6 +276,12 @@ class Store {
   /// Deletes every match whose agreement is not in `agreements` (expired or removed), with its
   /// keys and people; blocks until committed. Returns the number of matches deleted.
   virtual std::size_t purge_matches(const std::vector<std::string>& agreements);
+  /// Queues the people of a released match still present (not opted out) as audience-member
+  /// rows of `request.destination`, in one transaction, and records the activation; a second
+  /// activation to the same destination queues nothing unless `resend`. Audited in both logs.
+  /// `done` runs after the commit.
+  virtual void activate_match(ActivationRequest request,
+                              std::function<void(ActivationResult)> done);
 
   /// Events waiting for the writer (for /metrics and overload decisions).
   virtual std::size_t queue_depth() const = 0;
@@ -318,6 +325,12 @@ inline std::vector<std::string> Store::export_match(const MatchInfo&, ExportCurs
 }
 
 inline std::size_t Store::purge_matches(const std::vector<std::string>&) { return 0; }
+
+inline void Store::activate_match(ActivationRequest, std::function<void(ActivationResult)> done) {
+  ActivationResult r;
+  r.error = std::make_error_code(std::errc::operation_not_supported);
+  if (done) done(r);
+}
 
 }  // namespace hashgate::gw
 

@@ -209,6 +209,39 @@ TEST(DeliverPayload, GoogleAudienceMembersIngestAndRemove) {
   EXPECT_EQ(rm["audienceMembers"], add["audienceMembers"]);
 }
 
+// Matched-audience members from a match: a person may have several e-mail or phone hashes, and
+// a webhook also gets the publisher's uid; the platforms get the hashes only, all of them.
+TEST(DeliverPayload, MatchedAudienceMembersPerKind) {
+  const std::string em1 = test::sha256_hex("ann@example.com"),
+                    em2 = test::sha256_hex("ann.b@example.com"),
+                    ph = test::sha256_hex("31611111111"), uid = "9f86d081884c7d659a2feaa0c55ad015";
+  AudienceMembers in{{{{"em", em1}, {"em", em2}, {"ph", ph}, {"uid", uid}}, {{"ph", ph}}}, "m_7"};
+  AudienceMembers m;
+  ASSERT_TRUE(decode_members(encode_members(in), m));
+  EXPECT_EQ(m.match_id, "m_7");
+  EXPECT_EQ(m.members, in.members);
+
+  const json hook = json::parse(webhook_members_body("news", "hook", m));
+  EXPECT_EQ(hook, json::parse(R"({"type":"audience_add","tenant":"news","destination":"hook",
+      "match_id":"m_7","members":[{"ids":{"em":[")" +
+                              em1 + "\",\"" + em2 + R"("],"ph":[")" + ph + R"("]},"uid":")" + uid +
+                              R"("},{"ids":{"em":[],"ph":[")" + ph + R"("]}}]})"));
+
+  const json google =
+      json::parse(google_members_body(make(Kind::google_dm).google, m, /*remove=*/false));
+  ASSERT_EQ(google["audienceMembers"].size(), 2u);
+  EXPECT_EQ(google["audienceMembers"][0]["userData"]["userIdentifiers"],
+            json::parse(R"([{"emailAddress":")" + em1 + R"("},{"emailAddress":")" + em2 +
+                        R"("},{"phoneNumber":")" + ph + R"("}])"));
+
+  const json meta = json::parse(meta_users_body(m));
+  EXPECT_EQ(meta["payload"]["data"],
+            json::parse(R"([[")" + em1 + R"(",""],[")" + em2 + R"(",""],["",")" + ph +
+                        R"("],["",")" + ph + R"("]])"));
+  for (const std::string& body : {google.dump(), meta.dump()})
+    EXPECT_EQ(body.find(uid), std::string::npos);  // first-party: never sent to a platform
+}
+
 TEST(DeliverPayload, BuildRequestPerKind) {
   const std::string line = test::export_line("e1", "purchase", k_now - 60, "ann@example.com");
   const OutboxRow ev = event_row(5, line);
@@ -269,15 +302,20 @@ TEST(DeliverPayload, RowsARequestCannotCarryAreLeftOutWithAReason) {
   ASSERT_EQ(w.rejected.size(), 1u);
   EXPECT_EQ(w.rejected[0].reason, "payload");
 
-  // Matched-audience rows have no webhook form.
+  // A matched-audience row is a message of its own, also for a webhook; a corrupted one is not.
   OutboxRow add;
   add.id = 9;
   add.kind = RowKind::audience_add;
-  add.payload = encode_members({{{{"em", test::sha256_hex("ann@example.com")}}}});
+  add.payload = encode_members({{{{"em", test::sha256_hex("ann@example.com")}}}, "m_1"});
   const Built u = build_request(make(Kind::webhook), std::span(&add, 1), "k", k_now);
-  EXPECT_TRUE(u.sent.empty());
-  ASSERT_EQ(u.rejected.size(), 1u);
-  EXPECT_EQ(u.rejected[0].reason, "unsupported");
+  EXPECT_EQ(u.sent, std::vector<std::int64_t>{9});
+  EXPECT_EQ(json::parse(u.request.body)["type"], "audience_add");
+  OutboxRow broken = add;
+  broken.payload = "{\"members\":[{\"em\":\"ann@example.com\"}]}";
+  const Built ub = build_request(make(Kind::webhook), std::span(&broken, 1), "k", k_now);
+  EXPECT_TRUE(ub.sent.empty());
+  ASSERT_EQ(ub.rejected.size(), 1u);
+  EXPECT_EQ(ub.rejected[0].reason, "payload");
   const Built ma = build_request(make(Kind::meta_capi), std::span(&add, 1), "k", k_now);
   EXPECT_EQ(ma.request.method, Method::post);
   EXPECT_EQ(ma.request.url.str(), "https://graph.facebook.com/v21.0/987/users");
