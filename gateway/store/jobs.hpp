@@ -57,6 +57,12 @@ struct OptOutJob {
 int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std::string>& values,
                      const std::string& uid_kind, std::size_t& messages);
 
+/// Queues a message row of `kind` (deliver::RowKind, not 0) with `payload` for `dest` of
+/// `tenant`, created at `created_ms`, under a new outbox id (outbox.cpp). Every outbox insert
+/// that is not an event's goes through here: outbox ids are the writer's (Txn::next_outbox_id).
+int insert_message(Txn& txn, const std::string& tenant, const std::string& dest, int kind,
+                   const std::string& payload, std::int64_t created_ms);
+
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
   std::string tenant;

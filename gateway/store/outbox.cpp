@@ -14,10 +14,16 @@ namespace hashgate::gw::store_detail {
 
 namespace {
 
-constexpr const char* k_select_due =
-    "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant"
-    " FROM outbox WHERE destination = ?1 AND next_ms <= ?2 ORDER BY batch = 0, batch, id"
-    " LIMIT ?3";
+// The claim's order: retried rows (batch <> 0, the partial index outbox_batched) by batch, then
+// the unbatched rows by id (the primary key). Every batch is formed from the first unbatched rows,
+// so batched rows always have the lower ids.
+#define HG_OUTBOX_COLUMNS \
+  "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant FROM outbox"
+constexpr const char* k_select_batched = HG_OUTBOX_COLUMNS
+    " WHERE destination = ?1 AND batch <> 0 AND next_ms <= ?2 ORDER BY batch, id LIMIT ?3";
+constexpr const char* k_select_unbatched = HG_OUTBOX_COLUMNS
+    " WHERE destination = ?1 AND batch = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?3";
+#undef HG_OUTBOX_COLUMNS
 constexpr const char* k_select_event =
     "SELECT seq, event_id, type, time, received, ids, uid, online_ids, custom, legal_basis,"
     " consent FROM events WHERE seq = ?1";
@@ -27,12 +33,13 @@ constexpr const char* k_upsert_ledger =
     " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
 
 /// Reads the event `seq` into `ev` and writes its ids (and uid when `with_uid`) into the ledger
-/// of `dest`, sent at `sent` (unix seconds).
+/// of `dest`, sent at `sent` (unix seconds). An event that is gone (purged by an opt-out or the
+/// retention) leaves `ev.seq` 0 and writes nothing.
 int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, std::int64_t seq,
                 bool with_uid, std::int64_t sent, EventColumns& ev) {
   int rc = txn.each_row(
       k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
-  if (rc != SQLITE_OK) return rc;
+  if (rc != SQLITE_OK || ev.seq == 0) return rc;
   std::vector<std::pair<std::string, std::string>> ids;
   parse_ids_column(ev.ids, ids);
   if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
@@ -77,7 +84,9 @@ int finish_row(Txn& txn, const OutboxMarkJob& job, std::int64_t id) {
 
 /// Names the batch of unbatched event rows at the head of `rows` (the ones the worker sends
 /// together) before they are sent, in the claim's transaction: the Idempotency-Key comes from the
-/// batch, so a crash between the send and its answer cannot give the same key to other rows.
+/// batch, so a crash between the send and its answer cannot give the same key to other rows. One
+/// outbox_batches row names the id range (the rows are not rewritten); resolve_batches() turns it
+/// into row stamps at the destination's next claim, for the rows of it still pending.
 int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& rows) {
   if (rows.empty() || rows.front().batch != 0 || rows.front().kind != 0) return SQLITE_OK;
   const std::int64_t batch = rows.front().id;
@@ -87,12 +96,47 @@ int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& row
     r.batch = batch;
     last = r.id;
   }
-  // The run is every unbatched row of `dest` from its first id to its last: rows are claimed in
-  // id order, and a row of another kind would have ended the run. `+destination` keeps the
-  // planner on the id range: by the index on destination it would walk the whole backlog.
-  return txn.run(
-      "UPDATE outbox SET batch = ?2 WHERE +destination = ?1 AND batch = 0 AND id BETWEEN ?2 AND ?3",
-      dest, batch, last);
+  // The range is every unbatched row of `dest` from its first id to its last: rows are claimed
+  // in id order, and a row of another kind would have ended the run.
+  return txn.run("INSERT INTO outbox_batches(destination, first_id, last_id) VALUES(?1, ?2, ?3)",
+                 dest, batch, last);
+}
+
+/// Stamps the rows of `dest` still pending in a batch named by an earlier claim with that batch,
+/// and forgets the names. Normally nothing is left (the batch was delivered, failed, or stamped
+/// by outbox_retry); after a crash between a send and its answer the rows are retried as their
+/// batch, under its key.
+int resolve_batches(Txn& txn, const std::string& dest) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> named;
+  int rc = txn.each_row(
+      "SELECT first_id, last_id FROM outbox_batches WHERE destination = ?1",
+      [&](Statement& r) { named.emplace_back(r.int64(0), r.int64(1)); }, dest);
+  for (const auto& [first, last] : named) {
+    if (rc != SQLITE_OK) break;
+    rc = txn.run(
+        "UPDATE outbox SET batch = ?2 WHERE destination = ?1 AND id BETWEEN ?2 AND ?3"
+        " AND batch = 0",
+        dest, first, last);
+  }
+  if (rc != SQLITE_OK || named.empty()) return rc;
+  return txn.run("DELETE FROM outbox_batches WHERE destination = ?1", dest);
+}
+
+/// Appends the due rows of `dest` at `now_ms`, at most `limit`: retried batches first, then the
+/// unbatched rows; `events` gets each row's tenant and event seq (0: none).
+int select_due(Txn& txn, const std::string& dest, std::int64_t now_ms, std::size_t limit,
+               std::vector<OutboxEntry>& rows,
+               std::vector<std::pair<std::string, std::int64_t>>& events) {
+  const auto add = [&](Statement& r) {
+    rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
+                               static_cast<int>(r.int64(4)), r.text(5),
+                               static_cast<int>(r.int64(6))});
+    events.emplace_back(r.text(8), r.int64(7));
+  };
+  int rc = txn.each_row(k_select_batched, add, dest, now_ms, static_cast<std::int64_t>(limit));
+  if (rc != SQLITE_OK || rows.size() >= limit) return rc;
+  return txn.each_row(k_select_unbatched, add, dest, now_ms,
+                      static_cast<std::int64_t>(limit - rows.size()));
 }
 
 }  // namespace
@@ -107,27 +151,24 @@ int OutboxClaimJob::run(Txn& txn) {
     done.now_ms = now_ms;
     if (int rc = done.run(txn); rc != SQLITE_OK) return rc;
   }
+  if (int rc = resolve_batches(txn, dest); rc != SQLITE_OK) return rc;
   std::vector<std::pair<std::string, std::int64_t>> events;  // tenant, seq per row (0: none)
-  auto& rows = claimed.rows;
-  int rc = txn.each_row(
-      k_select_due,
-      [&](Statement& r) {
-        rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
-                                   static_cast<int>(r.int64(4)), r.text(5),
-                                   static_cast<int>(r.int64(6))});
-        events.emplace_back(r.text(8), r.int64(7));
-      },
-      dest, now_ms, static_cast<std::int64_t>(limit));
-  if (rc != SQLITE_OK) return rc;
-  if (rc = stamp_batch(txn, dest, rows); rc != SQLITE_OK) return rc;
-  claimed.events.resize(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].kind != 0) continue;
-    rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
-                     claimed.events[i]);
-    if (rc != SQLITE_OK) return rc;
+  std::vector<OutboxEntry> due;
+  if (int rc = select_due(txn, dest, now_ms, limit, due, events); rc != SQLITE_OK) return rc;
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    EventColumns ev;
+    if (due[i].kind == 0) {
+      int rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
+                           ev);
+      if (rc == SQLITE_OK && ev.seq == 0)  // its event is gone: dropped, never sent
+        rc = txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id);
+      if (rc != SQLITE_OK) return rc;
+      if (ev.seq == 0) continue;
+    }
+    claimed.rows.push_back(std::move(due[i]));
+    claimed.events.push_back(std::move(ev));
   }
-  return SQLITE_OK;
+  return stamp_batch(txn, dest, claimed.rows);
 }
 
 void OutboxClaimJob::finish(std::error_code ec) {
@@ -180,15 +221,22 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
       else
         msg["ids"][kind] = std::move(ids);
     }
-    const std::string payload = msg.dump();
-    if (int rc = txn.run("INSERT INTO outbox(tenant, destination, kind, payload, created_ms)"
-                         " VALUES(?1, ?2, 1, ?3, ?4)",
-                         tenant, dest, payload, created_ms);
-        rc != SQLITE_OK)
+    if (int rc = insert_message(txn, tenant, dest, 1, msg.dump(), created_ms); rc != SQLITE_OK)
       return rc;
-    txn.outbox_added(dest);
     ++messages;
   }
+  return SQLITE_OK;
+}
+
+int insert_message(Txn& txn, const std::string& tenant, const std::string& dest, int kind,
+                   const std::string& payload, std::int64_t created_ms) {
+  if (int rc = txn.run(
+          "INSERT INTO outbox(destination, id, tenant, kind, payload, created_ms)"
+          " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+          dest, txn.next_outbox_id(), tenant, static_cast<std::int64_t>(kind), payload, created_ms);
+      rc != SQLITE_OK)
+    return rc;
+  txn.outbox_added(dest);
   return SQLITE_OK;
 }
 
@@ -262,14 +310,22 @@ void SqliteStore::outbox_failed(const std::string& dest, const std::vector<std::
 
 std::int64_t SqliteStore::outbox_next_due(const std::string& dest) {
   std::int64_t next = -1;
-  read_outbox("SELECT coalesce(min(next_ms), -1) FROM outbox WHERE destination = ?1", dest,
-              [&](Statement& r) { next = r.int64(0); });
+  // Unbatched rows are due at once (next_ms 0); only retried ones wait.
+  read_outbox(
+      "SELECT CASE WHEN EXISTS(SELECT 1 FROM outbox WHERE destination = ?1 AND batch = 0) THEN 0"
+      " ELSE coalesce((SELECT min(next_ms) FROM outbox WHERE destination = ?1 AND batch <> 0), -1)"
+      " END",
+      dest, [&](Statement& r) { next = r.int64(0); });
   return next;
 }
 
 OutboxCount SqliteStore::outbox_count(const std::string& dest) {
   OutboxCount c;
-  read_outbox("SELECT count(*), coalesce(min(created_ms), 0) FROM outbox WHERE destination = ?1",
+  // A row whose event is gone (an opt-out or the retention purged it) is not pending: the
+  // destination's next claim drops it.
+  read_outbox("SELECT count(*), coalesce(min(created_ms), 0) FROM outbox AS o"
+              " WHERE destination = ?1 AND (kind <> 0 OR EXISTS(SELECT 1 FROM events"
+              " WHERE seq = o.event))",
               dest, [&](Statement& r) {
                 c.pending = static_cast<std::size_t>(r.int64(0));
                 c.oldest_created_ms = r.int64(1);

@@ -112,7 +112,8 @@ namespace hashgate::gw::store_detail {
 /// One outbox row per destination of the accepted event `ev` (seq `seq`), in its transaction.
 int SqliteStore::write_outbox(const EventRecord& ev, std::int64_t seq) {
   for (const OutboxTarget& t : ev.outbox) {
-    if (int rc = m_insert_outbox.run(ev.tenant, t.destination, seq, t.dma, ev.received * 1000);
+    if (int rc = m_insert_outbox.run(t.destination, next_outbox_id(), ev.tenant, seq, t.dma,
+                                     ev.received * 1000);
         rc != SQLITE_OK)
       return rc;
     if (std::find(m_outbox_added.begin(), m_outbox_added.end(), t.destination) ==
