@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <unordered_map>
 
 namespace hashgate::gw::store_detail {
 
@@ -24,27 +26,43 @@ constexpr const char* k_select_batched = HG_OUTBOX_COLUMNS
 constexpr const char* k_select_unbatched = HG_OUTBOX_COLUMNS
     " WHERE destination = ?1 AND batch = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?3";
 #undef HG_OUTBOX_COLUMNS
-constexpr const char* k_select_event =
+constexpr const char* k_select_events =
     "SELECT seq, event_id, type, time, received, ids, uid, online_ids, custom, legal_basis,"
-    " consent FROM events WHERE seq = ?1";
+    " consent FROM events WHERE seq BETWEEN ?1 AND ?2";
 constexpr const char* k_upsert_ledger =
     "INSERT INTO ledger(tenant, id, destination, kind, first_sent, last_sent)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(tenant, id, destination, kind)"
     " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
 
-/// Reads the event `seq` into `ev` and writes its ids (and uid when `with_uid`) into the ledger
-/// of `dest`, sent at `sent` (unix seconds). An event that is gone (purged by an opt-out or the
-/// retention) leaves `ev.seq` 0 and writes nothing.
-int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, std::int64_t seq,
-                bool with_uid, std::int64_t sent, EventColumns& ev) {
-  int rc = txn.each_row(
-      k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
-  if (rc != SQLITE_OK || ev.seq == 0) return rc;
+/// Writes the ids of the claimed event `ev` (and its uid when `with_uid`) into the ledger of
+/// `dest` for `tenant`, sent at `sent` (unix seconds).
+int record_sent(Txn& txn, const std::string& tenant, const std::string& dest,
+                const EventColumns& ev, bool with_uid, std::int64_t sent) {
   std::vector<std::pair<std::string, std::string>> ids;
   parse_ids_column(ev.ids, ids);
   if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
   for (const auto& [kind, id] : ids) {
-    if (rc = txn.run(k_upsert_ledger, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+    if (int rc = txn.run(k_upsert_ledger, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+/// Reads the events `seqs` into `out` by seq; an event that is gone (purged by an opt-out or the
+/// retention) is missing from it. A dense range (the usual claim: one destination's rows are in
+/// seq order) is read by one range query, else one query per event.
+int read_events(Txn& txn, std::vector<std::int64_t> seqs,
+                std::unordered_map<std::int64_t, EventColumns>& out) {
+  if (seqs.empty()) return SQLITE_OK;
+  std::sort(seqs.begin(), seqs.end());
+  const auto keep = [&](Statement& r) {
+    const std::int64_t seq = r.int64(0);
+    if (std::binary_search(seqs.begin(), seqs.end(), seq)) out.emplace(seq, event_columns(r));
+  };
+  const std::int64_t span = seqs.back() - seqs.front() + 1;
+  if (span <= 2 * static_cast<std::int64_t>(seqs.size()) + 16)
+    return txn.each_row(k_select_events, keep, seqs.front(), seqs.back());
+  for (const std::int64_t seq : seqs) {
+    if (int rc = txn.each_row(k_select_events, keep, seq, seq); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
 }
@@ -80,6 +98,25 @@ int finish_row(Txn& txn, const OutboxMarkJob& job, std::int64_t id) {
     txn.scrub_after_commit();  // the message held the person's hashed ids
   }
   return txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2", id, job.dest);
+}
+
+/// Deletes the event rows `ids` of `dest` (a delivered or failed batch) by one statement over
+/// their id range, when the range holds exactly them and nothing else (`all`); otherwise
+/// changes nothing, and the caller finishes them one by one.
+int delete_event_range(Txn& txn, const std::string& dest, const std::vector<std::int64_t>& ids,
+                       bool& all) {
+  all = false;
+  if (ids.size() < 2) return SQLITE_OK;
+  const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+  if (int rc = txn.run("SAVEPOINT outbox_range"); rc != SQLITE_OK) return rc;
+  int rc = txn.run("DELETE FROM outbox WHERE destination = ?1 AND id BETWEEN ?2 AND ?3 AND kind = 0",
+                   dest, *lo, *hi);
+  // The range holds other rows of `dest` (a row of another kind, another batch) or not all of
+  // them: undo, and go row by row.
+  all = rc == SQLITE_OK && txn.changes() == static_cast<std::int64_t>(ids.size());
+  if (rc == SQLITE_OK && !all) rc = txn.run("ROLLBACK TO outbox_range");
+  const int released = txn.run("RELEASE outbox_range");
+  return rc != SQLITE_OK ? rc : released;
 }
 
 /// Names the batch of unbatched event rows at the head of `rows` (the ones the worker sends
@@ -155,15 +192,24 @@ int OutboxClaimJob::run(Txn& txn) {
   std::vector<std::pair<std::string, std::int64_t>> events;  // tenant, seq per row (0: none)
   std::vector<OutboxEntry> due;
   if (int rc = select_due(txn, dest, now_ms, limit, due, events); rc != SQLITE_OK) return rc;
+  std::vector<std::int64_t> seqs;
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    if (due[i].kind == 0) seqs.push_back(events[i].second);
+  }
+  std::unordered_map<std::int64_t, EventColumns> read;
+  if (int rc = read_events(txn, std::move(seqs), read); rc != SQLITE_OK) return rc;
   for (std::size_t i = 0; i < due.size(); ++i) {
     EventColumns ev;
     if (due[i].kind == 0) {
-      int rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
-                           ev);
-      if (rc == SQLITE_OK && ev.seq == 0)  // its event is gone: dropped, never sent
-        rc = txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id);
+      const auto it = read.find(events[i].second);
+      const bool gone = it == read.end();
+      int rc = gone  // its event is gone: dropped, never sent
+                   ? txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest,
+                             due[i].id)
+                   : record_sent(txn, events[i].first, dest, it->second, with_uid, now_ms / 1000);
       if (rc != SQLITE_OK) return rc;
-      if (ev.seq == 0) continue;
+      if (gone) continue;
+      ev = std::move(it->second);
     }
     claimed.rows.push_back(std::move(due[i]));
     claimed.events.push_back(std::move(ev));
@@ -177,6 +223,10 @@ void OutboxClaimJob::finish(std::error_code ec) {
 }
 
 int OutboxMarkJob::run(Txn& txn) {
+  if (fate != OutboxFate::retry) {
+    bool all = false;
+    if (int rc = delete_event_range(txn, dest, ids, all); rc != SQLITE_OK || all) return rc;
+  }
   for (const std::int64_t id : ids) {
     if (fate != OutboxFate::retry) {  // an event row needs no audit: one statement
       if (int rc = txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2 AND kind = 0", id,
