@@ -4,7 +4,8 @@
 // writer thread's loop (`--toggle-collect=*writer_loop*`: group commits, deferred indexing, and
 // with a destination the outbox rows, claims, ledger and deletions). The bench posts
 // BENCH_COST_REQUESTS (default 200) requests of 100 events (the shape of bench/gateway/events.lua),
-// 8 in flight, waits until the outbox drained, stops the gateway and reads callgrind's total.
+// 8 in flight, waits until the outbox drained, stops the gateway and reads callgrind's total, and
+// the bytes the gateway wrote to files (the WAL and its checkpoints) per event.
 // Usage: node bench/deliver/writer_cost.mjs [none|one ...]   (default: none one; env
 // BENCH_COST_KEEP=PREFIX keeps callgrind's output as PREFIX-<mode>.out for callgrind_annotate)
 import { spawn } from 'node:child_process';
@@ -87,13 +88,17 @@ async function run(tmp, mode, sink_port) {
     while (await metric(port, 'hashgate_destination_delivered_total') < accepted ||
            await metric(port, 'hashgate_destination_pending{') > 0) await sleep(200);
   }
+  // Bytes the gateway wrote (WAL, checkpoints; /proc/<pid>/io `wchar`), per accepted event.
+  const io = Object.fromEntries(readFileSync(`/proc/${gw.pid}/io`, 'utf8').trim().split('\n')
+    .map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
   const exited = new Promise((r) => gw.on('exit', r));
   gw.kill('SIGTERM');
   await exited;
   if (process.env.BENCH_COST_KEEP) copyFileSync(cg, `${process.env.BENCH_COST_KEEP}-${mode}.out`);
   const line = readFileSync(cg, 'utf8').split('\n').find((l) => /^(summary|totals):/.test(l));
   const ir = Number(line.split(/\s+/)[1]);
-  return { mode, accepted, writer_instructions: ir, per_event: Math.round(ir / accepted) };
+  return { mode, accepted, writer_instructions: ir, per_event: Math.round(ir / accepted),
+    bytes_written_per_event: Math.round(io.wchar / accepted) };
 }
 
 const modes = process.argv.slice(2).length ? process.argv.slice(2) : ['none', 'one'];
