@@ -1438,6 +1438,22 @@ TEST_F(StoreTest, StoreOutboxBatchSurvivesACrashWithExactlyItsRows) {
   EXPECT_EQ(next[0].batch, again[2].id);
 }
 
+// Delivered rows are deleted by their id range only when it holds nothing else: a pending row
+// of the destination inside the range stays.
+TEST_F(StoreTest, StoreOutboxDeliveredDeletesOnlyTheNamedRows) {
+  open();
+  submit({to_destinations(make_event("t", "d-1", {{"em", hex_id(1)}}), {"A"}),
+          to_destinations(make_event("t", "d-2", {{"em", hex_id(2)}}), {"A"}),
+          to_destinations(make_event("t", "d-3", {{"em", hex_id(3)}}), {"A"})});
+  const auto rows = m_store->outbox_claim("A", 10, 1764374401000, false);
+  ASSERT_EQ(rows.size(), 3u);
+  m_store->outbox_delivered("A", {rows[0].id, rows[2].id}, 1764374402000);
+  EXPECT_EQ(m_store->outbox_count("A").pending, 1u);
+  const auto left = m_store->outbox_claim("A", 10, 1764374403000, false);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, rows[1].id);
+}
+
 // Schema 6 → 7 with rows pending: they keep their ids and batches (their Idempotency-Keys), and
 // no outbox id is given out twice, neither one AUTOINCREMENT gave out before nor one of this
 // version across a restart.
