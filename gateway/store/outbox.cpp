@@ -19,13 +19,13 @@ namespace {
 // The claim's order: retried rows (batch <> 0, the partial index outbox_batched) by batch, then
 // the unbatched rows by id (the primary key). Every batch is formed from the first unbatched rows,
 // so batched rows always have the lower ids.
-#define HG_OUTBOX_COLUMNS \
-  "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant FROM outbox"
-constexpr const char* k_select_batched = HG_OUTBOX_COLUMNS
-    " WHERE destination = ?1 AND batch <> 0 AND next_ms <= ?2 ORDER BY batch, id LIMIT ?3";
-constexpr const char* k_select_unbatched = HG_OUTBOX_COLUMNS
-    " WHERE destination = ?1 AND batch = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?3";
-#undef HG_OUTBOX_COLUMNS
+constexpr const char* k_select_batched =
+    "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant"
+    " FROM outbox WHERE destination = ?1 AND batch <> 0 AND next_ms <= ?2 ORDER BY batch, id"
+    " LIMIT ?3";
+constexpr const char* k_select_unbatched =
+    "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant"
+    " FROM outbox WHERE destination = ?1 AND batch = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?3";
 constexpr const char* k_select_events =
     "SELECT seq, event_id, type, time, received, ids, uid, online_ids, custom, legal_basis,"
     " consent FROM events WHERE seq BETWEEN ?1 AND ?2";
@@ -109,8 +109,9 @@ int delete_event_range(Txn& txn, const std::string& dest, const std::vector<std:
   if (ids.size() < 2) return SQLITE_OK;
   const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
   if (int rc = txn.run("SAVEPOINT outbox_range"); rc != SQLITE_OK) return rc;
-  int rc = txn.run("DELETE FROM outbox WHERE destination = ?1 AND id BETWEEN ?2 AND ?3 AND kind = 0",
-                   dest, *lo, *hi);
+  int rc =
+      txn.run("DELETE FROM outbox WHERE destination = ?1 AND id BETWEEN ?2 AND ?3 AND kind = 0",
+              dest, *lo, *hi);
   // The range holds other rows of `dest` (a row of another kind, another batch) or not all of
   // them: undo, and go row by row.
   all = rc == SQLITE_OK && txn.changes() == static_cast<std::int64_t>(ids.size());
@@ -203,10 +204,10 @@ int OutboxClaimJob::run(Txn& txn) {
     if (due[i].kind == 0) {
       const auto it = read.find(events[i].second);
       const bool gone = it == read.end();
-      int rc = gone  // its event is gone: dropped, never sent
-                   ? txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest,
-                             due[i].id)
-                   : record_sent(txn, events[i].first, dest, it->second, with_uid, now_ms / 1000);
+      int rc =
+          gone  // its event is gone: dropped, never sent
+              ? txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id)
+              : record_sent(txn, events[i].first, dest, it->second, with_uid, now_ms / 1000);
       if (rc != SQLITE_OK) return rc;
       if (gone) continue;
       ev = std::move(it->second);
@@ -280,10 +281,10 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
 
 int insert_message(Txn& txn, const std::string& tenant, const std::string& dest, int kind,
                    const std::string& payload, std::int64_t created_ms) {
-  if (int rc = txn.run(
-          "INSERT INTO outbox(destination, id, tenant, kind, payload, created_ms)"
-          " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-          dest, txn.next_outbox_id(), tenant, static_cast<std::int64_t>(kind), payload, created_ms);
+  if (int rc = txn.run("INSERT INTO outbox(destination, id, tenant, kind, payload, created_ms)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                       dest, txn.next_outbox_id(), tenant, static_cast<std::int64_t>(kind), payload,
+                       created_ms);
       rc != SQLITE_OK)
     return rc;
   txn.outbox_added(dest);
@@ -373,13 +374,14 @@ OutboxCount SqliteStore::outbox_count(const std::string& dest) {
   OutboxCount c;
   // A row whose event is gone (an opt-out or the retention purged it) is not pending: the
   // destination's next claim drops it.
-  read_outbox("SELECT count(*), coalesce(min(created_ms), 0) FROM outbox AS o"
-              " WHERE destination = ?1 AND (kind <> 0 OR EXISTS(SELECT 1 FROM events"
-              " WHERE seq = o.event))",
-              dest, [&](Statement& r) {
-                c.pending = static_cast<std::size_t>(r.int64(0));
-                c.oldest_created_ms = r.int64(1);
-              });
+  read_outbox(
+      "SELECT count(*), coalesce(min(created_ms), 0) FROM outbox AS o"
+      " WHERE destination = ?1 AND (kind <> 0 OR EXISTS(SELECT 1 FROM events"
+      " WHERE seq = o.event))",
+      dest, [&](Statement& r) {
+        c.pending = static_cast<std::size_t>(r.int64(0));
+        c.oldest_created_ms = r.int64(1);
+      });
   return c;
 }
 

@@ -1402,7 +1402,7 @@ TEST_F(StoreTest, StoreOutboxDropsRowsWhoseEventIsGone) {
           to_destinations(make_event("t", "g-2", {{"em", hex_id(2)}}), {"A"}),
           to_destinations(make_event("t", "g-3", {{"em", hex_id(3)}}), {"A"})});
   EXPECT_EQ(m_store->purge_before("t", 5500), 1u);  // g-1
-  opt_out("t", {hex_id(2)}, "");                     // g-2
+  opt_out("t", {hex_id(2)}, "");                    // g-2
   EXPECT_EQ(m_store->outbox_count("A").pending, 1u);
   const auto rows = m_store->outbox_claim("A", 10, 1764374401000, false);
   ASSERT_EQ(rows.size(), 1u);
