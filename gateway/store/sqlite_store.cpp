@@ -40,6 +40,18 @@ struct Overloaded : F... {
 template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;  // clang before 17 deduces no aggregate template arguments
 
+/// The insert of k_outbox_rows_per_insert event rows into the outbox (SqliteStore::flush_outbox).
+const char* insert_outboxes_sql() {
+  static const std::string sql = [] {
+    std::string s =
+        "INSERT INTO outbox(destination, id, tenant, kind, event, dma, created_ms) VALUES";
+    for (std::size_t i = 0; i < k_outbox_rows_per_insert; ++i)
+      s += i == 0 ? "(?, ?, ?, 0, ?, ?, ?)" : ",(?, ?, ?, 0, ?, ?, ?)";
+    return s;
+  }();
+  return sql.c_str();
+}
+
 }  // namespace
 
 std::int64_t SqliteStore::now() const {
@@ -192,6 +204,7 @@ std::vector<SqliteStore::NamedStatement> SqliteStore::own_statements() {
       {&m_insert_outbox,
        "INSERT INTO outbox(destination, id, tenant, kind, event, dma, created_ms)"
        " VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6)"},
+      {&m_insert_outboxes, insert_outboxes_sql()},
       {&m_get_outbox_id, "SELECT value FROM store_state WHERE key = 'outbox_id'"},
       {&m_set_outbox_id, "UPDATE store_state SET value = ?1 WHERE key = 'outbox_id'"},
   };

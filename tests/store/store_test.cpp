@@ -1438,6 +1438,39 @@ TEST_F(StoreTest, StoreOutboxBatchSurvivesACrashWithExactlyItsRows) {
   EXPECT_EQ(next[0].batch, again[2].id);
 }
 
+// A group commit writes its events' outbox rows many per statement: every row reaches its
+// destination with its event, DMA bits and time, in order, with ids that name no other row.
+TEST_F(StoreTest, StoreOutboxRowsOfALargeGroupCommit) {
+  open();
+  std::vector<EventRecord> events;
+  for (unsigned i = 0; i < 70; ++i) {
+    auto e = make_event("t", "w-" + std::to_string(i), {{"em", hex_id(i)}}, "", 1764374400 + i);
+    e.outbox.push_back(OutboxTarget{"A", static_cast<int>(i % 16)});
+    if (i % 3 == 0) e.outbox.push_back(OutboxTarget{"B", 5});
+    events.push_back(std::move(e));
+  }
+  ASSERT_FALSE(submit(std::move(events)).error);
+  EXPECT_EQ(m_store->outbox_count("A").pending, 70u);
+  EXPECT_EQ(m_store->outbox_count("B").pending, 24u);
+  const auto a = m_store->outbox_claim("A", 100, 1764374500000, false);
+  const auto b = m_store->outbox_claim("B", 100, 1764374500000, false);
+  ASSERT_EQ(a.size(), 70u);
+  ASSERT_EQ(b.size(), 24u);
+  std::set<std::int64_t> ids;
+  for (unsigned i = 0; i < 70; ++i) {
+    EXPECT_EQ(nlohmann::json::parse(a[i].payload).at("event_id"), "w-" + std::to_string(i));
+    EXPECT_EQ(a[i].dma, static_cast<int>(i % 16));
+    EXPECT_EQ(a[i].created_ms, (std::int64_t{1764374400} + i) * 1000);
+    ids.insert(a[i].id);
+  }
+  for (unsigned k = 0; k < 24; ++k) {
+    EXPECT_EQ(nlohmann::json::parse(b[k].payload).at("event_id"), "w-" + std::to_string(3 * k));
+    EXPECT_EQ(b[k].dma, 5);
+    ids.insert(b[k].id);
+  }
+  EXPECT_EQ(ids.size(), 94u);
+}
+
 // Delivered rows are deleted by their id range only when it holds nothing else: a pending row
 // of the destination inside the range stays.
 TEST_F(StoreTest, StoreOutboxDeliveredDeletesOnlyTheNamedRows) {
