@@ -29,20 +29,60 @@ constexpr const char* k_select_unbatched =
 constexpr const char* k_select_events =
     "SELECT seq, event_id, type, time, received, ids, uid, online_ids, custom, legal_basis,"
     " consent FROM events WHERE seq BETWEEN ?1 AND ?2";
-constexpr const char* k_upsert_ledger =
-    "INSERT INTO ledger(tenant, id, destination, kind, first_sent, last_sent)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(tenant, id, destination, kind)"
-    " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
+/// Ledger rows per upsert statement of a claim: one statement's overhead for many rows.
+constexpr std::size_t k_ledger_rows_per_upsert = 32;
 
-/// Writes the ids of the claimed event `ev` (and its uid when `with_uid`) into the ledger of
-/// `dest` for `tenant`, sent at `sent` (unix seconds).
-int record_sent(Txn& txn, const std::string& tenant, const std::string& dest,
-                const EventColumns& ev, bool with_uid, std::int64_t sent) {
+/// The upsert of `rows` ledger rows: ?1 the destination, ?2 the time sent, then tenant, id and
+/// kind per row.
+std::string upsert_ledger_sql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO ledger(tenant, id, destination, kind, first_sent, last_sent) VALUES";
+  for (std::size_t j = 0; j < rows; ++j) {
+    const std::string p = std::to_string(3 + 3 * j);
+    sql += (j == 0 ? "(?" : ",(?") + p + ", ?" + std::to_string(4 + 3 * j) + ", ?1, ?" +
+           std::to_string(5 + 3 * j) + ", ?2, ?2)";
+  }
+  return sql +
+         " ON CONFLICT(tenant, id, destination, kind)"
+         " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
+}
+
+/// An id a claim sends to its destination, for the ledger.
+struct SentId {
+  std::string tenant, id, kind;
+};
+
+/// Appends the ids of the claimed event `ev` of `tenant` (and its uid when `with_uid`) to `out`.
+void collect_sent(const std::string& tenant, const EventColumns& ev, bool with_uid,
+                  std::vector<SentId>& out) {
   std::vector<std::pair<std::string, std::string>> ids;
   parse_ids_column(ev.ids, ids);
   if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
-  for (const auto& [kind, id] : ids) {
-    if (int rc = txn.run(k_upsert_ledger, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+  for (auto& [kind, id] : ids) out.push_back(SentId{tenant, std::move(id), std::move(kind)});
+}
+
+/// Writes `sent` into the ledger of `dest`, sent at `time` (unix seconds): `first_sent` on
+/// insert, `last_sent` on update; k_ledger_rows_per_upsert rows per statement, then one by one.
+int write_ledger(Txn& txn, const std::string& dest, const std::vector<SentId>& sent,
+                 std::int64_t time) {
+  static const std::string many = upsert_ledger_sql(k_ledger_rows_per_upsert);
+  static const std::string one = upsert_ledger_sql(1);
+  for (std::size_t i = 0; i < sent.size();) {
+    const std::size_t n =
+        sent.size() - i >= k_ledger_rows_per_upsert ? k_ledger_rows_per_upsert : 1;
+    int rc = SQLITE_OK;
+    Statement* s = txn.statement(n == 1 ? one : many, rc);
+    if (s == nullptr) return rc;
+    ResetGuard g(*s);  // `sent` and `dest` outlive the step
+    s->bind_static(1, dest);
+    s->bind(2, time);
+    for (std::size_t j = 0; j < n; ++j, ++i) {
+      const int base = static_cast<int>(3 + 3 * j);
+      s->bind_static(base, sent[i].tenant);
+      s->bind_static(base + 1, sent[i].id);
+      s->bind_static(base + 2, sent[i].kind);
+    }
+    if (rc = s->step(); rc != SQLITE_DONE) return rc;
   }
   return SQLITE_OK;
 }
@@ -199,22 +239,24 @@ int OutboxClaimJob::run(Txn& txn) {
   }
   std::unordered_map<std::int64_t, EventColumns> read;
   if (int rc = read_events(txn, std::move(seqs), read); rc != SQLITE_OK) return rc;
+  std::vector<SentId> sent;
   for (std::size_t i = 0; i < due.size(); ++i) {
     EventColumns ev;
     if (due[i].kind == 0) {
       const auto it = read.find(events[i].second);
-      const bool gone = it == read.end();
-      int rc =
-          gone  // its event is gone: dropped, never sent
-              ? txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id)
-              : record_sent(txn, events[i].first, dest, it->second, with_uid, now_ms / 1000);
-      if (rc != SQLITE_OK) return rc;
-      if (gone) continue;
+      if (it == read.end()) {  // its event is gone: dropped, never sent
+        const int rc =
+            txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id);
+        if (rc != SQLITE_OK) return rc;
+        continue;
+      }
+      collect_sent(events[i].first, it->second, with_uid, sent);
       ev = std::move(it->second);
     }
     claimed.rows.push_back(std::move(due[i]));
     claimed.events.push_back(std::move(ev));
   }
+  if (int rc = write_ledger(txn, dest, sent, now_ms / 1000); rc != SQLITE_OK) return rc;
   return stamp_batch(txn, dest, claimed.rows);
 }
 

@@ -1471,6 +1471,42 @@ TEST_F(StoreTest, StoreOutboxRowsOfALargeGroupCommit) {
   EXPECT_EQ(ids.size(), 94u);
 }
 
+// A claim writes its ledger rows many per statement: every id and uid sent is recorded once per
+// destination (also when two events of one statement carry it), with first and last sent.
+TEST_F(StoreTest, StoreLedgerOfALargeClaim) {
+  open();
+  std::vector<EventRecord> events;
+  for (unsigned i = 0; i < 40; ++i)
+    events.push_back(
+        to_destinations(make_event("t", "L-" + std::to_string(i), {{"em", hex_id(i % 20)}},
+                                   "u-" + std::to_string(i % 20)),
+                        {"A"}));
+  submit(std::move(events));
+  auto rows = m_store->outbox_claim("A", 100, 1764374500000, true);
+  ASSERT_EQ(rows.size(), 40u);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374500000);
+  submit({to_destinations(make_event("t", "L-40", {{"em", hex_id(3)}}), {"A"})});
+  rows = m_store->outbox_claim("A", 100, 1764374600000, true);
+  ASSERT_EQ(rows.size(), 1u);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374600000);
+  const fs::path db = m_dir / "hashgate.db";
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger"), 40);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE kind = 'em'"), 20);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE kind = 'uid'"), 20);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE destination <> 'A' OR tenant <> 't'"),
+            0);
+  const std::string where = " FROM ledger WHERE id = '" + hex_id(3) + "'";
+  EXPECT_EQ(query_int(db, "SELECT first_sent" + where), 1764374500);
+  EXPECT_EQ(query_int(db, "SELECT last_sent" + where), 1764374600);
+  EXPECT_EQ(query_int(db, "SELECT last_sent FROM ledger WHERE id = 'u-19'"), 1764374500);
+  opt_out("t", {hex_id(19)}, "");
+  const auto removal = m_store->outbox_claim("A", 10, 1764374700000, true);
+  ASSERT_EQ(removal.size(), 1u);
+  const auto msg = nlohmann::json::parse(removal[0].payload);
+  EXPECT_EQ(msg.at("ids").at("em"), nlohmann::json::array({hex_id(19)}));
+  EXPECT_EQ(msg.at("uid"), "u-19");
+}
+
 // Delivered rows are deleted by their id range only when it holds nothing else: a pending row
 // of the destination inside the range stays.
 TEST_F(StoreTest, StoreOutboxDeliveredDeletesOnlyTheNamedRows) {
