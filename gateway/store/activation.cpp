@@ -78,13 +78,10 @@ int queue_ranges(Txn& txn, const ActivationRequest& q, const std::vector<Range>&
   for (const auto& [from, to] : ranges) {
     const std::string payload =
         nlohmann::ordered_json{{"match_id", q.match_id}, {"from", from}, {"to", to}}.dump();
-    if (int rc = txn.run("INSERT INTO outbox(tenant, destination, kind, payload, created_ms)"
-                         " VALUES(?1, ?2, 2, ?3, ?4)",
-                         q.publisher, q.destination, payload, created_ms);
+    if (int rc = insert_message(txn, q.publisher, q.destination, 2, payload, created_ms);
         rc != SQLITE_OK)
       return rc;
   }
-  if (!ranges.empty()) txn.outbox_added(q.destination);
   return SQLITE_OK;
 }
 

@@ -64,6 +64,12 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
 int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
                 const std::string& kind, std::int64_t sent);
 
+/// Queues a message row of `kind` (deliver::RowKind, not 0) with `payload` for `dest` of
+/// `tenant`, created at `created_ms`, under a new outbox id (outbox.cpp). Every outbox insert
+/// that is not an event's goes through here: outbox ids are the writer's (Txn::next_outbox_id).
+int insert_message(Txn& txn, const std::string& tenant, const std::string& dest, int kind,
+                   const std::string& payload, std::int64_t created_ms);
+
 /// Removes the named ids from the suppression list (Store::opt_in).
 struct OptInJob {
   std::string tenant;

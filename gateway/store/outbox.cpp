@@ -7,37 +7,82 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <unordered_map>
 
 namespace hashgate::gw::store_detail {
 
 namespace {
 
-constexpr const char* k_select_due =
+// The claim's order: retried rows (batch <> 0, the partial index outbox_batched) by batch, then
+// the unbatched rows by id (the primary key). Every batch is formed from the first unbatched rows,
+// so batched rows always have the lower ids.
+constexpr const char* k_select_batched =
     "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant"
-    " FROM outbox WHERE destination = ?1 AND next_ms <= ?2 ORDER BY batch = 0, batch, id"
+    " FROM outbox WHERE destination = ?1 AND batch <> 0 AND next_ms <= ?2 ORDER BY batch, id"
     " LIMIT ?3";
-constexpr const char* k_select_event =
+constexpr const char* k_select_unbatched =
+    "SELECT id, kind, created_ms, batch, attempts, payload, dma, coalesce(event, 0), tenant"
+    " FROM outbox WHERE destination = ?1 AND batch = 0 AND next_ms <= ?2 ORDER BY id LIMIT ?3";
+constexpr const char* k_select_events =
     "SELECT seq, event_id, type, time, received, ids, uid, online_ids, custom, legal_basis,"
-    " consent FROM events WHERE seq = ?1";
-constexpr const char* k_upsert_ledger =
-    "INSERT INTO ledger(tenant, id, destination, kind, first_sent, last_sent)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(tenant, id, destination, kind)"
-    " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
+    " consent FROM events WHERE seq BETWEEN ?1 AND ?2";
+/// Ledger rows per upsert statement of a claim: one statement's overhead for many rows.
+constexpr std::size_t k_ledger_rows_per_upsert = 32;
 
-/// Reads the event `seq` into `ev` and writes its ids (and uid when `with_uid`) into the ledger
-/// of `dest`, sent at `sent` (unix seconds).
-int claim_event(Txn& txn, const std::string& tenant, const std::string& dest, std::int64_t seq,
-                bool with_uid, std::int64_t sent, EventColumns& ev) {
-  int rc = txn.each_row(
-      k_select_event, [&](Statement& r) { ev = event_columns(r); }, seq);
-  if (rc != SQLITE_OK) return rc;
+/// The upsert of `rows` ledger rows: ?1 the destination, ?2 the time sent, then tenant, id and
+/// kind per row.
+std::string upsert_ledger_sql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO ledger(tenant, id, destination, kind, first_sent, last_sent) VALUES";
+  for (std::size_t j = 0; j < rows; ++j) {
+    const std::string p = std::to_string(3 + 3 * j);
+    sql += (j == 0 ? "(?" : ",(?") + p + ", ?" + std::to_string(4 + 3 * j) + ", ?1, ?" +
+           std::to_string(5 + 3 * j) + ", ?2, ?2)";
+  }
+  return sql +
+         " ON CONFLICT(tenant, id, destination, kind)"
+         " DO UPDATE SET last_sent = max(last_sent, excluded.last_sent)";
+}
+
+/// An id a claim sends to its destination, for the ledger.
+struct SentId {
+  std::string tenant, id, kind;
+};
+
+/// Appends the ids of the claimed event `ev` of `tenant` (and its uid when `with_uid`) to `out`.
+void collect_sent(const std::string& tenant, const EventColumns& ev, bool with_uid,
+                  std::vector<SentId>& out) {
   std::vector<std::pair<std::string, std::string>> ids;
   parse_ids_column(ev.ids, ids);
   if (with_uid && !ev.uid.empty()) ids.emplace_back("uid", ev.uid);
-  for (const auto& [kind, id] : ids) {
-    if (rc = ledger_sent(txn, tenant, id, dest, kind, sent); rc != SQLITE_OK) return rc;
+  for (auto& [kind, id] : ids) out.push_back(SentId{tenant, std::move(id), std::move(kind)});
+}
+
+/// Writes `sent` into the ledger of `dest`, sent at `time` (unix seconds): `first_sent` on
+/// insert, `last_sent` on update; k_ledger_rows_per_upsert rows per statement, then one by one.
+int write_ledger(Txn& txn, const std::string& dest, const std::vector<SentId>& sent,
+                 std::int64_t time) {
+  static const std::string many = upsert_ledger_sql(k_ledger_rows_per_upsert);
+  static const std::string one = upsert_ledger_sql(1);
+  for (std::size_t i = 0; i < sent.size();) {
+    const std::size_t n =
+        sent.size() - i >= k_ledger_rows_per_upsert ? k_ledger_rows_per_upsert : 1;
+    int rc = SQLITE_OK;
+    Statement* s = txn.statement(n == 1 ? one : many, rc);
+    if (s == nullptr) return rc;
+    ResetGuard g(*s);  // `sent` and `dest` outlive the step
+    s->bind_static(1, dest);
+    s->bind(2, time);
+    for (std::size_t j = 0; j < n; ++j, ++i) {
+      const int base = static_cast<int>(3 + 3 * j);
+      s->bind_static(base, sent[i].tenant);
+      s->bind_static(base + 1, sent[i].id);
+      s->bind_static(base + 2, sent[i].kind);
+    }
+    if (rc = s->step(); rc != SQLITE_DONE) return rc;
   }
   return SQLITE_OK;
 }
@@ -57,7 +102,8 @@ int claim_audience_head(Txn& txn, const OutboxClaimJob& job, std::vector<OutboxE
       rows.front().payload = std::move(members);
       break;
     }
-    rc = txn.run("DELETE FROM outbox WHERE id = ?1", rows.front().id);
+    rc =
+        txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", job.dest, rows.front().id);
     if (rc != SQLITE_OK) return rc;
     rows.erase(rows.begin());
     events.erase(events.begin());
@@ -67,6 +113,26 @@ int claim_audience_head(Txn& txn, const OutboxClaimJob& job, std::vector<OutboxE
     rows.resize(i);
     events.resize(i);
     break;
+  }
+  return SQLITE_OK;
+}
+
+/// Reads the events `seqs` into `out` by seq; an event that is gone (purged by an opt-out or the
+/// retention) is missing from it. A dense range (the usual claim: one destination's rows are in
+/// seq order) is read by one range query, else one query per event.
+int read_events(Txn& txn, std::vector<std::int64_t> seqs,
+                std::unordered_map<std::int64_t, EventColumns>& out) {
+  if (seqs.empty()) return SQLITE_OK;
+  std::sort(seqs.begin(), seqs.end());
+  const auto keep = [&](Statement& r) {
+    const std::int64_t seq = r.int64(0);
+    if (std::binary_search(seqs.begin(), seqs.end(), seq)) out.emplace(seq, event_columns(r));
+  };
+  const std::int64_t span = seqs.back() - seqs.front() + 1;
+  if (span <= 2 * static_cast<std::int64_t>(seqs.size()) + 16)
+    return txn.each_row(k_select_events, keep, seqs.front(), seqs.back());
+  for (const std::int64_t seq : seqs) {
+    if (int rc = txn.each_row(k_select_events, keep, seq, seq); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
 }
@@ -104,9 +170,31 @@ int finish_row(Txn& txn, const OutboxMarkJob& job, std::int64_t id) {
   return txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2", id, job.dest);
 }
 
+/// Deletes the event rows `ids` of `dest` (a delivered or failed batch) by one statement over
+/// their id range, when the range holds exactly them and nothing else (`all`); otherwise
+/// changes nothing, and the caller finishes them one by one.
+int delete_event_range(Txn& txn, const std::string& dest, const std::vector<std::int64_t>& ids,
+                       bool& all) {
+  all = false;
+  if (ids.size() < 2) return SQLITE_OK;
+  const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+  if (int rc = txn.run("SAVEPOINT outbox_range"); rc != SQLITE_OK) return rc;
+  int rc =
+      txn.run("DELETE FROM outbox WHERE destination = ?1 AND id BETWEEN ?2 AND ?3 AND kind = 0",
+              dest, *lo, *hi);
+  // The range holds other rows of `dest` (a row of another kind, another batch) or not all of
+  // them: undo, and go row by row.
+  all = rc == SQLITE_OK && txn.changes() == static_cast<std::int64_t>(ids.size());
+  if (rc == SQLITE_OK && !all) rc = txn.run("ROLLBACK TO outbox_range");
+  const int released = txn.run("RELEASE outbox_range");
+  return rc != SQLITE_OK ? rc : released;
+}
+
 /// Names the batch of unbatched event rows at the head of `rows` (the ones the worker sends
 /// together) before they are sent, in the claim's transaction: the Idempotency-Key comes from the
-/// batch, so a crash between the send and its answer cannot give the same key to other rows.
+/// batch, so a crash between the send and its answer cannot give the same key to other rows. One
+/// outbox_batches row names the id range (the rows are not rewritten); resolve_batches() turns it
+/// into row stamps at the destination's next claim, for the rows of it still pending.
 int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& rows) {
   if (rows.empty() || rows.front().batch != 0 || rows.front().kind != 0) return SQLITE_OK;
   const std::int64_t batch = rows.front().id;
@@ -116,12 +204,47 @@ int stamp_batch(Txn& txn, const std::string& dest, std::vector<OutboxEntry>& row
     r.batch = batch;
     last = r.id;
   }
-  // The run is every unbatched row of `dest` from its first id to its last: rows are claimed in
-  // id order, and a row of another kind would have ended the run. `+destination` keeps the
-  // planner on the id range: by the index on destination it would walk the whole backlog.
-  return txn.run(
-      "UPDATE outbox SET batch = ?2 WHERE +destination = ?1 AND batch = 0 AND id BETWEEN ?2 AND ?3",
-      dest, batch, last);
+  // The range is every unbatched row of `dest` from its first id to its last: rows are claimed
+  // in id order, and a row of another kind would have ended the run.
+  return txn.run("INSERT INTO outbox_batches(destination, first_id, last_id) VALUES(?1, ?2, ?3)",
+                 dest, batch, last);
+}
+
+/// Stamps the rows of `dest` still pending in a batch named by an earlier claim with that batch,
+/// and forgets the names. Normally nothing is left (the batch was delivered, failed, or stamped
+/// by outbox_retry); after a crash between a send and its answer the rows are retried as their
+/// batch, under its key.
+int resolve_batches(Txn& txn, const std::string& dest) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> named;
+  int rc = txn.each_row(
+      "SELECT first_id, last_id FROM outbox_batches WHERE destination = ?1",
+      [&](Statement& r) { named.emplace_back(r.int64(0), r.int64(1)); }, dest);
+  for (const auto& [first, last] : named) {
+    if (rc != SQLITE_OK) break;
+    rc = txn.run(
+        "UPDATE outbox SET batch = ?2 WHERE destination = ?1 AND id BETWEEN ?2 AND ?3"
+        " AND batch = 0",
+        dest, first, last);
+  }
+  if (rc != SQLITE_OK || named.empty()) return rc;
+  return txn.run("DELETE FROM outbox_batches WHERE destination = ?1", dest);
+}
+
+/// Appends the due rows of `dest` at `now_ms`, at most `limit`: retried batches first, then the
+/// unbatched rows; `events` gets each row's tenant and event seq (0: none).
+int select_due(Txn& txn, const std::string& dest, std::int64_t now_ms, std::size_t limit,
+               std::vector<OutboxEntry>& rows,
+               std::vector<std::pair<std::string, std::int64_t>>& events) {
+  const auto add = [&](Statement& r) {
+    rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
+                               static_cast<int>(r.int64(4)), r.text(5),
+                               static_cast<int>(r.int64(6))});
+    events.emplace_back(r.text(8), r.int64(7));
+  };
+  int rc = txn.each_row(k_select_batched, add, dest, now_ms, static_cast<std::int64_t>(limit));
+  if (rc != SQLITE_OK || rows.size() >= limit) return rc;
+  return txn.each_row(k_select_unbatched, add, dest, now_ms,
+                      static_cast<std::int64_t>(limit - rows.size()));
 }
 
 }  // namespace
@@ -136,28 +259,36 @@ int OutboxClaimJob::run(Txn& txn) {
     done.now_ms = now_ms;
     if (int rc = done.run(txn); rc != SQLITE_OK) return rc;
   }
+  if (int rc = resolve_batches(txn, dest); rc != SQLITE_OK) return rc;
   std::vector<std::pair<std::string, std::int64_t>> events;  // tenant, seq per row (0: none)
-  auto& rows = claimed.rows;
-  int rc = txn.each_row(
-      k_select_due,
-      [&](Statement& r) {
-        rows.push_back(OutboxEntry{r.int64(0), static_cast<int>(r.int64(1)), r.int64(2), r.int64(3),
-                                   static_cast<int>(r.int64(4)), r.text(5),
-                                   static_cast<int>(r.int64(6))});
-        events.emplace_back(r.text(8), r.int64(7));
-      },
-      dest, now_ms, static_cast<std::int64_t>(limit));
-  if (rc != SQLITE_OK) return rc;
-  if (rc = claim_audience_head(txn, *this, rows, events); rc != SQLITE_OK) return rc;
-  if (rc = stamp_batch(txn, dest, rows); rc != SQLITE_OK) return rc;
-  claimed.events.resize(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].kind != 0) continue;
-    rc = claim_event(txn, events[i].first, dest, events[i].second, with_uid, now_ms / 1000,
-                     claimed.events[i]);
-    if (rc != SQLITE_OK) return rc;
+  std::vector<OutboxEntry> due;
+  if (int rc = select_due(txn, dest, now_ms, limit, due, events); rc != SQLITE_OK) return rc;
+  if (int rc = claim_audience_head(txn, *this, due, events); rc != SQLITE_OK) return rc;
+  std::vector<std::int64_t> seqs;
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    if (due[i].kind == 0) seqs.push_back(events[i].second);
   }
-  return SQLITE_OK;
+  std::unordered_map<std::int64_t, EventColumns> read;
+  if (int rc = read_events(txn, std::move(seqs), read); rc != SQLITE_OK) return rc;
+  std::vector<SentId> sent;
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    EventColumns ev;
+    if (due[i].kind == 0) {
+      const auto it = read.find(events[i].second);
+      if (it == read.end()) {  // its event is gone: dropped, never sent
+        const int rc =
+            txn.run("DELETE FROM outbox WHERE destination = ?1 AND id = ?2", dest, due[i].id);
+        if (rc != SQLITE_OK) return rc;
+        continue;
+      }
+      collect_sent(events[i].first, it->second, with_uid, sent);
+      ev = std::move(it->second);
+    }
+    claimed.rows.push_back(std::move(due[i]));
+    claimed.events.push_back(std::move(ev));
+  }
+  if (int rc = write_ledger(txn, dest, sent, now_ms / 1000); rc != SQLITE_OK) return rc;
+  return stamp_batch(txn, dest, claimed.rows);
 }
 
 void OutboxClaimJob::finish(std::error_code ec) {
@@ -166,6 +297,10 @@ void OutboxClaimJob::finish(std::error_code ec) {
 }
 
 int OutboxMarkJob::run(Txn& txn) {
+  if (fate != OutboxFate::retry) {
+    bool all = false;
+    if (int rc = delete_event_range(txn, dest, ids, all); rc != SQLITE_OK || all) return rc;
+  }
   for (const std::int64_t id : ids) {
     if (fate != OutboxFate::retry) {  // an event row needs no audit: one statement
       if (int rc = txn.run("DELETE FROM outbox WHERE id = ?1 AND destination = ?2 AND kind = 0", id,
@@ -187,7 +322,7 @@ int OutboxMarkJob::run(Txn& txn) {
 
 int ledger_sent(Txn& txn, const std::string& tenant, const std::string& id, const std::string& dest,
                 const std::string& kind, std::int64_t sent) {
-  return txn.run(k_upsert_ledger, tenant, id, dest, kind, sent);
+  return write_ledger(txn, dest, {SentId{tenant, id, kind}}, sent);
 }
 
 // ---- opt-out: one removal message per destination that had the person ------------------------
@@ -223,15 +358,22 @@ int enqueue_removals(Txn& txn, const std::string& tenant, const std::vector<std:
       else
         msg["ids"][kind] = std::move(ids);
     }
-    const std::string payload = msg.dump();
-    if (int rc = txn.run("INSERT INTO outbox(tenant, destination, kind, payload, created_ms)"
-                         " VALUES(?1, ?2, 1, ?3, ?4)",
-                         tenant, dest, payload, created_ms);
-        rc != SQLITE_OK)
+    if (int rc = insert_message(txn, tenant, dest, 1, msg.dump(), created_ms); rc != SQLITE_OK)
       return rc;
-    txn.outbox_added(dest);
     ++messages;
   }
+  return SQLITE_OK;
+}
+
+int insert_message(Txn& txn, const std::string& tenant, const std::string& dest, int kind,
+                   const std::string& payload, std::int64_t created_ms) {
+  if (int rc = txn.run("INSERT INTO outbox(destination, id, tenant, kind, payload, created_ms)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                       dest, txn.next_outbox_id(), tenant, static_cast<std::int64_t>(kind), payload,
+                       created_ms);
+      rc != SQLITE_OK)
+    return rc;
+  txn.outbox_added(dest);
   return SQLITE_OK;
 }
 
@@ -305,18 +447,27 @@ void SqliteStore::outbox_failed(const std::string& dest, const std::vector<std::
 
 std::int64_t SqliteStore::outbox_next_due(const std::string& dest) {
   std::int64_t next = -1;
-  read_outbox("SELECT coalesce(min(next_ms), -1) FROM outbox WHERE destination = ?1", dest,
-              [&](Statement& r) { next = r.int64(0); });
+  // Unbatched rows are due at once (next_ms 0); only retried ones wait.
+  read_outbox(
+      "SELECT CASE WHEN EXISTS(SELECT 1 FROM outbox WHERE destination = ?1 AND batch = 0) THEN 0"
+      " ELSE coalesce((SELECT min(next_ms) FROM outbox WHERE destination = ?1 AND batch <> 0), -1)"
+      " END",
+      dest, [&](Statement& r) { next = r.int64(0); });
   return next;
 }
 
 OutboxCount SqliteStore::outbox_count(const std::string& dest) {
   OutboxCount c;
-  read_outbox("SELECT count(*), coalesce(min(created_ms), 0) FROM outbox WHERE destination = ?1",
-              dest, [&](Statement& r) {
-                c.pending = static_cast<std::size_t>(r.int64(0));
-                c.oldest_created_ms = r.int64(1);
-              });
+  // A row whose event is gone (an opt-out or the retention purged it) is not pending: the
+  // destination's next claim drops it.
+  read_outbox(
+      "SELECT count(*), coalesce(min(created_ms), 0) FROM outbox AS o"
+      " WHERE destination = ?1 AND (kind <> 0 OR EXISTS(SELECT 1 FROM events"
+      " WHERE seq = o.event))",
+      dest, [&](Statement& r) {
+        c.pending = static_cast<std::size_t>(r.int64(0));
+        c.oldest_created_ms = r.int64(1);
+      });
   return c;
 }
 

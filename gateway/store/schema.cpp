@@ -202,12 +202,46 @@ CREATE TABLE IF NOT EXISTS ledger(
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO store_state(key, value) VALUES('installation', abs(random()));
 )sql"},
-    // 6 → 7: a placeholder on this branch only. Migration 7 belongs to another change (the
-    // event outbox rework); the lead puts that one here on merge, and renumbers 8 if needed.
-    {7, R"sql(-- placeholder for migration 7
+    // 6 → 7: fewer b-tree writes per delivered event (docs/destinations.md, "Data model").
+    // `outbox` is clustered on (destination, id), so a row is one b-tree entry: no AUTOINCREMENT
+    // (the writer gives ids out and keeps the highest in store_state 'outbox_id', written once per
+    // commit), no index on `event` and no foreign key (the claim drops a row whose event is gone),
+    // and only retried rows (batch <> 0) are indexed. A claim names its batch by one
+    // `outbox_batches` row instead of stamping each row. Pending rows keep their ids and batches.
+    {7, R"sql(
+CREATE TABLE outbox_v7(
+  destination TEXT    NOT NULL,
+  id          INTEGER NOT NULL,
+  tenant      TEXT    NOT NULL,
+  kind        INTEGER NOT NULL,
+  event       INTEGER,
+  payload     TEXT,
+  dma         INTEGER NOT NULL DEFAULT 0,
+  created_ms  INTEGER NOT NULL,
+  next_ms     INTEGER NOT NULL DEFAULT 0,
+  batch       INTEGER NOT NULL DEFAULT 0,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(destination, id)
+) WITHOUT ROWID;
+INSERT INTO outbox_v7(destination, id, tenant, kind, event, payload, dma, created_ms, next_ms,
+                      batch, attempts)
+  SELECT destination, id, tenant, kind, event, payload, dma, created_ms, next_ms, batch, attempts
+  FROM outbox;
+INSERT OR REPLACE INTO store_state(key, value) VALUES('outbox_id', max(
+  (SELECT coalesce(max(id), 0) FROM outbox),
+  (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'outbox'),
+  (SELECT coalesce(max(value), 0) FROM store_state WHERE key = 'outbox_id')));
+DROP TABLE outbox;
+ALTER TABLE outbox_v7 RENAME TO outbox;
+CREATE INDEX IF NOT EXISTS outbox_batched ON outbox(destination, batch, id) WHERE batch <> 0;
+CREATE TABLE IF NOT EXISTS outbox_batches(
+  destination TEXT    NOT NULL,
+  first_id    INTEGER NOT NULL,
+  last_id     INTEGER NOT NULL,
+  PRIMARY KEY(destination, first_id)
+) WITHOUT ROWID;
 )sql"},
-    // 7 → 8 (numbered 8: migration 7 belongs to another change; the lead renumbers on merge):
-    // activation of matches to destinations (docs/onboarding.md, "Activation"). One row per
+    // 7 → 8: activation of matches to destinations (docs/onboarding.md, "Activation"). One row per
     // (match, destination) activated: counts only, no identifier; purged with its match.
     {8, R"sql(
 CREATE TABLE IF NOT EXISTS activations(

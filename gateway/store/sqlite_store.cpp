@@ -40,6 +40,18 @@ struct Overloaded : F... {
 template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;  // clang before 17 deduces no aggregate template arguments
 
+/// The insert of k_outbox_rows_per_insert event rows into the outbox (SqliteStore::flush_outbox).
+const char* insert_outboxes_sql() {
+  static const std::string sql = [] {
+    std::string s =
+        "INSERT INTO outbox(destination, id, tenant, kind, event, dma, created_ms) VALUES";
+    for (std::size_t i = 0; i < k_outbox_rows_per_insert; ++i)
+      s += i == 0 ? "(?, ?, ?, 0, ?, ?, ?)" : ",(?, ?, ?, 0, ?, ?, ?)";
+    return s;
+  }();
+  return sql.c_str();
+}
+
 }  // namespace
 
 std::int64_t SqliteStore::now() const {
@@ -120,6 +132,8 @@ std::error_code SqliteStore::load_state(std::string& why) {
     s.each_row([&](Statement& r) { m_max_received = r.int64(0); });
   int rc = load_indexed_seq();
   if (rc == SQLITE_OK) rc = load_seq_state();
+  if (rc == SQLITE_OK)
+    rc = m_get_outbox_id.each_row([&](Statement& r) { m_outbox_id = r.int64(0); });
   if (rc != SQLITE_OK) {
     why = "store: cannot read the store state: " + m_write.message();
     return sqlite_error(rc);
@@ -188,8 +202,11 @@ std::vector<SqliteStore::NamedStatement> SqliteStore::own_statements() {
       {&m_get_seq_floor, "SELECT value FROM store_state WHERE key = 'seq_floor'"},
       {&m_set_seq_floor, "UPDATE store_state SET value = ?1 WHERE key = 'seq_floor'"},
       {&m_insert_outbox,
-       "INSERT INTO outbox(tenant, destination, kind, event, dma, created_ms)"
-       " VALUES(?1, ?2, 0, ?3, ?4, ?5)"},
+       "INSERT INTO outbox(destination, id, tenant, kind, event, dma, created_ms)"
+       " VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6)"},
+      {&m_insert_outboxes, insert_outboxes_sql()},
+      {&m_get_outbox_id, "SELECT value FROM store_state WHERE key = 'outbox_id'"},
+      {&m_set_outbox_id, "UPDATE store_state SET value = ?1 WHERE key = 'outbox_id'"},
   };
 }
 
@@ -426,6 +443,12 @@ int SqliteStore::insert_audit(std::int64_t time, std::string_view tenant, std::s
   return m_insert_audit.run(time, tenant, action, detail);
 }
 
+int SqliteStore::keep_outbox_id() {
+  if (!m_outbox_id_dirty) return SQLITE_OK;
+  m_outbox_id_dirty = false;  // also on failure: the transaction rolls back, the ids go unused
+  return m_set_outbox_id.run(m_outbox_id);
+}
+
 int SqliteStore::keep_seq_floor() {
   std::int64_t newest = 0;
   if (int rc = m_max_seq.each_row([&](Statement& r) { newest = r.int64(0); }); rc != SQLITE_OK)
@@ -487,6 +510,8 @@ int Txn::audit(std::int64_t time, std::string_view tenant, std::string_view acti
 int Txn::index_pending() { return m_store.index_events(); }
 
 SuppressionMirror& Txn::mirror() { return m_store.m_mirror; }
+
+std::int64_t Txn::next_outbox_id() { return m_store.next_outbox_id(); }
 
 void Txn::outbox_added(std::string dest) {
   after_commit(

@@ -34,6 +34,10 @@
 
 namespace hashgate::gw::store_detail {
 
+/// Event outbox rows per INSERT statement at the end of a group commit (SqliteStore::
+/// flush_outbox): one statement's overhead for many rows.
+inline constexpr std::size_t k_outbox_rows_per_insert = 32;
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(StoreConfig cfg) : m_cfg(std::move(cfg)) {}
@@ -137,7 +141,18 @@ class SqliteStore final : public Store {
                                 std::vector<std::vector<Outcome>>& outcomes);
   /// Decides and writes one event inside the group transaction.
   int write_event(EventRecord& ev, Outcome& outcome);
+  /// Queues the outbox rows of the accepted event `ev` (seq `seq`); flush_outbox() writes them.
   int write_outbox(const EventRecord& ev, std::int64_t seq);
+  /// Writes the queued outbox rows of the group commit, k_outbox_rows_per_insert per statement.
+  int flush_outbox();
+  /// The next outbox id (never given out before, also across restarts: the highest is written
+  /// to store_state 'outbox_id' by keep_outbox_id() in the same transaction).
+  std::int64_t next_outbox_id() {
+    m_outbox_id_dirty = true;
+    return ++m_outbox_id;
+  }
+  /// Before a COMMIT that gave out outbox ids: records the highest (one write per transaction).
+  int keep_outbox_id();
   void notify_outbox(bool committed);
   /// Is the canonical `id` (or uid) of `tenant` suppressed?
   bool in_mirror(const std::string& tenant, const std::string& id) const {
@@ -191,7 +206,7 @@ class SqliteStore final : public Store {
   Statement m_insert_event, m_insert_event_at, m_insert_event_id, m_upsert_link, m_insert_audit;
   Statement m_select_unindexed, m_set_indexed_seq, m_get_indexed_seq;
   Statement m_max_seq, m_get_seq_floor, m_set_seq_floor;
-  Statement m_insert_outbox;
+  Statement m_insert_outbox, m_insert_outboxes, m_get_outbox_id, m_set_outbox_id;
   // Statements of the jobs (Txn::statement), by SQL text; writer thread only.
   std::map<std::string, Statement, std::less<>> m_job_statements;
 
@@ -225,6 +240,17 @@ class SqliteStore final : public Store {
   std::string m_installation;  // store_state.installation, read at start-up
   // Writer thread only: destinations given outbox rows by the group commit being written.
   std::vector<std::string> m_outbox_added;
+  /// An event's outbox row, written at the end of its group commit (one statement for many).
+  struct QueuedOutboxRow {
+    std::string destination, tenant;
+    std::int64_t id, event, dma, created_ms;
+  };
+  std::vector<QueuedOutboxRow> m_outbox_rows;  // writer thread only
+  // Writer thread only: the highest outbox id given out (store_state 'outbox_id' once
+  // committed; after a rollback it stays ahead, which only leaves a gap), and whether the open
+  // transaction gave one out.
+  std::int64_t m_outbox_id = 0;
+  bool m_outbox_id_dirty = false;
 };
 
 }  // namespace hashgate::gw::store_detail
@@ -236,6 +262,7 @@ std::error_code SqliteStore::transaction(Body&& body) {
   const auto started = std::chrono::steady_clock::now();
   int rc = begin();
   if (rc == SQLITE_OK) rc = body();
+  if (rc == SQLITE_OK) rc = keep_outbox_id();
   if (rc == SQLITE_OK) {
     rc = commit(started);  // on failure it has rolled back and noted the failure
   } else {

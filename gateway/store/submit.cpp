@@ -41,6 +41,7 @@ void SqliteStore::run_submit_batch(std::vector<SubmitJob>& batch) {
 std::error_code SqliteStore::write_submits(const std::vector<SubmitJob*>& jobs,
                                            std::vector<std::vector<Outcome>>& outcomes) {
   outcomes.assign(jobs.size(), {});
+  m_outbox_rows.clear();
   return transaction([&] {
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       auto& out = outcomes[j];
@@ -51,7 +52,7 @@ std::error_code SqliteStore::write_submits(const std::vector<SubmitJob*>& jobs,
         out.push_back(outcome);
       }
     }
-    return SQLITE_OK;
+    return flush_outbox();
   });
 }
 
@@ -109,16 +110,43 @@ int SqliteStore::write_event(EventRecord& ev, Outcome& outcome) {
 
 namespace hashgate::gw::store_detail {
 
-/// One outbox row per destination of the accepted event `ev` (seq `seq`), in its transaction.
+/// One outbox row per destination of the accepted event `ev` (seq `seq`), in its transaction:
+/// queued here, written by flush_outbox() before the group commit's COMMIT.
 int SqliteStore::write_outbox(const EventRecord& ev, std::int64_t seq) {
   for (const OutboxTarget& t : ev.outbox) {
-    if (int rc = m_insert_outbox.run(ev.tenant, t.destination, seq, t.dma, ev.received * 1000);
-        rc != SQLITE_OK)
-      return rc;
+    m_outbox_rows.push_back(QueuedOutboxRow{t.destination, ev.tenant, next_outbox_id(), seq, t.dma,
+                                            ev.received * 1000});
     if (std::find(m_outbox_added.begin(), m_outbox_added.end(), t.destination) ==
         m_outbox_added.end())
       m_outbox_added.push_back(t.destination);
   }
+  return SQLITE_OK;
+}
+
+int SqliteStore::flush_outbox() {
+  const std::size_t n = m_outbox_rows.size();
+  std::size_t i = 0;
+  for (; n - i >= k_outbox_rows_per_insert; i += k_outbox_rows_per_insert) {
+    ResetGuard g(m_insert_outboxes);  // the rows' strings outlive the step
+    for (std::size_t j = 0; j < k_outbox_rows_per_insert; ++j) {
+      const QueuedOutboxRow& r = m_outbox_rows[i + j];
+      const int base = static_cast<int>(6 * j);
+      m_insert_outboxes.bind_static(base + 1, r.destination);
+      m_insert_outboxes.bind(base + 2, r.id);
+      m_insert_outboxes.bind_static(base + 3, r.tenant);
+      m_insert_outboxes.bind(base + 4, r.event);
+      m_insert_outboxes.bind(base + 5, r.dma);
+      m_insert_outboxes.bind(base + 6, r.created_ms);
+    }
+    if (int s = m_insert_outboxes.step(); s != SQLITE_DONE) return s;
+  }
+  for (; i < n; ++i) {
+    const QueuedOutboxRow& r = m_outbox_rows[i];
+    if (int rc = m_insert_outbox.run(r.destination, r.id, r.tenant, r.event, r.dma, r.created_ms);
+        rc != SQLITE_OK)
+      return rc;
+  }
+  m_outbox_rows.clear();
   return SQLITE_OK;
 }
 

@@ -61,6 +61,9 @@ class Txn {
   /// Runs `fn` on the writer thread once COMMIT returned SQLITE_OK, before the job's finish();
   /// dropped on rollback. For in-memory state that mirrors the tables.
   void after_commit(std::function<void()> fn) { m_after_commit.push_back(std::move(fn)); }
+  /// The id of a new outbox row (outbox.id has no default: every insert names one). Never given
+  /// out before, also across restarts; ids name batches, so one must never be reused.
+  std::int64_t next_outbox_id();
   /// Outbox rows were added for `dest`: once committed, Store::on_outbox hears of it.
   void outbox_added(std::string dest);
   /// The suppression mirror; change it only from an after_commit function.

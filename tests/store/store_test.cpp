@@ -1394,6 +1394,189 @@ TEST_F(StoreTest, StoreRetentionPurgesTheLedger) {
   EXPECT_EQ(all_files().find(marker), std::string::npos);
 }
 
+// A row whose event is gone (an opt-out or the retention purged it) is never sent: the claim
+// drops it, and the pending gauge does not count it meanwhile.
+TEST_F(StoreTest, StoreOutboxDropsRowsWhoseEventIsGone) {
+  open();
+  submit({to_destinations(make_event("t", "g-1", {{"em", hex_id(1)}}, "", 5000), {"A"}),
+          to_destinations(make_event("t", "g-2", {{"em", hex_id(2)}}), {"A"}),
+          to_destinations(make_event("t", "g-3", {{"em", hex_id(3)}}), {"A"})});
+  EXPECT_EQ(m_store->purge_before("t", 5500), 1u);  // g-1
+  opt_out("t", {hex_id(2)}, "");                    // g-2
+  EXPECT_EQ(m_store->outbox_count("A").pending, 1u);
+  const auto rows = m_store->outbox_claim("A", 10, 1764374401000, false);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(rows[0].payload).at("event_id"), "g-3");
+  EXPECT_EQ(rows[0].batch, rows[0].id);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374402000);
+  m_store->close();
+  m_store.reset();
+  EXPECT_EQ(query_int(m_dir / "hashgate.db", "SELECT count(*) FROM outbox"), 0);
+}
+
+// A batch is named at its claim by its id range: after a crash between the send and its answer
+// (nothing marked), the next claim returns exactly that batch's rows under the same batch, and
+// rows written since form the next one.
+TEST_F(StoreTest, StoreOutboxBatchSurvivesACrashWithExactlyItsRows) {
+  open();
+  submit({to_destinations(make_event("t", "c-1", {{"em", hex_id(1)}}), {"A", "B"}),
+          to_destinations(make_event("t", "c-2", {{"em", hex_id(2)}}), {"A", "B"})});
+  const auto first = m_store->outbox_claim("A", 10, 1764374401000, false);
+  ASSERT_EQ(first.size(), 2u);
+  reopen();  // the answer never came
+  submit({to_destinations(make_event("t", "c-3", {{"em", hex_id(3)}}), {"A"})});
+  const auto again = m_store->outbox_claim("A", 10, 1764374402000, false);
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again[0].id, first[0].id);
+  EXPECT_EQ(again[1].id, first[1].id);
+  EXPECT_EQ(again[0].batch, first[0].id);
+  EXPECT_EQ(again[1].batch, first[0].id);
+  EXPECT_EQ(again[2].batch, 0);  // not in the batch: the worker sends it next, as its own
+  m_store->outbox_delivered("A", {again[0].id, again[1].id}, 1764374403000);
+  const auto next = m_store->outbox_claim("A", 10, 1764374404000, false);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].batch, again[2].id);
+}
+
+// A group commit writes its events' outbox rows many per statement: every row reaches its
+// destination with its event, DMA bits and time, in order, with ids that name no other row.
+TEST_F(StoreTest, StoreOutboxRowsOfALargeGroupCommit) {
+  open();
+  std::vector<EventRecord> events;
+  for (unsigned i = 0; i < 70; ++i) {
+    auto e = make_event("t", "w-" + std::to_string(i), {{"em", hex_id(i)}}, "", 1764374400 + i);
+    e.outbox.push_back(OutboxTarget{"A", static_cast<int>(i % 16)});
+    if (i % 3 == 0) e.outbox.push_back(OutboxTarget{"B", 5});
+    events.push_back(std::move(e));
+  }
+  ASSERT_FALSE(submit(std::move(events)).error);
+  EXPECT_EQ(m_store->outbox_count("A").pending, 70u);
+  EXPECT_EQ(m_store->outbox_count("B").pending, 24u);
+  const auto a = m_store->outbox_claim("A", 100, 1764374500000, false);
+  const auto b = m_store->outbox_claim("B", 100, 1764374500000, false);
+  ASSERT_EQ(a.size(), 70u);
+  ASSERT_EQ(b.size(), 24u);
+  std::set<std::int64_t> ids;
+  for (unsigned i = 0; i < 70; ++i) {
+    EXPECT_EQ(nlohmann::json::parse(a[i].payload).at("event_id"), "w-" + std::to_string(i));
+    EXPECT_EQ(a[i].dma, static_cast<int>(i % 16));
+    EXPECT_EQ(a[i].created_ms, (std::int64_t{1764374400} + i) * 1000);
+    ids.insert(a[i].id);
+  }
+  for (unsigned k = 0; k < 24; ++k) {
+    EXPECT_EQ(nlohmann::json::parse(b[k].payload).at("event_id"), "w-" + std::to_string(3 * k));
+    EXPECT_EQ(b[k].dma, 5);
+    ids.insert(b[k].id);
+  }
+  EXPECT_EQ(ids.size(), 94u);
+}
+
+// A claim writes its ledger rows many per statement: every id and uid sent is recorded once per
+// destination (also when two events of one statement carry it), with first and last sent.
+TEST_F(StoreTest, StoreLedgerOfALargeClaim) {
+  open();
+  std::vector<EventRecord> events;
+  for (unsigned i = 0; i < 40; ++i)
+    events.push_back(
+        to_destinations(make_event("t", "L-" + std::to_string(i), {{"em", hex_id(i % 20)}},
+                                   "u-" + std::to_string(i % 20)),
+                        {"A"}));
+  submit(std::move(events));
+  auto rows = m_store->outbox_claim("A", 100, 1764374500000, true);
+  ASSERT_EQ(rows.size(), 40u);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374500000);
+  submit({to_destinations(make_event("t", "L-40", {{"em", hex_id(3)}}), {"A"})});
+  rows = m_store->outbox_claim("A", 100, 1764374600000, true);
+  ASSERT_EQ(rows.size(), 1u);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374600000);
+  const fs::path db = m_dir / "hashgate.db";
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger"), 40);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE kind = 'em'"), 20);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE kind = 'uid'"), 20);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM ledger WHERE destination <> 'A' OR tenant <> 't'"),
+            0);
+  const std::string where = " FROM ledger WHERE id = '" + hex_id(3) + "'";
+  EXPECT_EQ(query_int(db, "SELECT first_sent" + where), 1764374500);
+  EXPECT_EQ(query_int(db, "SELECT last_sent" + where), 1764374600);
+  EXPECT_EQ(query_int(db, "SELECT last_sent FROM ledger WHERE id = 'u-19'"), 1764374500);
+  opt_out("t", {hex_id(19)}, "");
+  const auto removal = m_store->outbox_claim("A", 10, 1764374700000, true);
+  ASSERT_EQ(removal.size(), 1u);
+  const auto msg = nlohmann::json::parse(removal[0].payload);
+  EXPECT_EQ(msg.at("ids").at("em"), nlohmann::json::array({hex_id(19)}));
+  EXPECT_EQ(msg.at("uid"), "u-19");
+}
+
+// Delivered rows are deleted by their id range only when it holds nothing else: a pending row
+// of the destination inside the range stays.
+TEST_F(StoreTest, StoreOutboxDeliveredDeletesOnlyTheNamedRows) {
+  open();
+  submit({to_destinations(make_event("t", "d-1", {{"em", hex_id(1)}}), {"A"}),
+          to_destinations(make_event("t", "d-2", {{"em", hex_id(2)}}), {"A"}),
+          to_destinations(make_event("t", "d-3", {{"em", hex_id(3)}}), {"A"})});
+  const auto rows = m_store->outbox_claim("A", 10, 1764374401000, false);
+  ASSERT_EQ(rows.size(), 3u);
+  m_store->outbox_delivered("A", {rows[0].id, rows[2].id}, 1764374402000);
+  EXPECT_EQ(m_store->outbox_count("A").pending, 1u);
+  const auto left = m_store->outbox_claim("A", 10, 1764374403000, false);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, rows[1].id);
+}
+
+// Schema 6 → 7 with rows pending: they keep their ids and batches (their Idempotency-Keys), and
+// no outbox id is given out twice, neither one AUTOINCREMENT gave out before nor one of this
+// version across a restart.
+TEST_F(StoreTest, StoreMigratesSchema6OutboxWithPendingRows) {
+  open();
+  submit({make_event("t", "m-1", {{"em", hex_id(1)}}), make_event("t", "m-2", {{"em", hex_id(2)}}),
+          make_event("t", "m-3", {{"em", hex_id(3)}})});
+  m_store->close();
+  m_store.reset();
+  const fs::path db = m_dir / "hashgate.db";
+  exec_sql(db, R"sql(
+DROP TABLE outbox; DROP TABLE outbox_batches;
+DELETE FROM store_state WHERE key = 'outbox_id';
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, destination TEXT NOT NULL,
+  kind INTEGER NOT NULL, event INTEGER REFERENCES events(seq) ON DELETE CASCADE, payload TEXT,
+  dma INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, next_ms INTEGER NOT NULL DEFAULT 0,
+  batch INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX outbox_due ON outbox(destination, batch = 0, batch, id);
+CREATE INDEX outbox_event ON outbox(event) WHERE event IS NOT NULL;
+INSERT INTO outbox(id, tenant, destination, kind, event, created_ms, next_ms, batch, attempts)
+  VALUES (5, 't', 'A', 0, 1, 1764374400000, 1764374401000, 5, 1),
+         (6, 't', 'A', 0, 2, 1764374400000, 1764374401000, 5, 1),
+         (7, 't', 'A', 0, 3, 1764374400000, 0, 0, 0),
+         (9, 't', 'A', 0, 3, 1764374400000, 0, 0, 0);
+DELETE FROM outbox WHERE id = 9;
+PRAGMA user_version=6;
+)sql");
+  ASSERT_EQ(query_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"), 9);
+  open();
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), hashgate::gw::store_detail::schema_version());
+  EXPECT_EQ(m_store->outbox_count("A").pending, 3u);
+  const auto rows = m_store->outbox_claim("A", 10, 1764374402000, false);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].id, 5);
+  EXPECT_EQ(rows[0].batch, 5);
+  EXPECT_EQ(rows[0].attempts, 1);
+  EXPECT_EQ(rows[1].id, 6);
+  EXPECT_EQ(rows[1].batch, 5);
+  EXPECT_EQ(rows[2].id, 7);
+  m_store->outbox_delivered("A", ids_of(rows), 1764374403000);
+  submit({to_destinations(make_event("t", "m-4", {{"em", hex_id(4)}}), {"A"})});
+  auto fresh = m_store->outbox_claim("A", 10, 1764374404000, false);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].id, 10);  // past the 9 AUTOINCREMENT gave out, not max(id) + 1
+  m_store->outbox_delivered("A", ids_of(fresh), 1764374405000);
+  m_store->outbox_claim("A", 10, 1764374405000, false, ids_of(fresh));  // finishes it
+  reopen();  // the outbox is empty; the next id still comes after 10
+  submit({to_destinations(make_event("t", "m-5", {{"em", hex_id(5)}}), {"A"})});
+  fresh = m_store->outbox_claim("A", 10, 1764374406000, false);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].id, 11);
+}
+
 // Onboarding (issue 14) in the store: the publisher graph is built from its events at match time
 // and follows the retention run (people last seen before the cutoff leave it); an advertiser's
 // opt-out removes the member and counts it in the match's key set.
