@@ -89,6 +89,20 @@ bool read_ids(const json& j, EventRecord& ev) {
   return true;
 }
 
+/// Reads the "v" (2) and "signals" members of a v2 event record.
+bool read_signals(const json& j, ConsentSignals& out) {
+  std::int64_t version = 0;
+  if (!read_int(j, "v", version) || version != k_event_version) return false;
+  const auto& sig = j.at("signals");
+  if (!has_exactly(sig, {"gdpr", "tc", "gpc"}) || !sig.at("gdpr").is_boolean() ||
+      !sig.at("gpc").is_boolean() || !read_string(sig, "tc", out.tc))
+    return false;
+  out.gdpr = sig.at("gdpr").get<bool>();
+  out.gpc = sig.at("gpc").get<bool>();
+  out.known = true;
+  return true;
+}
+
 }  // namespace
 
 std::string events_topic(std::string_view prefix) { return std::string(prefix) + ".events"; }
@@ -100,7 +114,7 @@ std::string event_key(const EventRecord& ev) { return ev.tenant + "/" + ev.event
 std::string encode_event(const EventRecord& ev) {
   json ids = json::array();
   for (const auto& [kind, value] : ev.ids) ids.push_back(json::array({kind, value}));
-  const json j = {{"tenant", ev.tenant},
+  json j = {{"tenant", ev.tenant},
                   {"event_id", ev.event_id},
                   {"type", ev.type},
                   {"time", ev.time},
@@ -111,15 +125,22 @@ std::string encode_event(const EventRecord& ev) {
                   {"custom", ev.custom_json},
                   {"legal_basis", ev.legal_basis},
                   {"consent", ev.consent_summary}};
+  if (ev.signals.known) {
+    j["v"] = k_event_version;
+    j["signals"] = {{"gdpr", ev.signals.gdpr}, {"tc", ev.signals.tc}, {"gpc", ev.signals.gpc}};
+  }
   return j.dump();
 }
 
 std::optional<EventRecord> decode_event(std::string_view value) {
   const json j = parse_bounded(value, k_max_record_depth);
-  if (!has_exactly(j, {"tenant", "event_id", "type", "time", "received", "ids", "uid", "online_ids",
-                       "custom", "legal_basis", "consent"}))
+  const bool v1 = has_exactly(j, {"tenant", "event_id", "type", "time", "received", "ids", "uid",
+                                  "online_ids", "custom", "legal_basis", "consent"});
+  if (!v1 && !has_exactly(j, {"v", "tenant", "event_id", "type", "time", "received", "ids", "uid",
+                              "online_ids", "custom", "legal_basis", "consent", "signals"}))
     return std::nullopt;
   EventRecord ev;
+  if (!v1 && !read_signals(j, ev.signals)) return std::nullopt;
   const bool ok =
       read_string(j, "tenant", ev.tenant) && !ev.tenant.empty() &&
       read_string(j, "event_id", ev.event_id) && !ev.event_id.empty() &&

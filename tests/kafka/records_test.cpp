@@ -91,6 +91,36 @@ TEST(KafkaRecords, EventDecoderRefusesMalformedTruncatedAndHostile) {
   EXPECT_FALSE(decode_event(std::string("{\"tenant\":\"t1\xff\"}")));  // invalid UTF-8
 }
 
+TEST(KafkaRecords, EventV2CarriesTheConsentSignals) {
+  EventRecord with = sample_event();
+  with.signals = ConsentSignals{true, true, "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", false};
+  const std::string v = encode_event(with);
+  EXPECT_NE(v.find("\"v\":2"), std::string::npos) << v;
+  const auto back = decode_event(v);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->signals.known);
+  EXPECT_TRUE(back->signals.gdpr);
+  EXPECT_FALSE(back->signals.gpc);
+  EXPECT_EQ(back->signals.tc, with.signals.tc);
+  EXPECT_EQ(encode_event(*back), v);
+  // Version 1 (no "v", no "signals") still decodes, without signals.
+  const auto v1 = decode_event(sample_value());
+  ASSERT_TRUE(v1);
+  EXPECT_FALSE(v1->signals.known);
+  EXPECT_EQ(sample_value().find("\"v\""), std::string::npos);
+  // Hostile v2: another version, signals missing, of another type, with a member too many or
+  // too few, or "v" without the v2 members.
+  EXPECT_FALSE(decode_event(replaced(v, "\"v\":2", "\"v\":3")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"v\":2", "\"v\":\"2\"")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"gdpr\":true", "\"gdpr\":1")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"gpc\":false", "\"gpc\":false,\"x\":1")));
+  EXPECT_FALSE(decode_event(replaced(v, ",\"gpc\":false", "")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"tc\":\"", "\"tc\":[\"")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"signals\":{", "\"signals\":[{")));
+  EXPECT_FALSE(decode_event(replaced(sample_value(), "{", "{\"v\":2,")));
+  EXPECT_FALSE(decode_event(v.substr(0, v.size() - 3)));  // truncated
+}
+
 TEST(KafkaRecords, OptRecordRoundTripsAndRefusesHostile) {
   const OptRecord r{OptOp::optout, "t1", k_em, false, "optout_api", 1700000000};
   const auto back = decode_opt(encode_opt(r));
