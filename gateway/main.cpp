@@ -290,8 +290,7 @@ kafka::Sink::Router sink_router(const config::Config& cfg, deliver::DeliveryMetr
 std::unique_ptr<kafka::Sink> start_sink(const config::KafkaSettings& s, const config::Config& cfg,
                                         Store& store, deliver::DeliveryMetrics* metrics) {
   std::string why;
-  std::unique_ptr<kafka::Sink> sink =
-      kafka::Sink::start(s, store, sink_router(cfg, metrics), why);
+  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(s, store, sink_router(cfg, metrics), why);
   if (!sink) std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
   return sink;
 }

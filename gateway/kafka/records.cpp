@@ -95,27 +95,30 @@ bool read_ids(const json& j, EventRecord& ev) {
 void append_string(std::string& out, std::string_view s) {
   static constexpr char k_hex[] = "0123456789abcdef";
   out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
+  std::size_t run = 0;  // start of the bytes not yet appended, which need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    if (c >= 0x20) {
       out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += k_hex[c >> 4];
-      out += k_hex[c & 0xf];
+      out += static_cast<char>(c);
     } else {
-      out += ch;
+      const char esc[] = {'\\', 'u', '0', '0', k_hex[c >> 4], k_hex[c & 0xf]};
+      out.append(esc, sizeof esc);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
-/// Appends `,"name":` (without the comma as the object's first member) and the value.
+/// Appends `,"name":` (without the comma as the object's first member); `name` is one of
+/// the record's member names, which need no escape.
 void append_name(std::string& out, std::string_view name) {
-  if (out.back() != '{') out += ',';
-  append_string(out, name);
-  out += ':';
+  out += out.back() == '{' ? "\"" : ",\"";
+  out += name;
+  out += "\":";
 }
 
 void append_member(std::string& out, std::string_view name, std::string_view value) {

@@ -110,8 +110,7 @@ void Sink::add(Batch& b, const rd_kafka_message_t& m) {
   if (auto ev = is_event ? decode_event(value) : std::nullopt) {
     if (m_route) m_route(*ev);
     b.items.emplace_back(std::move(*ev));
-  }
-  else if (auto opt = is_event ? std::nullopt : decode_opt(value))
+  } else if (auto opt = is_event ? std::nullopt : decode_opt(value))
     b.items.emplace_back(std::move(*opt));
   else
     std::fprintf(stderr, "hashgate-gateway: sink: skipped undecodable record %s [%d] @%lld\n",
