@@ -14,6 +14,7 @@
 #include "gateway/api/gateway.hpp"
 #include "gateway/api/metrics.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/deliver/route.hpp"
 #include "gateway/deliver/store_outbox.hpp"
 #include "gateway/deliver/worker.hpp"
 #include "gateway/http/server.hpp"
@@ -220,9 +221,10 @@ void print_banner(const config::Config& cfg, int port) {
 /// /readyz never looks at it.
 class Delivery {
  public:
-  Delivery(const config::Config& cfg, Store& store) : m_outbox(store, all(cfg)) {
+  /// `enabled` false (a Kafka replica, which keeps no outbox): no worker.
+  Delivery(const config::Config& cfg, Store& store, bool enabled) : m_outbox(store, all(cfg)) {
     std::vector<deliver::Destination> dests = all(cfg);
-    if (dests.empty()) return;
+    if (dests.empty() || !enabled) return;
     deliver::WorkerOptions opt;
     opt.threads = cfg.delivery_threads;
     opt.key_salt = store.installation_id();
@@ -237,6 +239,8 @@ class Delivery {
     m_worker->stop();
     m_outbox.flush();
   }
+  /// The delivery metrics, or nullptr without a worker.
+  deliver::DeliveryMetrics* metrics() { return m_worker ? &m_metrics : nullptr; }
   /// What the handler needs: the metrics and the pending gauges (nothing without destinations).
   api::Delivery view() {
     if (!m_worker) return {};
@@ -267,28 +271,47 @@ Exit close_store(Store& store, kafka::Sink* sink, Exit e) {
   return e;
 }
 
-/// The sink feeding `store` from the topics of `s`; nullptr (after a message) when refused.
-std::unique_ptr<kafka::Sink> start_sink(const config::KafkaSettings& s, Store& store) {
+/// The sink's routing of an event to its tenant's destinations: the consent gate of each on the
+/// signals the replica recorded, at the event's arrival time (as ingest does in SQLite mode). A
+/// record without signals (version 1) goes to none.
+kafka::Sink::Router sink_router(const config::Config& cfg, deliver::DeliveryMetrics* metrics) {
+  return [&cfg, metrics](EventRecord& ev) {
+    if (!ev.signals.known) return;
+    for (const auto& t : cfg.tenants) {
+      if (t.id != ev.tenant || t.destinations.empty()) continue;
+      const deliver::EventConsent consent(ev.signals.gdpr, ev.signals.tc, ev.signals.gpc);
+      deliver::route_event(t.destinations, consent, ev.received, ev, metrics);
+    }
+  };
+}
+
+/// The sink feeding `store` from the topics of `s`, routing events to the destinations of
+/// `cfg`; nullptr (after a message) when refused.
+std::unique_ptr<kafka::Sink> start_sink(const config::KafkaSettings& s, const config::Config& cfg,
+                                        Store& store, deliver::DeliveryMetrics* metrics) {
   std::string why;
-  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(s, store, why);
+  std::unique_ptr<kafka::Sink> sink = kafka::Sink::start(s, store, sink_router(cfg, metrics), why);
   if (!sink) std::fprintf(stderr, "hashgate-gateway: refusing to start: %s\n", why.c_str());
   return sink;
 }
 
 /// Listens, audits the start-up, runs the first retention pass, writes the port file, then
-/// serves until SIGTERM/SIGINT has drained the connections. With `sink_from`, a sink feeds the
-/// store from those topics meanwhile (started once the store reports to the metrics, stopped
+/// serves until SIGTERM/SIGINT has drained the connections. The delivery worker runs unless this
+/// is a Kafka replica (the sink delivers). With `sink_from`, a sink feeds the store from those
+/// topics meanwhile (started once the store reports to the metrics and the worker, stopped
 /// before it closes). Closes the store in every case, while the metrics still exist.
 Exit serve(const config::Config& cfg, Store& store, const std::string& port_file,
            const config::KafkaSettings* sink_from = nullptr) {
   api::Metrics metrics;
   store.on_commit = [&metrics](double s) { metrics.observe_commit(s); };
+  Delivery delivery(cfg, store, cfg.store_kind != config::StoreKind::kafka);
   std::unique_ptr<kafka::Sink> owned_sink;
-  if (sink_from && !(owned_sink = start_sink(*sink_from, store)))
+  if (sink_from && !(owned_sink = start_sink(*sink_from, cfg, store, delivery.metrics()))) {
+    delivery.stop();
     return close_store(store, nullptr, Exit::config);
+  }
   kafka::Sink* sink = owned_sink.get();
   api::Gateway gateway(cfg, store, metrics);
-  Delivery delivery(cfg, store);
   gateway.set_delivery(delivery.view());
   std::unique_ptr<http::Server> server;
   try {

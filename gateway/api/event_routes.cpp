@@ -13,6 +13,7 @@
 #include "gateway/api/reply.hpp"
 #include "gateway/api/request.hpp"
 #include "gateway/deliver/consent_gate.hpp"
+#include "gateway/deliver/route.hpp"
 #include "gateway/policy/optout.hpp"
 #include "gateway/policy/pii_guard.hpp"
 #include "tcf/consent.hpp"
@@ -37,6 +38,7 @@ struct EventBatch {
   Request cors;  ///< cors_view() of the request
   Done done;
   deliver::DeliveryMetrics* delivery = nullptr;  ///< counts consent refusals per destination
+  bool kafka = false;  ///< Kafka replica: the sink routes to destinations on the signals
 };
 
 namespace {
@@ -109,21 +111,17 @@ std::optional<std::string> gdpr_consent(const config::Tenant& tenant, std::strin
 }
 
 /// The destinations of the tenant that get `rec`: those that want its type and whose consent
-/// gate lets it through; a refusal is counted per destination (docs/destinations.md).
+/// gate lets it through; a refusal is counted per destination (docs/destinations.md). A Kafka
+/// replica only records the signals in the event: the sink routes it (docs/deploy.md).
 void route_to_destinations(EventRecord& rec, const EventBatch& b, bool gdpr, std::string_view tc,
                            bool gpc) {
+  if (b.kafka) {
+    rec.signals = ConsentSignals{true, gdpr, std::string(tc), gpc};
+    return;
+  }
   if (b.tenant.destinations.empty()) return;
   const deliver::EventConsent consent(gdpr, tc, gpc);
-  const int dma = deliver::pack_dma(deliver::dma_consent(consent));
-  for (const deliver::Destination& dest : b.tenant.destinations) {
-    if (!dest.wants(rec.type)) continue;
-    const deliver::GateReason why = deliver::gate(dest, consent, b.now);
-    if (why == deliver::GateReason::allowed) {
-      rec.outbox.push_back(OutboxTarget{dest.id, dma});
-    } else if (b.delivery != nullptr) {
-      b.delivery->add_failed(dest.id, "consent_" + std::string(to_string(why)), 1);
-    }
-  }
+  deliver::route_event(b.tenant.destinations, consent, b.now, rec, b.delivery);
 }
 
 /// Enrich and apply the tenant's policy: a parsed event becomes the store's record, unless its
@@ -226,6 +224,7 @@ std::shared_ptr<EventBatch> Gateway::start_batch(Call& call, const RequestCookie
   }
   b->now = m_now();
   b->delivery = m_delivery.metrics;
+  b->kafka = m_cfg.store_kind == config::StoreKind::kafka;
   b->cors = cors_view(call.req);
   b->done = std::move(call.done);
   return b;

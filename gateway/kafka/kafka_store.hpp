@@ -33,6 +33,8 @@ class KafkaStore final : public Store {
                                           std::size_t queue_high_water, std::string& why);
   ~KafkaStore() override;
 
+  /// Produces every event (each outcome `accepted`): the suppression check is the api layer's,
+  /// against this replica's set, and the sink's store applies its own.
   bool submit(std::vector<EventRecord> events, std::function<void(SubmitResult)> done) override;
   bool is_suppressed(const std::string& tenant, const std::string& id) const override;
   void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,

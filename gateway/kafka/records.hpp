@@ -25,12 +25,18 @@ std::string optouts_topic(std::string_view prefix);
 /// The key of an event record: `tenant/event_id` (one partition per key, so a retried event
 /// lands beside its first copy).
 std::string event_key(const EventRecord& ev);
+/// The version of the event records encode_event writes when the event carries its consent
+/// signals: 2 adds "v" and "signals" {"gdpr","tc","gpc"} to version 1 (which has no "v").
+inline constexpr std::int64_t k_event_version = 2;
+
 /// The value of an event record: a JSON object with every member of `ev` (ids as [kind, hex]
-/// pairs, online_ids and custom as JSON text).
+/// pairs, online_ids and custom as JSON text); version 2 with `ev.signals` when they are known,
+/// else version 1 (docs/deploy.md "Record formats").
 std::string encode_event(const EventRecord& ev);
-/// Reads an event record's value. nullopt for anything encode_event would not write: not JSON,
-/// a member missing or of another type, an unknown member, nesting deeper than k_max_depth,
-/// online_ids/custom that are not JSON objects, more than k_max_record_bytes.
+/// Reads an event record's value, version 1 or 2 (signals.known tells which). nullopt for
+/// anything encode_event would not write: not JSON, a member missing or of another type, an
+/// unknown member or version, nesting deeper than k_max_depth, online_ids/custom that are not
+/// JSON objects, more than k_max_record_bytes.
 std::optional<EventRecord> decode_event(std::string_view value);
 
 /// What an opt-out record does to its key's suppression.

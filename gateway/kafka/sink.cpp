@@ -1,6 +1,7 @@
 // The sink: Kafka → SQLite store, offsets committed after the store commit (sink.hpp).
 #include "gateway/kafka/sink.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,10 @@ constexpr auto k_retry_pause = std::chrono::milliseconds(500);
 
 }  // namespace
 
-std::unique_ptr<Sink> Sink::start(const config::KafkaSettings& s, Store& store, std::string& why) {
+std::unique_ptr<Sink> Sink::start(const config::KafkaSettings& s, Store& store, Router route,
+                                  std::string& why) {
+  std::unique_ptr<Publisher> publisher = Publisher::open(s, why);
+  if (!publisher) return nullptr;
   const std::string group = s.topic_prefix + ".sink";
   Conf conf = make_conf(s, {{"group.id", group.c_str()}, {"fetch.wait.max.ms", "50"}},
                         {{"enable.auto.commit", "false"},
@@ -38,6 +42,8 @@ std::unique_ptr<Sink> Sink::start(const config::KafkaSettings& s, Store& store, 
     return nullptr;
   }
   std::unique_ptr<Sink> sink(new Sink(std::move(rk), store, events_topic(s.topic_prefix)));
+  sink->m_publisher = std::move(publisher);
+  sink->m_route = std::move(route);
   sink->m_thread = std::thread([p = sink.get()] { p->run(); });
   return sink;
 }
@@ -101,9 +107,10 @@ void Sink::add(Batch& b, const rd_kafka_message_t& m) {
   const char* topic = rd_kafka_topic_name(m.rkt);
   const auto value = std::string_view(static_cast<const char*>(m.payload), m.len);
   const bool is_event = m_events_topic == topic;
-  if (auto ev = is_event ? decode_event(value) : std::nullopt)
+  if (auto ev = is_event ? decode_event(value) : std::nullopt) {
+    if (m_route) m_route(*ev);
     b.items.emplace_back(std::move(*ev));
-  else if (auto opt = is_event ? std::nullopt : decode_opt(value))
+  } else if (auto opt = is_event ? std::nullopt : decode_opt(value))
     b.items.emplace_back(std::move(*opt));
   else
     std::fprintf(stderr, "hashgate-gateway: sink: skipped undecodable record %s [%d] @%lld\n",
@@ -143,21 +150,72 @@ bool Sink::write_events(std::vector<EventRecord> events) {
   return result.get();
 }
 
-/// One opt-out (with the store's fan-out and purge) or opt-in; waits for its commit.
+namespace {
+
+/// Runs `call(done)` against the store and waits for `done`'s value (done runs on the writer).
+template <typename Result, typename Call>
+Result wait_store(Call call) {
+  std::promise<Result> p;
+  auto f = p.get_future();
+  call([&p](Result r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+/// Opt-out records (source "fanout", the time of `r`) for the identifiers of `c` other than
+/// `r`'s own, those in `known` and, with `skip_suppressed`, those `store` suppresses already.
+std::vector<OptRecord> linked_records(const OptRecord& r, const OptOutClosure& c,
+                                      const OptOutClosure* known, const Store* skip_suppressed) {
+  std::vector<OptRecord> out;
+  auto has = [](const std::vector<std::string>& in, const std::string& v) {
+    return std::find(in.begin(), in.end(), v) != in.end();
+  };
+  auto add = [&](const std::vector<std::string>& values, bool is_uid) {
+    for (const auto& v : values) {
+      if (is_uid == r.is_uid && v == r.id) continue;
+      if (known && has(is_uid ? known->uids : known->ids, v)) continue;
+      if (skip_suppressed && skip_suppressed->is_suppressed(r.tenant, v)) continue;
+      out.push_back(OptRecord{OptOp::optout, r.tenant, v, is_uid, "fanout", r.time});
+    }
+  };
+  add(c.ids, false);
+  add(c.uids, true);
+  return out;
+}
+
+}  // namespace
+
+/// Publishes `records`, again after a pause while the brokers refuse them. False on stop().
+bool Sink::publish_until_done(const std::vector<OptRecord>& records) {
+  while (!records.empty() && !m_publisher->publish(records, m_stop)) {
+    if (m_stop) return false;
+    std::fprintf(stderr, "hashgate-gateway: sink: publishing fan-out opt-outs failed; retrying\n");
+    std::this_thread::sleep_for(k_retry_pause);  // back-off, not synchronisation
+  }
+  return true;
+}
+
+/// One opt-in, or one opt-out with its fan-out published (sink.hpp): the closure before, the
+/// store's opt-out (fan-out and purge), then what the opt-out reached beyond the closure. Waits
+/// for each commit.
 bool Sink::write_opt(const OptRecord& r) {
-  std::promise<bool> committed;
-  auto result = committed.get_future();
   std::vector<std::string> ids;
   if (!r.is_uid) ids.push_back(r.id);
   const std::string uid = r.is_uid ? r.id : std::string();
-  if (r.op == OptOp::optout) {
-    m_store.opt_out(r.tenant, std::move(ids), uid, r.source.empty() ? "kafka" : r.source,
-                    [&committed](OptOutResult res) { committed.set_value(!res.error); });
-  } else {
-    m_store.opt_in(r.tenant, std::move(ids), uid,
-                   [&committed](std::error_code ec) { committed.set_value(!ec); });
+  if (r.op == OptOp::optin) {
+    return !wait_store<std::error_code>(
+        [&](auto done) { m_store.opt_in(r.tenant, ids, uid, std::move(done)); });
   }
-  return result.get();
+  const auto before = wait_store<OptOutResult>(
+      [&](auto done) { m_store.opt_out_closure(r.tenant, ids, uid, std::move(done)); });
+  if (before.error || !publish_until_done(linked_records(r, before.closure, nullptr, &m_store)))
+    return false;
+  const auto after = wait_store<OptOutResult>([&](auto done) {
+    m_store.opt_out(r.tenant, ids, uid, r.source.empty() ? "kafka" : r.source, std::move(done));
+  });
+  if (after.error) return false;
+  // Reached only now (an audience upload in between): published after the commit, best effort
+  // across a crash (docs/deploy.md).
+  return publish_until_done(linked_records(r, after.closure, &before.closure, nullptr));
 }
 
 /// Commits the batch's offsets (synchronously). A failed commit only means these records come

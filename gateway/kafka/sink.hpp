@@ -6,9 +6,20 @@
 // store fans out through uid links and purges), opt-ins as opt_in(). It commits the batch's
 // offsets only after every store write of the batch committed; a failed write is retried, and a
 // crash replays from the last commit: at least once from Kafka, exactly once in the store.
+//
+// An opt-out's fan-out reaches identifiers no replica was told about (the person's other ids in
+// the store); the sink publishes them to <prefix>.optouts as opt-outs of their own (source
+// "fanout") before it applies the opt-out, so that a crash in between cannot lose them, and
+// publishes whatever the applied opt-out reached beyond that after its commit. A published id
+// that comes back is already suppressed and its links purged: its fan-out reaches nothing new.
+//
+// Events get their outbox rows here (destinations, docs/destinations.md): `route` runs the
+// consent gate of every destination on the event's consent signals, as ingest does in SQLite
+// mode, and the store writes the rows with the event.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,6 +28,7 @@
 
 #include "gateway/config/config.hpp"
 #include "gateway/kafka/client.hpp"
+#include "gateway/kafka/publisher.hpp"
 #include "gateway/kafka/records.hpp"
 #include "gateway/store/store.hpp"
 
@@ -24,9 +36,13 @@ namespace hashgate::gw::kafka {
 
 class Sink {
  public:
-  /// Creates the consumer (nullptr with `why` naming the key on a refused property), subscribes
-  /// to both topics and starts the thread that writes into `store` (which must outlive it).
-  static std::unique_ptr<Sink> start(const config::KafkaSettings& s, Store& store,
+  /// Sets an event's outbox targets (EventRecord::outbox) from its consent signals; may be empty.
+  using Router = std::function<void(EventRecord&)>;
+
+  /// Creates the consumer and the fan-out publisher (nullptr with `why` naming the key on a
+  /// refused property), subscribes to both topics and starts the thread that writes into `store`
+  /// (which must outlive it), routing every event through `route` first.
+  static std::unique_ptr<Sink> start(const config::KafkaSettings& s, Store& store, Router route,
                                      std::string& why);
   ~Sink();
   /// Stops after the batch in hand (written and committed), leaves the group, joins the thread.
@@ -44,6 +60,7 @@ class Sink {
   };
 
   Sink(Handle rk, Store& store, std::string events_topic);
+  bool publish_until_done(const std::vector<OptRecord>& records);
   void run();
   bool take(Batch& b);
   void add(Batch& b, const rd_kafka_message_t& m);
@@ -54,6 +71,8 @@ class Sink {
 
   Handle m_rk;
   Store& m_store;
+  std::unique_ptr<Publisher> m_publisher;
+  Router m_route;
   std::string m_events_topic;
   std::atomic<bool> m_stop{false};
   std::atomic<std::uint64_t> m_committed{0};

@@ -131,6 +131,9 @@ int OptOutJob::run(Txn& txn) {
   c.add(true, canonical_id(uid));
   if (int rc = txn.index_pending(); rc != SQLITE_OK) return rc;  // the fan-out reads the index
   if (int rc = fan_out(txn, tenant, c); rc != SQLITE_OK) return rc;
+  result.closure.ids.assign(c.ids.begin(), c.ids.end());
+  result.closure.uids.assign(c.uids.begin(), c.uids.end());
+  if (dry_run) return SQLITE_OK;  // the index pass above may commit; nothing else was written
   std::size_t removals = 0;
   if (int rc = enqueue_removals(txn, tenant, closure_values(c), "uid", removals); rc != SQLITE_OK)
     return rc;
@@ -144,9 +147,9 @@ int OptOutJob::run(Txn& txn) {
     if (int rc = suppress_and_purge(txn, tenant, u, true, t, added, result); rc != SQLITE_OK)
       return rc;
   }
-  const std::vector<std::string> ids(c.ids.begin(), c.ids.end()),
-      uids(c.uids.begin(), c.uids.end());
-  if (int rc = forget_in_onboarding(txn, tenant, ids, uids); rc != SQLITE_OK) return rc;
+  if (int rc = forget_in_onboarding(txn, tenant, result.closure.ids, result.closure.uids);
+      rc != SQLITE_OK)
+    return rc;
   nlohmann::ordered_json detail = {{"ids_suppressed", result.ids_suppressed},
                                    {"events_purged", result.events_purged},
                                    {"source", source}};

@@ -45,7 +45,9 @@ struct OptOutJob {
   std::string uid;
   std::string source;
   std::function<void(OptOutResult)> done;
-  OptOutResult result;  ///< counts, filled by run()
+  OptOutResult result;   ///< counts and closure, filled by run()
+  bool dry_run = false;  ///< only the fan-out: nothing suppressed, purged or audited
+                         ///< (Store::opt_out_closure)
 
   int run(Txn& txn);
   void finish(std::error_code ec);

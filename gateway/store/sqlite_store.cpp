@@ -262,6 +262,22 @@ void SqliteStore::opt_out(const std::string& tenant, std::vector<std::string> id
   }
 }
 
+void SqliteStore::opt_out_closure(const std::string& tenant, std::vector<std::string> ids,
+                                  std::string uid, std::function<void(OptOutResult)> done) {
+  OptOutJob job{.tenant = tenant,
+                .ids = std::move(ids),
+                .uid = std::move(uid),
+                .source = {},
+                .done = done,
+                .result = {},
+                .dry_run = true};
+  if (!enqueue(std::move(job))) {
+    OptOutResult r;
+    r.error = StoreErrc::closed;
+    invoke_safely(done, r);
+  }
+}
+
 void SqliteStore::opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
                          std::function<void(std::error_code)> done) {
   OptInJob job{.tenant = tenant, .ids = std::move(ids), .uid = std::move(uid), .done = done};

@@ -50,6 +50,8 @@ class SqliteStore final : public Store {
   bool is_suppressed(const std::string& tenant, const std::string& id) const override;
   void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
                std::string source, std::function<void(OptOutResult)> done) override;
+  void opt_out_closure(const std::string& tenant, std::vector<std::string> ids, std::string uid,
+                       std::function<void(OptOutResult)> done) override;
   void opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
               std::function<void(std::error_code)> done) override;
   std::vector<std::string> export_events(const std::string& tenant, std::int64_t since,

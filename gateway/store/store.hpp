@@ -83,6 +83,15 @@ struct OutboxCount {
   std::int64_t oldest_created_ms = 0;
 };
 
+/// The consent signals an event arrived with, for a consent gate that runs after ingest: the
+/// Kafka sink's gate per destination (docs/deploy.md). The SQLite store does not keep them.
+struct ConsentSignals {
+  bool known = false;  ///< false: not carried (SQLite mode, or a v1 Kafka record)
+  bool gdpr = false;   ///< the event's gdpr flag
+  std::string tc;      ///< its TC string, may be empty
+  bool gpc = false;    ///< the request carried Sec-GPC: 1
+};
+
 /// One event as stored. All identifier values are canonical lowercase hex digests.
 struct EventRecord {
   std::string tenant;
@@ -97,6 +106,7 @@ struct EventRecord {
   std::string legal_basis;           ///< "consent" | "legitimate_interest" | ""
   std::string consent_summary;       ///< short JSON text: gdpr flag, purposes/vendor decision
   std::vector<OutboxTarget> outbox;  ///< destinations that get it (written only if accepted)
+  ConsentSignals signals;            ///< Kafka mode: what the sink's consent gate decides on
 };
 
 /// Per-event outcome of a submit(), decided inside the write transaction.
@@ -162,12 +172,21 @@ inline std::optional<ExportCursor> parse_export_cursor(std::string_view text) {
   return ExportCursor{static_cast<std::int64_t>(v)};
 }
 
+/// Every identifier an opt-out reached through its fan-out (the asked ones included): hashed ids
+/// (canonical hex) and uids. The Kafka sink publishes the ones it was not asked for to the
+/// opt-outs topic (docs/deploy.md).
+struct OptOutClosure {
+  std::vector<std::string> ids;
+  std::vector<std::string> uids;
+};
+
 /// What an opt-out did (for the response, metrics and audit log).
 struct OptOutResult {
   std::error_code error;
   std::size_t ids_suppressed = 0;  ///< identifiers newly added to the suppression list (after
                                    ///< fan-out; entries already suppressed are not counted)
   std::size_t events_purged = 0;   ///< stored events deleted
+  OptOutClosure closure;           ///< what the fan-out reached (when !error)
 };
 
 class Store {
@@ -193,6 +212,13 @@ class Store {
   /// writes an audit entry. Durable when `done` runs.
   virtual void opt_out(const std::string& tenant, std::vector<std::string> ids, std::string uid,
                        std::string source, std::function<void(OptOutResult)> done) = 0;
+
+  /// What opt_out(tenant, ids, uid, ...) would reach now (OptOutResult::closure), without
+  /// suppressing, purging or auditing anything: the Kafka sink publishes it before it applies
+  /// the opt-out, so that a crash in between cannot lose it (the opt-out purges the links the
+  /// fan-out follows). `done` runs on the writer thread. The default reaches the asked ones only.
+  virtual void opt_out_closure(const std::string& tenant, std::vector<std::string> ids,
+                               std::string uid, std::function<void(OptOutResult)> done);
 
   /// Removes `ids`/`uid` from the suppression list and audits it. Durable when `done` runs.
   virtual void opt_in(const std::string& tenant, std::vector<std::string> ids, std::string uid,
@@ -294,6 +320,14 @@ class Store {
   /// Stops accepting, flushes the queue, commits and joins the writer thread.
   virtual void close() = 0;
 };
+
+inline void Store::opt_out_closure(const std::string&, std::vector<std::string> ids,
+                                   std::string uid, std::function<void(OptOutResult)> done) {
+  OptOutResult r;
+  r.closure.ids = std::move(ids);
+  if (!uid.empty()) r.closure.uids.push_back(std::move(uid));
+  if (done) done(std::move(r));
+}
 
 // ---- onboarding defaults (inline: test doubles without onboarding link no store library) ---
 

@@ -4,25 +4,35 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 
-import { export_all, k_gateway_bin, make_event, post_events, request, sha256_hex, start_gateway } from '../lib/gateway.mjs';
+import { start_fake_destination } from '../lib/fake_destination.mjs';
+import { verifyHashgate } from '../lib/webhook_verifier.mjs';
+import { export_all, k_gateway_bin, k_root, make_event, post_events, request, sha256_hex, start_gateway } from '../lib/gateway.mjs';
 import { kafka_config, start_mock, wait_for } from '../lib/kafka.mjs';
+
+const require = createRequire(path.join(k_root, 'package.json'));
+const { TCModel, SegmentEncoder, Segment } = require('@iabtcf/core');
 
 const k_api = { 'content-type': 'application/json', authorization: 'Bearer sk_test' };
 
-/** A mock cluster, `replicas` ready replicas and (optionally) a sink, on one config. */
-async function start_cluster({ replicas = 1, sink = true, sink_env = {} } = {}) {
+/**
+ * A mock cluster, `replicas` ready replicas and (optionally) a sink, on one config (tenant t1
+ * overridden by `tenant`; `env` for every process).
+ */
+async function start_cluster({ replicas = 1, sink = true, sink_env = {}, tenant = {}, env = {} } = {}) {
   const mock = await start_mock();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hg-kafka-'));
   const cfg = kafka_config({ data_dir: path.join(dir, 'sink'), mock });
+  Object.assign(cfg.tenants[0], tenant);
   const gateways = [];
-  for (let i = 0; i < replicas; ++i) gateways.push(await start_gateway(cfg));
+  for (let i = 0; i < replicas; ++i) gateways.push(await start_gateway(cfg, { env }));
   for (const g of gateways) await wait_for(() => is_ready(g), 'replica ready');
   const c = { mock, cfg, replicas: gateways, sink: null };
-  if (sink) c.sink = await start_sink(cfg, sink_env);
+  if (sink) c.sink = await start_sink(cfg, { ...env, ...sink_env });
   c.stop = async () => {
     for (const g of [...c.replicas, c.sink]) if (g) await g.kill9();
     await mock.stop();
@@ -199,6 +209,113 @@ test("an opt-out at replica A makes replica B drop that person's next event, and
     }, 'the sink to purge the person and keep the others');
   } finally {
     await c.stop();
+  }
+});
+
+/** The sink's audit log, oldest first. */
+async function audit_log(sink) {
+  const r = await request(sink.origin, 'GET', '/v1/audit?since=0', { headers: k_api });
+  return r.body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+test("an opt-out's linked ids reach every replica: B drops an event carrying only the person's phone", async () => {
+  const c = await start_cluster({ replicas: 2 });
+  try {
+    const [a, b] = c.replicas;
+    const em = sha256_hex('linked-person@example.com');
+    const ph = sha256_hex('+4915199999999');
+    assert.ok(await post_acked(a, [{ ...make_event('linked-1', 1), ids: { em, ph } }]));
+    await wait_for(async () => (await exported_ids(c.sink)).includes('linked-1'), 'the linking event at the sink');
+    const r = await request(a.origin, 'POST', '/v1/optout', { headers: k_api, body: { ids: { em } } });
+    assert.equal(r.status, 200, r.body);
+    // The sink publishes the phone as an opt-out of its own; B's follower reads it.
+    let n = 0;
+    await wait_for(async () => {
+      const res = JSON.parse((await post_events(b.origin, [{ ...make_event(`phone-b${n++}`, 2), ids: { ph } }])).body);
+      return res.dropped.suppressed === 1;
+    }, "replica B to drop an event carrying only the person's phone");
+    // The published record comes back to the sink, which applies it (audited, source fanout)
+    // and publishes nothing more: its fan-out reaches only ids already suppressed. Each key is
+    // in the topic once.
+    await wait_for(async () => (await audit_log(c.sink)).some((e) => e.action === 'optout' && e.detail.source === 'fanout'),
+      "the sink to apply the phone's opt-out");
+    const keys = (await c.mock.command('keys hashgate.optouts')).sort();
+    assert.deepEqual(keys, [`t1/${em}`, `t1/${ph}`].sort());
+    await wait_for(async () => !(await exported_ids(c.sink)).some((id) => id.startsWith('linked-') || id.startsWith('phone-')),
+      "the sink to purge the person's events");
+  } finally {
+    await c.stop();
+  }
+});
+
+const k_hook_secret = 'test-webhook-secret-0123456789';
+
+/** A TCF v2.2 core string: purposes 1-10 consented, vendor consent for `vendors` only. */
+function tc_string(vendors) {
+  const tc = new TCModel();
+  tc.cmpId = 10;
+  tc.cmpVersion = 1;
+  tc.vendorListVersion = 100;
+  tc.policyVersion = 5;
+  tc.publisherCountryCode = 'DE';
+  tc.created = tc.lastUpdated = new Date(Date.now() - 60000);
+  tc.purposeConsents.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  tc.vendorConsents.set(vendors);
+  return SegmentEncoder.encode(tc, Segment.CORE);
+}
+
+/** The value of metric `name{labels}` in a /metrics text, or undefined. */
+function metric(text, name, labels) {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+test('destinations in Kafka mode: the sink gates on the consent signals, delivers signed, and sends the removal', async () => {
+  const fake = { A: await start_fake_destination(), C: await start_fake_destination() };
+  const hook = (id, vendor) => ({ id, kind: 'webhook', url: fake[id].url, secret_env: `HG_HOOK_${id}`, timeout_ms: 5000, tcf_vendor_id: vendor });
+  const c = await start_cluster({
+    replicas: 2,
+    env: { HG_HOOK_A: k_hook_secret, HG_HOOK_C: k_hook_secret },
+    tenant: { legal_basis: 'consent', tcf: { vendor_id: 89, required_purposes: [1] }, destinations: [hook('A', 89), hook('C', 755)] },
+  });
+  try {
+    const [a, b] = c.replicas;
+    const em1 = sha256_hex('dest-one@example.com');
+    const ph1 = sha256_hex('+4915188888888');
+    const em2 = sha256_hex('dest-two@example.com');
+    const r = await request(a.origin, 'POST', `/v1/events?gdpr=1&gdpr_consent=${tc_string([89])}`, {
+      headers: k_api, body: { events: [{ ...make_event('d-1', 1), ids: { em: em1, ph: ph1 } }, { ...make_event('d-2', 2), ids: { em: em2 } }] },
+    });
+    assert.equal(r.status, 202, r.body);
+    assert.equal(JSON.parse(r.body).accepted, 2, r.body);
+    const delivered = () => fake.A.captured.filter((x) => x.json?.type === 'events').flatMap((x) => x.json.events.map((e) => e.event_id));
+    await fake.A.wait_for(() => delivered().length === 2, 'A to receive both events from the sink');
+    assert.deepEqual(delivered().sort(), ['d-1', 'd-2']);
+    for (const rec of fake.A.captured) {
+      assert.ok(verifyHashgate(k_hook_secret, rec.headers['hashgate-signature'], rec.raw), 'signature verifies');
+      assert.equal(rec.json.tenant, 't1');
+    }
+    // C's vendor has no consent in the TC string: the sink's gate refused both, counted there.
+    await wait_for(async () => metric((await request(c.sink.origin, 'GET', '/metrics')).body,
+      'hashgate_destination_failed_total', 'destination="C",reason="consent_vendor"') === 2, "the sink's consent_vendor count for C");
+    assert.equal(fake.C.captured.length, 0, 'the consent-denied destination received a request');
+    // The replicas deliver nothing themselves: no worker, no destination metrics.
+    const replica_metrics = (await request(a.origin, 'GET', '/metrics')).body;
+    assert.equal(metric(replica_metrics, 'hashgate_destination_delivered_total', 'destination="A"'), undefined);
+    // An opt-out at the other replica: the sink queues the removal for A, which had the person.
+    const out = await request(b.origin, 'POST', '/v1/optout', { headers: k_api, body: { ids: { em: em1 } } });
+    assert.equal(out.status, 200, out.body);
+    const removal = () => fake.A.captured.find((x) => x.json?.type === 'optout');
+    await fake.A.wait_for(removal, 'A to receive the removal');
+    const m = removal();
+    assert.ok(verifyHashgate(k_hook_secret, m.headers['hashgate-signature'], m.raw), 'removal signature verifies');
+    assert.deepEqual(m.json.ids.em, [em1]);
+    assert.deepEqual(m.json.ids.ph, [ph1]);  // linked in the store: the fan-out reaches it
+    assert.ok(!m.raw.toString('utf8').includes(em2), 'the other person is not in the removal');
+    assert.equal(fake.C.captured.length, 0, 'C never had the person: no removal');
+  } finally {
+    await c.stop();
+    for (const f of Object.values(fake)) await f.close();
   }
 });
 

@@ -3,6 +3,8 @@
 // properties (client.hpp).
 #include <gtest/gtest.h>
 
+#include <climits>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "gateway/config/config.hpp"
@@ -89,6 +91,63 @@ TEST(KafkaRecords, EventDecoderRefusesMalformedTruncatedAndHostile) {
   EXPECT_FALSE(decode_event(replaced(v, "\"type\":\"purchase\"",
                                      "\"type\":\"" + std::string(k_max_record_bytes, 'a') + "\"")));
   EXPECT_FALSE(decode_event(std::string("{\"tenant\":\"t1\xff\"}")));  // invalid UTF-8
+}
+
+TEST(KafkaRecords, EventV2CarriesTheConsentSignals) {
+  EventRecord with = sample_event();
+  with.signals = ConsentSignals{true, true, "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", false};
+  const std::string v = encode_event(with);
+  EXPECT_NE(v.find("\"v\":2"), std::string::npos) << v;
+  const auto back = decode_event(v);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->signals.known);
+  EXPECT_TRUE(back->signals.gdpr);
+  EXPECT_FALSE(back->signals.gpc);
+  EXPECT_EQ(back->signals.tc, with.signals.tc);
+  EXPECT_EQ(encode_event(*back), v);
+  // Version 1 (no "v", no "signals") still decodes, without signals.
+  const auto v1 = decode_event(sample_value());
+  ASSERT_TRUE(v1);
+  EXPECT_FALSE(v1->signals.known);
+  EXPECT_EQ(sample_value().find("\"v\""), std::string::npos);
+  // Hostile v2: another version, signals missing, of another type, with a member too many or
+  // too few, or "v" without the v2 members.
+  EXPECT_FALSE(decode_event(replaced(v, "\"v\":2", "\"v\":3")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"v\":2", "\"v\":\"2\"")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"gdpr\":true", "\"gdpr\":1")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"gpc\":false", "\"gpc\":false,\"x\":1")));
+  EXPECT_FALSE(decode_event(replaced(v, ",\"gpc\":false", "")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"tc\":\"", "\"tc\":[\"")));
+  EXPECT_FALSE(decode_event(replaced(v, "\"signals\":{", "\"signals\":[{")));
+  EXPECT_FALSE(decode_event(replaced(sample_value(), "{", "{\"v\":2,")));
+  EXPECT_FALSE(decode_event(v.substr(0, v.size() - 3)));  // truncated
+}
+
+TEST(KafkaRecords, EventEncoderWritesWhatNlohmannReadsBack) {
+  // The hand-written encoder against nlohmann's parser, with every kind of byte a string may
+  // hold: quotes, backslashes, control characters, multi-byte UTF-8.
+  EventRecord ev = sample_event();
+  ev.event_id = std::string("e\"\\/\x01\x1f\n\t\x7f") + "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  ev.type = "";
+  ev.time = -1;
+  ev.received = INT64_MAX;
+  ev.signals = ConsentSignals{true, false, "a\"b", true};
+  const auto j = nlohmann::json::parse(encode_event(ev));
+  EXPECT_EQ(j.at("event_id").get<std::string>(), ev.event_id);
+  EXPECT_EQ(j.at("type").get<std::string>(), "");
+  EXPECT_EQ(j.at("time").get<std::int64_t>(), -1);
+  EXPECT_EQ(j.at("received").get<std::int64_t>(), INT64_MAX);
+  EXPECT_EQ(j.at("ids"), nlohmann::json::parse(R"([["em",")" + k_em + R"("],["ph",")" +
+                                               std::string(64, 'a') + R"("]])"));
+  EXPECT_EQ(j.at("custom").get<std::string>(), ev.custom_json);
+  EXPECT_EQ(j.at("signals"), nlohmann::json::parse(R"({"gdpr":false,"tc":"a\"b","gpc":true})"));
+  EXPECT_EQ(j.size(), 13u);
+  const auto back = decode_event(encode_event(ev));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->event_id, ev.event_id);
+  EventRecord no_ids = sample_event();
+  no_ids.ids.clear();
+  EXPECT_EQ(nlohmann::json::parse(encode_event(no_ids)).at("ids"), nlohmann::json::array());
 }
 
 TEST(KafkaRecords, OptRecordRoundTripsAndRefusesHostile) {
