@@ -149,10 +149,16 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-/// The (send, receive) queue lengths in bytes of the established loopback TCP socket bound to
-/// `local_port` and connected to `peer_port` (from /proc/net/tcp), or (-1, -1) if there is none.
-/// The send queue counts bytes the peer has not acknowledged yet.
-std::pair<long, long> socket_queues(int local_port, int peer_port) {
+/// A loopback TCP socket's state (the hex code of /proc/net/tcp: "01" established, "08" close
+/// wait, ...) and its (send, receive) queue lengths in bytes; state "" if there is none.
+struct SocketState {
+  std::string state;
+  long tx = -1, rx = -1;
+};
+
+/// The socket bound to `local_port` and connected to `peer_port` (from /proc/net/tcp). Its send
+/// queue counts bytes the peer has not acknowledged yet.
+SocketState socket_state(int local_port, int peer_port) {
   std::ifstream in("/proc/net/tcp");
   std::string line;
   std::getline(in, line);  // header
@@ -163,24 +169,28 @@ std::pair<long, long> socket_queues(int local_port, int peer_port) {
     auto port_of = [](const std::string& addr) {
       return std::stoi(addr.substr(addr.find(':') + 1), nullptr, 16);
     };
-    if (state != "01" || port_of(local) != local_port || port_of(remote) != peer_port) continue;
+    if (port_of(local) != local_port || port_of(remote) != peer_port) continue;
     const auto colon = queues.find(':');
-    return {std::stol(queues.substr(0, colon), nullptr, 16),
+    return {state, std::stol(queues.substr(0, colon), nullptr, 16),
             std::stol(queues.substr(colon + 1), nullptr, 16)};
   }
-  return {-1, -1};
+  return {};
 }
 
 /// Waits until the gateway (on `server_port`) has read everything `c` sent so far: the server's
 /// kernel acknowledged every byte (the client's send queue is empty) and the gateway took them
-/// from its socket (the server's receive queue is empty). Synchronisation on the server's state
-/// instead of a sleep; false if that did not happen within 30 s.
+/// from its socket (the server's receive queue is empty), or the gateway closed the connection
+/// after every byte was acknowledged (it answered and stopped reading: a request it answers
+/// whole was read whole). Synchronisation on the server's state instead of a sleep; false if
+/// that did not happen within 30 s.
 inline bool wait_until_server_read(int server_port, const Conn& c) {
   const int client_port = c.local_port();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (socket_queues(client_port, server_port).first == 0 &&
-        socket_queues(server_port, client_port).second == 0)
+    const SocketState client = socket_state(client_port, server_port);
+    if (client.state == "08" && client.tx == 0) return true;  // CLOSE_WAIT: the server closed
+    const SocketState server = socket_state(server_port, client_port);
+    if (client.state == "01" && client.tx == 0 && server.state == "01" && server.rx == 0)
       return true;
     std::this_thread::yield();
   }
