@@ -121,6 +121,12 @@ std::optional<Refusal> parse_body(const std::string& body, std::size_t max_depth
   return Refusal{400, "bad_json", "the body is not valid JSON", {}};
 }
 
+std::optional<Refusal> read_json_body(const Request& req, std::size_t max_depth, JsonDoc& doc) {
+  if (!content_type_ok(req))
+    return Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}};
+  return parse_body(req.body, max_depth, doc);
+}
+
 std::size_t text_depth(std::string_view s) {
   std::size_t depth = 0, max_depth = 0;
   bool in_str = false;

@@ -12,6 +12,7 @@
 
 #include "gateway/api/json_doc.hpp"
 #include "gateway/api/reply.hpp"
+#include "gateway/api/request.hpp"
 #include "gateway/policy/pii_guard.hpp"
 
 namespace hashgate::gw::api {
@@ -25,6 +26,10 @@ struct BodyWiper {
 /// Parses `body` into `doc` (nesting at most `max_depth`); on failure the 400 refusal, named in a
 /// fixed order that does not depend on where the parser stopped: invalid_utf8, too_deep, bad_json.
 std::optional<Refusal> parse_body(const std::string& body, std::size_t max_depth, JsonDoc& doc);
+
+/// A JSON request body into `doc`: 415 unsupported_media_type when the Content-Type is not one
+/// the API reads, then parse_body's refusals.
+std::optional<Refusal> read_json_body(const Request& req, std::size_t max_depth, JsonDoc& doc);
 
 /// Nesting depth of JSON text without parsing it (strings skipped).
 std::size_t text_depth(std::string_view s);

@@ -106,11 +106,8 @@ std::optional<Refusal> check_audience_body(JsonDoc::Value body, PiiScan& scan) {
 
 Step<AudienceBody> read_audience_body(const Request& req, std::size_t depth,
                                       const policy::PiiGuard& guard) {
-  if (!content_type_ok(req))
-    return Unexpected{
-        Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}}};
   JsonDoc doc;
-  if (auto bad = parse_body(req.body, depth, doc)) return Unexpected{std::move(*bad)};
+  if (auto bad = read_json_body(req, depth, doc)) return Unexpected{std::move(*bad)};
   PiiScan scan{guard};
   scan.id_set_elements = true;
   if (auto bad = check_audience_body(doc.root(), scan)) return Unexpected{std::move(*bad)};
@@ -124,11 +121,8 @@ Step<AudienceBody> read_audience_body(const Request& req, std::size_t depth,
 
 /// The strings "audience" and "agreement" of a POST /v1/matches body.
 Step<std::pair<std::string, std::string>> read_match_body(const Request& req, std::size_t depth) {
-  if (!content_type_ok(req))
-    return Unexpected{
-        Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}}};
   JsonDoc doc;
-  if (auto bad = parse_body(req.body, depth, doc)) return Unexpected{std::move(*bad)};
+  if (auto bad = read_json_body(req, depth, doc)) return Unexpected{std::move(*bad)};
   const JsonDoc::Value body = doc.root();
   if (!body.is_object() || body.size() != 2)
     return Unexpected{bad_body("the body must be {\"audience\": name, \"agreement\": id}", "")};
@@ -165,11 +159,8 @@ struct ActivateBody {
 };
 
 Step<ActivateBody> read_activate_body(const Request& req, std::size_t depth) {
-  if (!content_type_ok(req))
-    return Unexpected{
-        Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}}};
   JsonDoc doc;
-  if (auto bad = parse_body(req.body, depth, doc)) return Unexpected{std::move(*bad)};
+  if (auto bad = read_json_body(req, depth, doc)) return Unexpected{std::move(*bad)};
   const JsonDoc::Value body = doc.root();
   if (!body.is_object())
     return Unexpected{bad_body("the body must be {\"destination\": id, \"resend\": bool}", "")};

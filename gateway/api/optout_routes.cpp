@@ -39,11 +39,8 @@ Step<std::vector<std::string>> read_optout_ids(const Request& req, std::size_t j
                                                const policy::PiiGuard& guard) {
   std::vector<std::string> ids;
   if (req.body.empty()) return ids;
-  if (!content_type_ok(req))
-    return Unexpected{
-        Refusal{415, "unsupported_media_type", "Content-Type must be application/json", {}}};
   JsonDoc doc;
-  if (auto bad = parse_body(req.body, json_depth, doc)) return Unexpected{std::move(*bad)};
+  if (auto bad = read_json_body(req, json_depth, doc)) return Unexpected{std::move(*bad)};
   const JsonDoc::Value body = doc.root();
   std::string pii_path;
   PiiScan scan{guard};

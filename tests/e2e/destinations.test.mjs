@@ -5,19 +5,17 @@
 // nothing of theirs is sent afterwards; no captured body ever holds a plain e-mail address.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import { start_fake_destination } from '../lib/fake_destination.mjs';
+import { tc_string } from '../lib/tc_string.mjs';
 import { verifyHashgate } from '../lib/webhook_verifier.mjs';
 import {
   base_config, k_patience_ms, k_root, request, sha256_hex, start_gateway,
 } from '../lib/gateway.mjs';
 
-const require = createRequire(path.join(k_root, 'package.json'));
-const { TCModel, SegmentEncoder, Segment } = require('@iabtcf/core');
 
 const k_secret = 'test-webhook-secret-0123456789';
 const k_env = { HG_HOOK_A: k_secret, HG_HOOK_B: k_secret, HG_HOOK_C: k_secret };
@@ -95,20 +93,6 @@ function until_metrics(origin, check, what) {
 async function audit_log(origin) {
   const r = await request(origin, 'GET', '/v1/audit?since=0', { headers: { authorization: 'Bearer sk_test' } });
   return r.body.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
-
-/** A TCF v2.2 core string: purposes 1-10 consented, vendor consent for `vendors` only. */
-function tc_string(vendors) {
-  const tc = new TCModel();
-  tc.cmpId = 10;
-  tc.cmpVersion = 1;
-  tc.vendorListVersion = 100;
-  tc.policyVersion = 5;
-  tc.publisherCountryCode = 'DE';
-  tc.created = tc.lastUpdated = new Date(Date.now() - 60000);
-  tc.purposeConsents.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  tc.vendorConsents.set(vendors);
-  return SegmentEncoder.encode(tc, Segment.CORE);
 }
 
 const k_plain_email = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;

@@ -4,18 +4,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 
 import { start_fake_destination } from '../lib/fake_destination.mjs';
+import { tc_string } from '../lib/tc_string.mjs';
 import { verifyHashgate } from '../lib/webhook_verifier.mjs';
 import { export_all, k_gateway_bin, k_root, make_event, post_events, request, sha256_hex, start_gateway } from '../lib/gateway.mjs';
 import { kafka_config, start_mock, wait_for } from '../lib/kafka.mjs';
 
-const require = createRequire(path.join(k_root, 'package.json'));
-const { TCModel, SegmentEncoder, Segment } = require('@iabtcf/core');
 
 const k_api = { 'content-type': 'application/json', authorization: 'Bearer sk_test' };
 
@@ -249,20 +247,6 @@ test("an opt-out's linked ids reach every replica: B drops an event carrying onl
 });
 
 const k_hook_secret = 'test-webhook-secret-0123456789';
-
-/** A TCF v2.2 core string: purposes 1-10 consented, vendor consent for `vendors` only. */
-function tc_string(vendors) {
-  const tc = new TCModel();
-  tc.cmpId = 10;
-  tc.cmpVersion = 1;
-  tc.vendorListVersion = 100;
-  tc.policyVersion = 5;
-  tc.publisherCountryCode = 'DE';
-  tc.created = tc.lastUpdated = new Date(Date.now() - 60000);
-  tc.purposeConsents.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  tc.vendorConsents.set(vendors);
-  return SegmentEncoder.encode(tc, Segment.CORE);
-}
 
 /** The value of metric `name{labels}` in a /metrics text, or undefined. */
 function metric(text, name, labels) {
